@@ -1,0 +1,56 @@
+"""G-Desk: the Chalice application. Creates the app, registers middleware and blueprints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Chalice, Response
+
+from chalicelib.briefing.routes import bp as briefing_bp
+from chalicelib.cafeteria.routes import bp as cafeteria_bp
+from chalicelib.core.routes import bp as core_bp
+from chalicelib.errors import AppError, app_error_response, error_response, normalize_chalice_error
+from chalicelib.observability import flush_metrics, logger
+from chalicelib.photos.routes import bp as photos_bp
+from chalicelib.trips.routes import bp as trips_bp
+
+app = Chalice(app_name="gdesk")
+app.experimental_feature_flags.update(["BLUEPRINTS"])
+app.register_blueprint(core_bp)
+app.register_blueprint(trips_bp)
+app.register_blueprint(photos_bp)
+app.register_blueprint(cafeteria_bp)
+app.register_blueprint(briefing_bp)
+
+
+@app.middleware("all")
+def observe(event: Any, get_response: Any) -> Any:
+    """Powertools context for every handler: correlation id (the API Gateway request id, or the
+    Lambda request id for event handlers), a clean per-request key set, EMF metrics flushed."""
+    logger.remove_keys(["user_id"])
+    request_context = getattr(event, "context", None)
+    if isinstance(request_context, dict) and request_context.get("requestId"):
+        logger.set_correlation_id(request_context["requestId"])
+    elif request_context is not None:
+        logger.set_correlation_id(getattr(request_context, "aws_request_id", None))
+    try:
+        return get_response(event)
+    finally:
+        flush_metrics()
+
+
+@app.middleware("http")
+def json_errors(event: Any, get_response: Any) -> Response:
+    """The single mapping of errors to HTTP: domain errors and Chalice's own → JSON, never a trace."""
+    try:
+        response = get_response(event)
+    except AppError as err:
+        return app_error_response(err)
+    except Exception:
+        logger.exception("unhandled error")
+        return error_response(500, "internal_error", "서버 내부 오류가 발생했습니다. (internal error)")
+    return normalize_chalice_error(response)
+
+
+# >>> lambda functions (non-HTTP handlers; each is declared in template.yaml)
+# <<< lambda functions

@@ -1,0 +1,143 @@
+"""Sign-in: verification of the organisation's OIDC bearer tokens, roles, the current user.
+
+Tokens are verified with PyJWT against the keys published at the configured JWKS URL (an
+organisation IdP such as a Cognito user pool; locally the dev issuer's key file). Algorithms are
+pinned by configuration to asymmetric ones, so ``alg=none`` and HMAC-signed-with-the-public-key
+tokens are rejected before any key is looked at. ``exp``, ``iat``, ``iss`` and ``aud`` are required.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.errors import Forbidden, Unauthorized
+from chalicelib.settings import AuthSettings, get_settings
+
+ROLES = ("employee", "auditor", "admin")
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    name: str
+    department: str
+    roles: tuple[str, ...] = field(default_factory=tuple)
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "department": self.department,
+                "roles": list(self.roles)}
+
+
+class TokenVerifier:
+    """Verifies bearer tokens; caches the JWKS and refetches it once for an unknown ``kid``."""
+
+    def __init__(self, config: AuthSettings) -> None:
+        self._config = config
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def _jwks(self) -> Any:
+        from jwt import PyJWKClient
+
+        with self._lock:
+            if self._client is None:
+                if not self._config.jwks_url:
+                    raise Unauthorized("인증 설정이 없습니다. (no JWKS URL configured)")
+                self._client = PyJWKClient(self._config.jwks_url, cache_keys=True,
+                                           lifespan=self._config.jwks_cache_seconds, timeout=5)
+            return self._client
+
+    def verify(self, token: str) -> User:
+        import jwt
+
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("토큰 형식이 올바르지 않습니다. (malformed token)") from exc
+        alg = header.get("alg")
+        if alg not in self._config.algorithms:
+            raise Unauthorized(f"허용되지 않은 서명 알고리즘입니다: {alg} (algorithm not allowed)")
+        if not header.get("kid"):
+            raise Unauthorized("토큰에 kid가 없습니다. (token has no kid)")
+        try:
+            key = self._jwks().get_signing_key(header["kid"])
+        except jwt.PyJWKClientError as exc:
+            raise Unauthorized("알 수 없는 서명 키입니다. (unknown signing key)") from exc
+        try:
+            claims = jwt.decode(
+                token, key=key.key, algorithms=[alg], audience=self._config.audience,
+                issuer=self._config.issuer, leeway=30,
+                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("토큰이 만료되었습니다. 다시 로그인하세요. (token expired)") from exc
+        except jwt.InvalidAudienceError as exc:
+            raise Unauthorized("토큰의 대상(aud)이 올바르지 않습니다. (wrong audience)") from exc
+        except jwt.InvalidIssuerError as exc:
+            raise Unauthorized("토큰 발급자(iss)가 올바르지 않습니다. (wrong issuer)") from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"토큰을 검증할 수 없습니다. ({exc})") from exc
+        return user_from_claims(claims)
+
+
+def user_from_claims(claims: dict[str, Any]) -> User:
+    raw_roles = claims.get("roles", claims.get("cognito:groups", []))
+    if isinstance(raw_roles, str):
+        raw_roles = raw_roles.split()
+    roles = tuple(r for r in raw_roles if r in ROLES)
+    return User(
+        id=str(claims["sub"]),
+        name=str(claims.get("name", claims["sub"])),
+        department=str(claims.get("department", claims.get("custom:department", ""))),
+        roles=roles,
+    )
+
+
+_verifier: TokenVerifier | None = None
+_verifier_lock = threading.Lock()
+
+
+def verifier() -> TokenVerifier:
+    global _verifier
+    with _verifier_lock:
+        if _verifier is None:
+            _verifier = TokenVerifier(get_settings().auth)
+        return _verifier
+
+
+def reset() -> None:
+    """Forget the cached verifier (tests that change the auth settings)."""
+    global _verifier
+    with _verifier_lock:
+        _verifier = None
+
+
+def bearer_token(headers: Any) -> str:
+    value = (headers or {}).get("authorization") or ""
+    scheme, _, token = value.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized()
+    return token.strip()
+
+
+def current_user(request: Any, *roles: str) -> User:
+    """The signed-in user of this request, who must hold at least one of ``roles`` (if given).
+
+    The verified user is kept on the request's context so a request is verified once.
+    """
+    context = request.context if isinstance(request.context, dict) else {}
+    user = context.get("gdesk_user")
+    if user is None:
+        user = verifier().verify(bearer_token(request.headers))
+        context["gdesk_user"] = user
+        from chalicelib.observability import logger
+
+        logger.append_keys(user_id=user.id)
+    if roles and not any(user.has(role) for role in roles):
+        raise Forbidden(f"이 기능은 {'/'.join(roles)} 권한이 필요합니다. (role required)")
+    return user

@@ -1,0 +1,51 @@
+"""Lazily created, cached boto3 clients and resources.
+
+The endpoint is never set here: boto3 reads ``AWS_ENDPOINT_URL`` (and the per-service
+``AWS_ENDPOINT_URL_<SERVICE>``) itself, so the same code talks to moto, LocalStack or AWS.
+Clients are created on first use, never at import time, and are thread-safe to share.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from typing import Any
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=None)
+def _session() -> Any:
+    import boto3.session
+
+    return boto3.session.Session()
+
+
+def _config() -> Any:
+    from botocore.config import Config
+
+    return Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 3, "mode": "standard"},
+                  max_pool_connections=32)
+
+
+@lru_cache(maxsize=None)
+def client(service: str) -> Any:
+    from chalicelib.settings import get_settings
+
+    with _lock:  # boto3 session creation of clients is not thread-safe
+        return _session().client(service, region_name=get_settings().region, config=_config())
+
+
+@lru_cache(maxsize=None)
+def resource(service: str) -> Any:
+    from chalicelib.settings import get_settings
+
+    with _lock:
+        return _session().resource(service, region_name=get_settings().region, config=_config())
+
+
+def reset() -> None:
+    """Forget cached clients (tests that switch endpoints or settings)."""
+    client.cache_clear()
+    resource.cache_clear()
+    _session.cache_clear()

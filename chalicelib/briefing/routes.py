@@ -1,0 +1,7 @@
+"""HTTP routes of the briefing tool (thin handlers: parse, call, respond)."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+bp = Blueprint(__name__)
