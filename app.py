@@ -52,5 +52,9 @@ def json_errors(event: Any, get_response: Any) -> Response:
     return normalize_chalice_error(response)
 
 
-# >>> lambda functions (non-HTTP handlers; each is declared in template.yaml)
-# <<< lambda functions
+# Non-HTTP handlers (each declared in template.yaml as its own function: Handler app.<name>).
+# >>> photos functions
+# <<< photos functions
+
+# >>> briefing functions
+# <<< briefing functions
