@@ -1,0 +1,66 @@
+/* G-Desk shared page script: the bearer token, the API wrapper, the header with the user. */
+(function () {
+  "use strict";
+  const TOKEN_KEY = "gdesk.token";
+
+  function token() { return localStorage.getItem(TOKEN_KEY); }
+  function setToken(value) {
+    if (value) localStorage.setItem(TOKEN_KEY, value); else localStorage.removeItem(TOKEN_KEY);
+  }
+  function toLogin() {
+    const next = encodeURIComponent(location.pathname + location.search);
+    location.href = "/login?next=" + next;
+  }
+
+  /** Calls the API with the bearer token; returns parsed JSON, throws {status, code, message}. */
+  async function api(path, options) {
+    const opts = Object.assign({ method: "GET", headers: {} }, options || {});
+    opts.headers = Object.assign({}, opts.headers);
+    if (token()) opts.headers["Authorization"] = "Bearer " + token();
+    if (opts.json !== undefined) {
+      opts.body = JSON.stringify(opts.json);
+      opts.headers["Content-Type"] = "application/json";
+      delete opts.json;
+    }
+    let response;
+    try {
+      response = await fetch(path, opts);
+    } catch (e) {
+      throw { status: 0, code: "network", message: "네트워크에 연결할 수 없습니다." };
+    }
+    const type = response.headers.get("content-type") || "";
+    const body = type.includes("application/json") ? await response.json() : await response.text();
+    if (response.status === 401 && !opts.noRedirect) { setToken(null); toLogin(); }
+    if (!response.ok) {
+      const err = (body && body.error) || {};
+      throw { status: response.status, code: err.code || "error", message: err.message || "요청을 처리하지 못했습니다." };
+    }
+    return body;
+  }
+
+  /** Fills <header class="bar"> with the user's name and a sign-out link; resolves to the user. */
+  async function me() {
+    if (!token()) { toLogin(); return new Promise(() => {}); }
+    const user = await api("/me");
+    const who = document.querySelector("header.bar .who");
+    if (who) {
+      who.textContent = user.name + " · " + user.department + " ";
+      const out = document.createElement("a");
+      out.href = "#"; out.textContent = "로그아웃"; out.id = "logout";
+      out.addEventListener("click", (e) => { e.preventDefault(); setToken(null); location.href = "/login"; });
+      who.appendChild(out);
+    }
+    return user;
+  }
+
+  function showError(el, err) {
+    el.textContent = (err && err.message) || String(err);
+    el.classList.remove("hidden");
+  }
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+  }
+
+  window.gdesk = { api, me, token, setToken, toLogin, showError, escapeHtml };
+})();
