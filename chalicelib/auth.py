@@ -9,6 +9,7 @@ tokens are rejected before any key is looked at. ``exp``, ``iat``, ``iss`` and `
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,23 +35,52 @@ class User:
 
 
 class TokenVerifier:
-    """Verifies bearer tokens; caches the JWKS and refetches it once for an unknown ``kid``."""
+    """Verifies bearer tokens against the issuer's JWKS.
+
+    The key set is cached for ``jwks_cache_seconds``; a token with an unknown ``kid`` triggers one
+    refetch (key rotation at the IdP), at most once a minute so garbage kids cannot hammer the IdP.
+    Only HTTPS JWKS URLs are fetched, except the dev issuer's local file.
+    """
+
+    REFRESH_FLOOR_SECONDS = 60
 
     def __init__(self, config: AuthSettings) -> None:
         self._config = config
-        self._client: Any = None
+        self._keys: dict[str, Any] = {}
+        self._fetched_at = 0.0
         self._lock = threading.Lock()
 
-    def _jwks(self) -> Any:
-        from jwt import PyJWKClient
+    def _fetch(self) -> dict[str, Any]:
+        import json
+        import urllib.request
+        from urllib.parse import urlsplit
 
+        from jwt import PyJWKSet
+
+        url = self._config.jwks_url
+        scheme = urlsplit(url).scheme
+        allowed = {"https", "file", "http"} if self._config.dev_issuer else {"https"}
+        if not url or scheme not in allowed:
+            raise Unauthorized("인증 설정이 올바르지 않습니다. (JWKS URL must be https)")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - scheme checked
+                document = json.loads(response.read(1_000_000))
+            key_set = PyJWKSet.from_dict(document)
+        except Exception as exc:  # noqa: BLE001 - any fetch/parse failure means: cannot verify now
+            raise Unauthorized("인증 키를 가져올 수 없습니다. (JWKS unavailable)") from exc
+        return {key.key_id: key for key in key_set.keys if key.key_id}
+
+    def signing_key(self, kid: str) -> Any:
+        now = time.monotonic()
         with self._lock:
-            if self._client is None:
-                if not self._config.jwks_url:
-                    raise Unauthorized("인증 설정이 없습니다. (no JWKS URL configured)")
-                self._client = PyJWKClient(self._config.jwks_url, cache_keys=True,
-                                           lifespan=self._config.jwks_cache_seconds, timeout=5)
-            return self._client
+            stale = now - self._fetched_at > self._config.jwks_cache_seconds
+            may_refresh = now - self._fetched_at > self.REFRESH_FLOOR_SECONDS
+            if stale or (kid not in self._keys and may_refresh):
+                self._keys, self._fetched_at = self._fetch(), now
+            key = self._keys.get(kid)
+        if key is None:
+            raise Unauthorized("알 수 없는 서명 키입니다. (unknown signing key)")
+        return key
 
     def verify(self, token: str) -> User:
         import jwt
@@ -64,10 +94,7 @@ class TokenVerifier:
             raise Unauthorized(f"허용되지 않은 서명 알고리즘입니다: {alg} (algorithm not allowed)")
         if not header.get("kid"):
             raise Unauthorized("토큰에 kid가 없습니다. (token has no kid)")
-        try:
-            key = self._jwks().get_signing_key(header["kid"])
-        except jwt.PyJWKClientError as exc:
-            raise Unauthorized("알 수 없는 서명 키입니다. (unknown signing key)") from exc
+        key = self.signing_key(str(header["kid"]))
         try:
             claims = jwt.decode(
                 token, key=key.key, algorithms=[alg], audience=self._config.audience,

@@ -1,0 +1,85 @@
+"""Starting and checking the embedded local cloud: moto in server mode on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+
+class EndpointError(RuntimeError):
+    """The AWS endpoint cannot be started or does not answer."""
+
+
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def endpoint_answers(url: str, timeout: float = 2.0) -> bool:
+    """True when something that speaks HTTP answers at ``url`` (any status counts)."""
+    try:
+        urllib.request.urlopen(url, timeout=timeout).close()  # noqa: S310 - local endpoint check
+    except urllib.error.HTTPError:
+        return True
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _die_with_parent() -> None:
+    """Child side of Popen: get SIGTERM when the parent dies, so no moto server is left behind."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def start_moto(port: int, host: str = "127.0.0.1", timeout: float = 30.0) -> subprocess.Popen[bytes]:
+    if not port_free(port, host):
+        raise EndpointError(f"port {port} is already in use (choose another with --aws-port)")
+    env = dict(os.environ)
+    env.pop("AWS_ENDPOINT_URL", None)
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, preexec_fn=_die_with_parent,
+    )
+    url = f"http://{host}:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise EndpointError(f"moto server exited with code {process.returncode}")
+        if endpoint_answers(url + "/moto-api/", timeout=0.5):
+            return process
+        time.sleep(0.1)
+    stop(process)
+    raise EndpointError(f"moto server did not answer on {url} within {timeout:.0f} s")
+
+
+def stop(process: subprocess.Popen[bytes] | None, timeout: float = 5.0) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)
