@@ -1,0 +1,128 @@
+"""The ``gdesk`` command: the local cloud (``up``), dev tokens (``token``) and each tool's commands."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import signal
+import sys
+import threading
+from typing import Any
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"gdesk: error: {message}", file=sys.stderr, flush=True)
+    return code
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from chalicelib.settings import get_settings
+    from infra.demo import TOOL_DEMOS
+    from infra.local.cloud import LocalCloud
+    from infra.local.demo import DemoContext
+    from infra.local.moto_server import EndpointError, port_free
+    from infra.local.template import TemplateError, load
+
+    try:
+        load(args.template) if args.template else load()
+    except TemplateError as exc:
+        return _fail(f"template does not parse: {exc}", 2)
+    settings = get_settings()
+    if not port_free(args.api_port):
+        return _fail(f"port {args.api_port} is already in use (choose another with --api-port)")
+    cloud = LocalCloud(home=args.home or settings.home, endpoint_url=settings.aws_endpoint_url,
+                       aws_port=args.aws_port, api_port=args.api_port)
+    if args.template:
+        from pathlib import Path
+
+        cloud.template_path = Path(args.template)
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        endpoint = cloud.start_endpoint()
+        stack = cloud.create_resources()
+        cloud.start_api()
+        cloud.start_event_sources(schedule_speedup=args.speed)
+        lines: list[str] = []
+        if not args.no_demo:
+            context = DemoContext(stack=stack, api_url=cloud.api_url, home=cloud.home, runtime=cloud.runtime,
+                                  stop=cloud.stop_event, threads=cloud.threads)
+            for tool in TOOL_DEMOS:
+                lines += importlib.import_module(f"infra.demo.{tool}").start(context)
+    except (EndpointError, TemplateError, OSError) as exc:
+        cloud.stop()
+        return _fail(str(exc))
+    except Exception as exc:  # noqa: BLE001 - one clear line, and nothing left running
+        cloud.stop()
+        return _fail(f"{type(exc).__name__}: {exc}")
+    print(f"READY {cloud.api_url}", flush=True)
+    print(f"  AWS endpoint (local cloud): {endpoint}", flush=True)
+    print(f"  홈 (home): {cloud.api_url}/", flush=True)
+    print(f"  로그인 (login, demo users): {cloud.api_url}/login", flush=True)
+    for line in lines:
+        print(f"  {line}", flush=True)
+    print("Ctrl-C to stop.", flush=True)
+    while not stopping.wait(0.5):
+        pass
+    print("stopping…", flush=True)
+    cloud.stop()
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from chalicelib import devissuer
+    from chalicelib.auth import ROLES
+    from chalicelib.settings import get_settings
+
+    roles = tuple(args.role) if args.role else None
+    if roles and any(r not in ROLES for r in roles):
+        return _fail(f"roles must be among {', '.join(ROLES)}", 2)
+    token = devissuer.issue_token(args.home or get_settings().home, args.user, roles=roles,
+                                  name=args.name, department=args.department, ttl_seconds=args.ttl)
+    print(token)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from infra.commands import TOOL_COMMANDS
+
+    parser = argparse.ArgumentParser(prog="gdesk", description="G-Desk: the local cloud and tools.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    up = sub.add_parser("up", help="run the whole suite on the local cloud (moto server) with demo data")
+    up.add_argument("--api-port", type=int, default=8000, help="port of the app (default 8000)")
+    up.add_argument("--aws-port", type=int, default=4566,
+                    help="port of the moto server (default 4566; ignored when AWS_ENDPOINT_URL is set)")
+    up.add_argument("--no-demo", action="store_true", help="no demo data, simulators or demo sites")
+    up.add_argument("--home", help="local state directory (default: $GDESK_HOME or ./.gdesk)")
+    up.add_argument("--template", help=argparse.SUPPRESS)
+    up.add_argument("--speed", type=float, default=1.0,
+                    help="run schedules this many times faster (e.g. 10 for a quick demo)")
+    up.set_defaults(func=cmd_up)
+
+    tok = sub.add_parser("token", help="print a bearer token from the local dev issuer")
+    tok.add_argument("--user", required=True, help="user id, e.g. E1001 (demo users get their names)")
+    tok.add_argument("--role", action="append", help="employee, auditor or admin (repeatable)")
+    tok.add_argument("--name")
+    tok.add_argument("--department")
+    tok.add_argument("--ttl", type=int, default=8 * 3600, help="lifetime in seconds")
+    tok.add_argument("--home", help="local state directory (default: $GDESK_HOME or ./.gdesk)")
+    tok.set_defaults(func=cmd_token)
+
+    for tool in TOOL_COMMANDS:
+        importlib.import_module(f"infra.commands.{tool}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
