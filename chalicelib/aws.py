@@ -8,13 +8,13 @@ Clients are created on first use, never at import time, and are thread-safe to s
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 _lock = threading.Lock()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _session() -> Any:
     import boto3.session
 
@@ -28,7 +28,7 @@ def _config() -> Any:
                   max_pool_connections=32)
 
 
-@lru_cache(maxsize=None)
+@cache
 def client(service: str) -> Any:
     from chalicelib.settings import get_settings
 
@@ -36,7 +36,7 @@ def client(service: str) -> Any:
         return _session().client(service, region_name=get_settings().region, config=_config())
 
 
-@lru_cache(maxsize=None)
+@cache
 def resource(service: str) -> Any:
     from chalicelib.settings import get_settings
 

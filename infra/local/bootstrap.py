@@ -204,7 +204,7 @@ class Bootstrapper:
     def _KMS_Key(self, logical_id: str, props: dict[str, Any]) -> None:
         kms = self.client("kms")
         # Reuse the key an alias of this stack already points at (idempotent re-bootstrap).
-        for alias_id, alias in self.stack.of_type("AWS::KMS::Alias").items():
+        for alias in self.stack.of_type("AWS::KMS::Alias").values():
             target = alias.get("Properties", {}).get("TargetKeyId")
             if target in ({"Ref": logical_id}, {"Fn::GetAtt": [logical_id, "Arn"]}):
                 alias_name = self.stack.resolve(alias["Properties"]["AliasName"])

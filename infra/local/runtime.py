@@ -261,9 +261,8 @@ class LambdaRuntime:
                 due = self._next_run.get(key, now)
                 if now < due:
                     continue
-                self._next_run[key] = now + rate_seconds(source.properties["Schedule"]
-                                                         if "Schedule" in source.properties
-                                                         else source.properties["ScheduleExpression"]) / speedup
+                expression = source.properties.get("Schedule") or source.properties["ScheduleExpression"]
+                self._next_run[key] = now + rate_seconds(expression) / speedup
                 event = scheduled_event(self.stack, logical_id, source.name,
                                         source.properties.get("Input"))
                 try:

@@ -112,39 +112,44 @@ class Stack:
             return value
         if len(value) == 1:
             (key, arg), = value.items()
-            if key == "Ref":
-                return self.ref(arg)
-            if key == "Fn::GetAtt":
-                parts = arg if isinstance(arg, list) else str(arg).split(".", 1)
-                return self.get_att(parts[0], parts[1])
-            if key == "Fn::Sub":
-                return self._sub(arg)
-            if key == "Fn::Join":
-                sep, items = arg
-                return str(sep).join(str(self.resolve(i)) for i in self.resolve(items))
-            if key == "Fn::Select":
-                index, items = arg
-                return self.resolve(items)[int(self.resolve(index))]
-            if key == "Fn::If":
-                cond, yes, no = arg
-                return self.resolve(yes if self.condition(cond) else no)
-            if key == "Fn::Equals":
-                a, b = arg
-                return str(self.resolve(a)) == str(self.resolve(b))
-            if key == "Fn::Not":
-                return not self._truth(arg[0])
-            if key == "Fn::And":
-                return all(self._truth(a) for a in arg)
-            if key == "Fn::Or":
-                return any(self._truth(a) for a in arg)
-            if key == "Condition":
-                return self.condition(arg)
-        out = {}
-        for k, v in value.items():
-            if v == {"Ref": "AWS::NoValue"}:
-                continue
-            out[k] = self.resolve(v)
-        return out
+            intrinsic = self._INTRINSICS.get(key)
+            if intrinsic is not None:
+                return intrinsic(self, arg)
+        return {k: self.resolve(v) for k, v in value.items() if v != {"Ref": "AWS::NoValue"}}
+
+    def _fn_get_att(self, arg: Any) -> str:
+        parts = arg if isinstance(arg, list) else str(arg).split(".", 1)
+        return self.get_att(parts[0], parts[1])
+
+    def _fn_join(self, arg: Any) -> str:
+        sep, items = arg
+        return str(sep).join(str(self.resolve(i)) for i in self.resolve(items))
+
+    def _fn_select(self, arg: Any) -> Any:
+        index, items = arg
+        return self.resolve(items)[int(self.resolve(index))]
+
+    def _fn_if(self, arg: Any) -> Any:
+        cond, yes, no = arg
+        return self.resolve(yes if self.condition(cond) else no)
+
+    def _fn_equals(self, arg: Any) -> bool:
+        a, b = arg
+        return str(self.resolve(a)) == str(self.resolve(b))
+
+    _INTRINSICS: dict[str, Any] = {
+        "Ref": lambda self, arg: self.ref(arg),
+        "Fn::GetAtt": _fn_get_att,
+        "Fn::Sub": lambda self, arg: self._sub(arg),
+        "Fn::Join": _fn_join,
+        "Fn::Select": _fn_select,
+        "Fn::If": _fn_if,
+        "Fn::Equals": _fn_equals,
+        "Fn::Not": lambda self, arg: not self._truth(arg[0]),
+        "Fn::And": lambda self, arg: all(self._truth(a) for a in arg),
+        "Fn::Or": lambda self, arg: any(self._truth(a) for a in arg),
+        "Condition": lambda self, arg: self.condition(arg),
+    }
 
     def _truth(self, value: Any) -> bool:
         if isinstance(value, dict) and set(value) == {"Condition"}:

@@ -55,7 +55,7 @@ def test_every_queue_and_stream_and_key_exists(stack: Any) -> None:
     for logical_id, resource in stack.of_type("AWS::KMS::Key").items():
         meta = kms.describe_key(KeyId=stack.physical[logical_id])["KeyMetadata"]
         assert meta["KeySpec"] == resource.get("Properties", {}).get("KeySpec", "SYMMETRIC_DEFAULT")
-    for logical_id, resource in stack.of_type("AWS::KMS::Alias").items():
+    for resource in stack.of_type("AWS::KMS::Alias").values():
         alias = stack.resolve(resource["Properties"]["AliasName"])
         assert kms.describe_key(KeyId=alias)["KeyMetadata"]["Enabled"]
 
