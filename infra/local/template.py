@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -137,7 +137,7 @@ class Stack:
         a, b = arg
         return str(self.resolve(a)) == str(self.resolve(b))
 
-    _INTRINSICS: dict[str, Any] = {
+    _INTRINSICS: ClassVar[dict[str, Any]] = {
         "Ref": lambda self, arg: self.ref(arg),
         "Fn::GetAtt": _fn_get_att,
         "Fn::Sub": lambda self, arg: self._sub(arg),
