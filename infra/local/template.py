@@ -16,6 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = ROOT / "template.yaml"
 
 
+_NO_VALUE = object()  # what ``AWS::NoValue`` resolves to until its key or item is dropped
+
+
 class TemplateError(ValueError):
     """The template does not parse or refers to something it does not declare."""
 
@@ -25,7 +28,8 @@ class _Loader(yaml.SafeLoader):
 
 
 def _tag_constructor(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> Any:
-    name = "Ref" if tag_suffix == "Ref" else f"Fn::{tag_suffix}"
+    # !Ref and !Condition keep their names; every other short form is Fn::<Name>.
+    name = tag_suffix if tag_suffix in ("Ref", "Condition") else f"Fn::{tag_suffix}"
     if isinstance(node, yaml.ScalarNode):
         value: Any = loader.construct_scalar(node)
         if name == "Fn::GetAtt" and isinstance(value, str):
@@ -105,17 +109,25 @@ class Stack:
         raise TemplateError(f"GetAtt {name}.{attribute} is not known locally")
 
     def resolve(self, value: Any) -> Any:
-        """Resolve intrinsic functions recursively; ``AWS::NoValue`` removes the key."""
+        """Resolve intrinsic functions recursively; ``AWS::NoValue`` (also as the result of an
+        ``Fn::If``) removes the key or list item, as CloudFormation does."""
+        resolved = self._resolve(value)
+        return None if resolved is _NO_VALUE else resolved
+
+    def _resolve(self, value: Any) -> Any:
         if isinstance(value, list):
-            return [self.resolve(v) for v in value if v != {"Ref": "AWS::NoValue"}]
+            return [r for r in (self._resolve(v) for v in value) if r is not _NO_VALUE]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
             (key, arg), = value.items()
+            if key == "Ref" and arg == "AWS::NoValue":
+                return _NO_VALUE
             intrinsic = self._INTRINSICS.get(key)
             if intrinsic is not None:
                 return intrinsic(self, arg)
-        return {k: self.resolve(v) for k, v in value.items() if v != {"Ref": "AWS::NoValue"}}
+        resolved = {k: self._resolve(v) for k, v in value.items()}
+        return {k: v for k, v in resolved.items() if v is not _NO_VALUE}
 
     def _fn_get_att(self, arg: Any) -> str:
         parts = arg if isinstance(arg, list) else str(arg).split(".", 1)
@@ -131,7 +143,7 @@ class Stack:
 
     def _fn_if(self, arg: Any) -> Any:
         cond, yes, no = arg
-        return self.resolve(yes if self.condition(cond) else no)
+        return self._resolve(yes if self.condition(cond) else no)
 
     def _fn_equals(self, arg: Any) -> bool:
         a, b = arg
