@@ -14,7 +14,9 @@ from chalicelib.observability import flush_metrics, logger
 from chalicelib.photos.routes import bp as photos_bp
 from chalicelib.trips.routes import bp as trips_bp
 
-app = Chalice(app_name="gdesk")
+# Powertools owns logging: Chalice's own set-up would put the shared "gdesk" logger at ERROR level
+# whenever sys.stdout is not the stream Powertools captured (tests, embedded servers).
+app = Chalice(app_name="gdesk", configure_logs=False)
 app.experimental_feature_flags.update(["BLUEPRINTS"])
 app.register_blueprint(core_bp)
 app.register_blueprint(trips_bp)
