@@ -9,6 +9,7 @@ Chalice's own error responses (405, 415, bad JSON) are rewritten into the same s
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from chalice import Response
@@ -83,15 +84,16 @@ class TooManyRequests(AppError):
     status, code = 429, "too_many_requests"
 
 
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    all_headers = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
+def json_response(body: Any, status: int = 200,
+                  headers: Mapping[str, str | list[str]] | None = None) -> Response:
+    all_headers: dict[str, str | list[str]] = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
     all_headers.update(headers or {})
     return Response(body=json.dumps(body, ensure_ascii=False), status_code=status,
                     headers=all_headers)
 
 
 def error_response(status: int, code: str, message: str,
-                   headers: dict[str, str] | None = None) -> Response:
+                   headers: Mapping[str, str | list[str]] | None = None) -> Response:
     return json_response({"error": {"code": code, "message": message}}, status, headers)
 
 

@@ -30,7 +30,7 @@ def _read(path: Path) -> str:
 
 def page(name: str, frame_ancestors: str = "'none'") -> Response:
     """An HTML page from ``chalicelib/web/<name>.html``."""
-    headers = {
+    headers: dict[str, str | list[str]] = {
         "Content-Type": "text/html; charset=utf-8",
         "Content-Security-Policy": _CSP.format(ancestors=frame_ancestors),
         "X-Content-Type-Options": "nosniff",

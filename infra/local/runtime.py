@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from infra.local.template import Stack
@@ -141,6 +142,9 @@ class LambdaRuntime:
                 self._note(logical_id, exc)
                 continue
             failed = _failed_ids(result, source.properties)
+            if failed - {m["MessageId"] for m in messages}:  # like Lambda: an unknown id fails the batch
+                self._note(logical_id, ValueError(f"batchItemFailures names unknown ids {sorted(failed)}"))
+                continue
             done = [m for m in messages if m["MessageId"] not in failed]
             for start in range(0, len(done), 10):
                 entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
@@ -206,6 +210,9 @@ class LambdaRuntime:
             return self._retry_or_skip(props, stream_arn, shard_id, state, records,
                                        bisect=bool(props.get("BisectBatchOnFunctionError")))
         failed = _failed_ids(result, props)
+        if failed - {r["SequenceNumber"] for r in records}:  # like Lambda: the whole batch failed
+            self._note(logical_id, ValueError(f"batchItemFailures names unknown ids {sorted(failed)}"))
+            return self._retry_or_skip(props, stream_arn, shard_id, state, records, bisect=False)
         if not failed:
             state.checkpoint, state.attempts, state.batch_limit = records[-1]["SequenceNumber"], 0, None
             return len(records)
@@ -283,12 +290,16 @@ class LambdaRuntime:
                 continue
             table = self.stack.physical[logical_id]
             keys = [k["AttributeName"] for k in resource["Properties"]["KeySchema"]]
+            attribute = spec["AttributeName"]
+            names = {f"#k{i}": k for i, k in enumerate([*keys, attribute])}
             paginator = ddb.get_paginator("scan")
-            for page in paginator.paginate(
-                    TableName=table, FilterExpression="#t <= :now",
-                    ExpressionAttributeNames={"#t": spec["AttributeName"]},
-                    ExpressionAttributeValues={":now": {"N": str(int(now))}}):
+            # Filtered here, not with a FilterExpression: like DynamoDB, a TTL attribute that is not
+            # a number is ignored (moto fails the whole scan when it compares a string with a number).
+            for page in paginator.paginate(TableName=table, ProjectionExpression=", ".join(names),
+                                           ExpressionAttributeNames=names):
                 for item in page.get("Items", []):
+                    if not _expired(item.get(attribute), now):
+                        continue
                     ddb.delete_item(TableName=table, Key={k: item[k] for k in keys})
                     deleted += 1
         return deleted
@@ -300,10 +311,9 @@ class LambdaRuntime:
         """Drive every event source in background threads until ``stop`` is set."""
         self.prime_kinesis()
         for logical_id in self.functions_with("SQS"):
-            spawn(f"sqs:{logical_id}", self._loop(stop, lambda f=logical_id: self.drive_sqs_once(f, 1), 0.05))
+            spawn(f"sqs:{logical_id}", self._loop(stop, partial(self.drive_sqs_once, logical_id, 1), 0.05))
         for logical_id in self.functions_with("Kinesis"):
-            spawn(f"kinesis:{logical_id}", self._loop(stop, lambda f=logical_id: self.drive_kinesis_once(f),
-                                                      0.25))
+            spawn(f"kinesis:{logical_id}", self._loop(stop, partial(self.drive_kinesis_once, logical_id), 0.25))
         spawn("schedules", self._loop(stop, lambda: self.drive_schedules(speedup=schedule_speedup), 1.0))
         spawn("ttl-sweeper", self._loop(stop, self.sweep_ttl, sweep_interval))
 
@@ -351,12 +361,25 @@ def _last_sequence(kinesis: Any, stream: str, shard_id: str) -> str | None:
     return last
 
 
+def _expired(value: dict[str, Any] | None, now: float) -> bool:
+    """DynamoDB TTL: a Number attribute holding epoch seconds that lies in the past."""
+    if not value or "N" not in value:
+        return False
+    try:
+        return float(value["N"]) <= now
+    except ValueError:
+        return False
+
+
 def _failed_ids(result: Any, props: dict[str, Any]) -> set[str]:
     if "ReportBatchItemFailures" not in (props.get("FunctionResponseTypes") or []):
         return set()
     if not isinstance(result, dict):
         return set()
-    return {str(f.get("itemIdentifier")) for f in result.get("batchItemFailures") or []}
+    failures = result.get("batchItemFailures") or []
+    if not isinstance(failures, list):
+        return {""}  # an invalid response: no id matches, so the whole batch counts as failed
+    return {str(f.get("itemIdentifier") or "") if isinstance(f, dict) else "" for f in failures}
 
 
 def _sqs_record(message: dict[str, Any], arn: str, region: str) -> dict[str, Any]:

@@ -130,7 +130,7 @@ class LocalApiServer:
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}"
 
     def start(self) -> LocalApiServer:
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="api-server", daemon=True)

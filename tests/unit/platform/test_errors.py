@@ -10,8 +10,18 @@ from chalice import Chalice, Response
 from chalice.test import Client
 
 from chalicelib import errors
-from chalicelib.errors import (AppError, BadRequest, Conflict, Forbidden, InvalidField, NotFound,
-                               PayloadTooLarge, TooManyRequests, Unauthorized, normalize_chalice_error)
+from chalicelib.errors import (
+    AppError,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidField,
+    NotFound,
+    PayloadTooLarge,
+    TooManyRequests,
+    Unauthorized,
+    normalize_chalice_error,
+)
 
 
 def _body(response: Any) -> dict[str, Any]:

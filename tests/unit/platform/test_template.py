@@ -84,7 +84,8 @@ def test_get_att_in_both_forms(stack: Stack) -> None:
 
 def test_sub(stack: Stack) -> None:
     assert stack.resolve({"Fn::Sub": "${AWS::StackName}-trips"}) == "st-trips"
-    assert stack.resolve({"Fn::Sub": "q=${Queue.Arn}"}) == "q=arn:aws:sqs:ap-northeast-2:111122223333:st-Queue"
+    arn = "arn:aws:sqs:ap-northeast-2:111122223333:st-Queue"
+    assert stack.resolve({"Fn::Sub": "q=${Queue.Arn}"}) == f"q={arn}"
     assert stack.resolve({"Fn::Sub": "${Stage}/${!Literal}"}) == "prod/${Literal}"
     assert stack.resolve({"Fn::Sub": ["${Name}-${AWS::Region}", {"Name": {"Ref": "Stage"}}]}) == \
         "prod-ap-northeast-2"

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, timedelta, timezone
+from datetime import UTC, timedelta
 
 import pytest
 
 from chalicelib.errors import BadRequest, InvalidField
-from chalicelib.validation import (MAX_BODY_BYTES, field_bool, field_datetime, field_float, field_int,
-                                   field_str, field_str_list, json_object, query_int)
+from chalicelib.validation import (
+    MAX_BODY_BYTES,
+    field_bool,
+    field_datetime,
+    field_float,
+    field_int,
+    field_str,
+    field_str_list,
+    json_object,
+    query_int,
+)
 
 
 @dataclass
@@ -83,7 +92,7 @@ def test_field_bool() -> None:
 
 def test_field_datetime_needs_an_offset() -> None:
     assert field_datetime({"t": "2026-11-25T09:00:00+09:00"}, "t").utcoffset() == timedelta(hours=9)  # type: ignore[union-attr]
-    assert field_datetime({"t": "2026-11-25T00:00:00Z"}, "t").tzinfo in (UTC, timezone.utc)  # type: ignore[union-attr]
+    assert field_datetime({"t": "2026-11-25T00:00:00Z"}, "t").tzinfo == UTC  # type: ignore[union-attr]
     for bad in ("2026-11-25T09:00:00", "tomorrow", "", 1700000000, "2026-13-01T00:00:00Z"):
         assert _field_error(field_datetime, {"t": bad}, "t") == "t"
     assert field_datetime({}, "t", required=False) is None
