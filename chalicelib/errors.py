@@ -86,7 +86,8 @@ class TooManyRequests(AppError):
 
 def json_response(body: Any, status: int = 200,
                   headers: Mapping[str, str | list[str]] | None = None) -> Response:
-    all_headers: dict[str, str | list[str]] = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
+    all_headers: dict[str, str | list[str]] = {
+        "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
     all_headers.update(headers or {})
     return Response(body=json.dumps(body, ensure_ascii=False), status_code=status,
                     headers=all_headers)

@@ -313,7 +313,8 @@ class LambdaRuntime:
         for logical_id in self.functions_with("SQS"):
             spawn(f"sqs:{logical_id}", self._loop(stop, partial(self.drive_sqs_once, logical_id, 1), 0.05))
         for logical_id in self.functions_with("Kinesis"):
-            spawn(f"kinesis:{logical_id}", self._loop(stop, partial(self.drive_kinesis_once, logical_id), 0.25))
+            spawn(f"kinesis:{logical_id}",
+                  self._loop(stop, partial(self.drive_kinesis_once, logical_id), 0.25))
         spawn("schedules", self._loop(stop, lambda: self.drive_schedules(speedup=schedule_speedup), 1.0))
         spawn("ttl-sweeper", self._loop(stop, self.sweep_ttl, sweep_interval))
 
