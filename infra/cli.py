@@ -11,7 +11,8 @@ from typing import Any
 
 
 def _fail(message: str, code: int = 1) -> int:
-    print(f"gdesk: error: {message}", file=sys.stderr, flush=True)
+    one_line = " ".join(str(message).split())
+    print(f"gdesk: error: {one_line}", file=sys.stderr, flush=True)
     return code
 
 

@@ -48,6 +48,10 @@ def load(path: Path | str = TEMPLATE_PATH) -> dict[str, Any]:
     try:
         with open(path, encoding="utf-8") as fh:
             doc = yaml.load(fh, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise TemplateError(f"cannot parse {path}: {exc.problem or exc}{where}") from exc
     except (OSError, yaml.YAMLError) as exc:
         raise TemplateError(f"cannot parse {path}: {exc}") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("Resources"), dict):
