@@ -138,7 +138,10 @@ class Bootstrapper:
             s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=props[
                 "PublicAccessBlockConfiguration"])
         if props.get("BucketEncryption"):
-            rules = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+            # CloudFormation's ServerSideEncryptionByDefault is the API's ApplyServerSideEncryptionByDefault.
+            rules = [{("ApplyServerSideEncryptionByDefault" if k == "ServerSideEncryptionByDefault" else k): v
+                      for k, v in rule.items()}
+                     for rule in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]]
             s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
         if props.get("VersioningConfiguration"):
             s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=props["VersioningConfiguration"])
