@@ -39,6 +39,14 @@ def test_every_bucket_exists_with_its_notifications(stack: Any) -> None:
         declared = props.get("NotificationConfiguration", {}).get("QueueConfigurations", [])
         actual = s3.get_bucket_notification_configuration(Bucket=name).get("QueueConfigurations", [])
         assert sorted(q["Queue"] for q in declared) == sorted(q["QueueArn"] for q in actual)
+        if props.get("PublicAccessBlockConfiguration"):
+            block = s3.get_public_access_block(Bucket=name)["PublicAccessBlockConfiguration"]
+            assert block == props["PublicAccessBlockConfiguration"], logical_id
+        if props.get("BucketEncryption"):
+            rules = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"]
+            declared_algorithms = [r["ServerSideEncryptionByDefault"]["SSEAlgorithm"]
+                                   for r in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]]
+            assert [r["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] for r in rules] == declared_algorithms
 
 
 def test_every_queue_and_stream_and_key_exists(stack: Any) -> None:
