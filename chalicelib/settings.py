@@ -78,15 +78,30 @@ class TripsSettings:
     idempotency_table: str
     signing_key_alias: str
     data_key_alias: str
+    issuer: str  # the `iss` of proof tokens
+    position_retention_days: int  # exact positions and the data keys that decrypt them
+    proof_retention_days: int  # proofs, tokens (their `exp`) and retired public keys
+    accuracy_limit_m: int
+    double_tap_seconds: int  # a second tap on the same trip within this returns the first proof
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> TripsSettings:
-        return cls(
+        settings = cls(
             table=_str(env, "GDESK_TRIPS_TABLE", "gdesk-trips"),
             idempotency_table=_str(env, "GDESK_IDEMPOTENCY_TABLE", "gdesk-idempotency"),
             signing_key_alias=_str(env, "GDESK_PROOF_SIGNING_KEY", "alias/gdesk-proof-signing"),
             data_key_alias=_str(env, "GDESK_PROOF_DATA_KEY", "alias/gdesk-proof-data"),
+            issuer=_str(env, "GDESK_PROOF_ISSUER", "gdesk"),
+            position_retention_days=_int(env, "GDESK_TRIPS_POSITION_RETENTION_DAYS", 90),
+            proof_retention_days=_int(env, "GDESK_TRIPS_PROOF_RETENTION_DAYS", 1825),
+            accuracy_limit_m=_int(env, "GDESK_TRIPS_ACCURACY_LIMIT_M", 100),
+            double_tap_seconds=_int(env, "GDESK_TRIPS_DOUBLE_TAP_SECONDS", 60),
         )
+        if not 1 <= settings.position_retention_days <= settings.proof_retention_days:
+            raise SettingsError("GDESK_TRIPS_POSITION_RETENTION_DAYS must be 1..proof retention days")
+        if not 5 <= settings.accuracy_limit_m <= 5000:
+            raise SettingsError("GDESK_TRIPS_ACCURACY_LIMIT_M must be 5..5000")
+        return settings
 
 
 # <<< trips settings
