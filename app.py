@@ -56,6 +56,14 @@ def json_errors(event: Any, get_response: Any) -> Response:
 
 # Non-HTTP handlers (each declared in template.yaml as its own function: Handler app.<name>).
 # >>> photos functions
+@app.lambda_function(name="photo_processor")
+def photo_processor(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """S3 ObjectCreated → SQS → here (template: PhotoProcessorFunction); partial batch response."""
+    from chalicelib.photos import pipeline, service
+
+    return pipeline.handle_sqs_batch(event, service.store())
+
+
 # <<< photos functions
 
 # >>> briefing functions

@@ -112,13 +112,38 @@ class TripsSettings:
 class PhotosSettings:
     table: str
     bucket: str
+    max_upload_bytes: int  # the presigned POST's content-length-range, re-checked by the processor
+    upload_url_seconds: int  # lifetime of a presigned POST (at most 300)
+    view_url_seconds: int  # lifetime of presigned GETs (at most 600)
+    retention_days: int  # records (DynamoDB TTL) and objects (S3 lifecycle) expire after this
+    pairing_seconds: int  # a desktop pairing QR, and the phone session it turns into
+    max_image_pixels: int  # decompression-bomb limit
+    webhook_url: str  # "보내기": where photos are sent (empty: not configured)
+    webhook_secret_id: str  # Secrets Manager id/ARN of the HMAC key for the webhook
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> PhotosSettings:
-        return cls(
+        settings = cls(
             table=_str(env, "GDESK_PHOTOS_TABLE", "gdesk-photos"),
             bucket=_str(env, "GDESK_PHOTOS_BUCKET", "gdesk-photos"),
+            max_upload_bytes=_int(env, "GDESK_PHOTOS_MAX_UPLOAD_BYTES", 25 * 1024 * 1024),
+            upload_url_seconds=_int(env, "GDESK_PHOTOS_UPLOAD_URL_SECONDS", 300),
+            view_url_seconds=_int(env, "GDESK_PHOTOS_VIEW_URL_SECONDS", 600),
+            retention_days=_int(env, "GDESK_PHOTOS_RETENTION_DAYS", 30),
+            pairing_seconds=_int(env, "GDESK_PHOTOS_PAIRING_SECONDS", 300),
+            max_image_pixels=_int(env, "GDESK_PHOTOS_MAX_IMAGE_PIXELS", 60_000_000),
+            webhook_url=_str(env, "GDESK_PHOTOS_WEBHOOK_URL"),
+            webhook_secret_id=_str(env, "GDESK_PHOTOS_WEBHOOK_SECRET"),
         )
+        if not 1 <= settings.upload_url_seconds <= 300:
+            raise SettingsError("GDESK_PHOTOS_UPLOAD_URL_SECONDS must be 1..300")
+        if not 1 <= settings.view_url_seconds <= 600:
+            raise SettingsError("GDESK_PHOTOS_VIEW_URL_SECONDS must be 1..600")
+        if not 1 <= settings.max_upload_bytes <= 25 * 1024 * 1024:
+            raise SettingsError("GDESK_PHOTOS_MAX_UPLOAD_BYTES must be 1..26214400")
+        if settings.retention_days < 1 or not 30 <= settings.pairing_seconds <= 3600:
+            raise SettingsError("GDESK_PHOTOS_RETENTION_DAYS >= 1, GDESK_PHOTOS_PAIRING_SECONDS 30..3600")
+        return settings
 
 
 # <<< photos settings

@@ -286,9 +286,11 @@ class Bootstrapper:
 
 
 def _cors(config: dict[str, Any]) -> dict[str, Any]:
+    # CloudFormation's MaxAge/ExposedHeaders are the API's MaxAgeSeconds/ExposeHeaders.
+    renamed = {"MaxAge": "MaxAgeSeconds", "ExposedHeaders": "ExposeHeaders", "Id": "ID"}
     rules = []
     for rule in config.get("CorsRules", []):
-        rules.append({k: v for k, v in rule.items() if k != "Id"})
+        rules.append({renamed.get(k, k): (int(v) if k == "MaxAge" else v) for k, v in rule.items()})
     return {"CORSRules": rules}
 
 
