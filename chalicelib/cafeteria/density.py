@@ -135,7 +135,8 @@ def load_config(raw: Mapping[str, Any]) -> CafeteriaConfig:
         raise ConfigError("utc_offset must be ±HH:MM")
     sign = -1 if offset.group(1) == "-" else 1
     lunch = raw.get("lunch") or {"start": "11:30", "end": "13:30"}
-    start, end = _minute_of_day(lunch.get("start"), "lunch.start"), _minute_of_day(lunch.get("end"), "lunch.end")
+    start = _minute_of_day(lunch.get("start"), "lunch.start")
+    end = _minute_of_day(lunch.get("end"), "lunch.end")
     if start >= end:
         raise ConfigError("lunch.start must be before lunch.end")
     slot = _positive(raw.get("slot_minutes", 10), "slot_minutes", int)
@@ -187,7 +188,8 @@ def wait_minutes(count: float, service_rate: float) -> float:
     return round(count / service_rate, 1)
 
 
-def trend(points: Iterable[tuple[int, float]], now_minute: int, window: int, threshold: float) -> dict[str, Any]:
+def trend(points: Iterable[tuple[int, float]], now_minute: int, window: int,
+          threshold: float) -> dict[str, Any]:
     """Least-squares slope (people per minute) over the points in ``(now - window, now]``.
 
     ``points`` are ``(minute index, count)``; fewer than two in the window → ``unknown``.
@@ -227,6 +229,34 @@ _REQUIRED = ("camera_id", "zone", "count", "ts")
 
 def parse_record(data: bytes, config: CafeteriaConfig, now_ms: int, max_age_ms: int) -> Sample | Rejection:
     """Validate one record of the ingest contract ``{camera_id, zone, count, ts, confidence?}``."""
+    doc = _decode(data)
+    if isinstance(doc, Rejection):
+        return doc
+    camera_id, zone_id, ts = doc["camera_id"], doc["zone"], doc["ts"]
+    if not isinstance(camera_id, str) or not _CAMERA_ID.match(camera_id):
+        return Rejection("bad_field", "camera_id")
+    if not isinstance(zone_id, str):
+        return Rejection("bad_field", "zone")
+    zone = config.zone(zone_id)
+    if zone is None:
+        return Rejection("unknown_zone", zone_id[:64])
+    count = _check_count(doc["count"], config.absurd_limit(zone))
+    if isinstance(count, Rejection):
+        return count
+    ts_ms = _parse_ts(ts)
+    if isinstance(ts_ms, Rejection):
+        return ts_ms
+    if ts_ms > now_ms + config.future_tolerance_seconds * 1000:
+        return Rejection("ts_in_future", ts)
+    if ts_ms < now_ms - max_age_ms:
+        return Rejection("ts_too_old", ts)
+    confidence = doc.get("confidence")
+    if confidence is not None and not _is_number(confidence, 0, 1):
+        return Rejection("bad_field", "confidence")
+    return Sample(camera_id, zone_id, count, ts_ms, None if confidence is None else float(confidence))
+
+
+def _decode(data: bytes) -> dict[str, Any] | Rejection:
     if len(data) > MAX_RECORD_BYTES:
         return Rejection("too_large", f"{len(data)} bytes (at most {MAX_RECORD_BYTES})")
     try:
@@ -238,34 +268,22 @@ def parse_record(data: bytes, config: CafeteriaConfig, now_ms: int, max_age_ms: 
     for name in _REQUIRED:
         if doc.get(name) is None:
             return Rejection("missing_field", name)
-    camera_id, zone_id, count, ts = doc["camera_id"], doc["zone"], doc["count"], doc["ts"]
-    if not isinstance(camera_id, str) or not _CAMERA_ID.match(camera_id):
-        return Rejection("bad_field", "camera_id")
-    if not isinstance(zone_id, str):
-        return Rejection("bad_field", "zone")
-    zone = config.zone(zone_id)
-    if zone is None:
-        return Rejection("unknown_zone", zone_id[:64])
+    return doc
+
+
+def _is_number(value: Any, low: float, high: float) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float) and low <= value <= high
+
+
+def _check_count(count: Any, limit: int) -> int | Rejection:
     if (isinstance(count, bool) or not isinstance(count, int | float) or not math.isfinite(count)
             or count != int(count)):
         return Rejection("bad_field", "count")
     if count < 0:
         return Rejection("negative_count", str(count))
-    if count > config.absurd_limit(zone):
-        return Rejection("absurd_count", f"{count} > {config.absurd_limit(zone)}")
-    ts_ms = _parse_ts(ts)
-    if isinstance(ts_ms, Rejection):
-        return ts_ms
-    if ts_ms > now_ms + config.future_tolerance_seconds * 1000:
-        return Rejection("ts_in_future", ts)
-    if ts_ms < now_ms - max_age_ms:
-        return Rejection("ts_too_old", ts)
-    confidence = doc.get("confidence")
-    if confidence is not None:
-        if isinstance(confidence, bool) or not isinstance(confidence, int | float) or not 0 <= confidence <= 1:
-            return Rejection("bad_field", "confidence")
-        confidence = float(confidence)
-    return Sample(camera_id, zone_id, int(count), ts_ms, confidence)
+    if count > limit:
+        return Rejection("absurd_count", f"{count} > {limit}")
+    return int(count)
 
 
 def _parse_ts(ts: Any) -> int | Rejection:
@@ -363,7 +381,8 @@ def _iso(ts_ms: int, config: CafeteriaConfig) -> str:
     return datetime.fromtimestamp(ts_ms / 1000, config.tz).isoformat(timespec="seconds")
 
 
-def zone_now(zone: Zone, records: Sequence[MinuteRecord], now: datetime, config: CafeteriaConfig) -> dict[str, Any]:
+def zone_now(zone: Zone, records: Sequence[MinuteRecord], now: datetime,
+             config: CafeteriaConfig) -> dict[str, Any]:
     """The zone as it is now: each camera's latest sample within the staleness window, summed.
 
     A camera silent for longer than ``stale_seconds`` drops out of the sum (``cameras_reporting``

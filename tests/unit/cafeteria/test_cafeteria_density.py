@@ -184,7 +184,8 @@ def test_utc_z_and_other_offsets_are_accepted(config: CafeteriaConfig) -> None:
     (record(confidence="high"), "bad_field"),
     (record(confidence=-0.1), "bad_field"),
 ])
-def test_every_malformed_case_is_rejected_with_a_reason(config: CafeteriaConfig, data: bytes, reason: str) -> None:
+def test_every_malformed_case_is_rejected_with_a_reason(config: CafeteriaConfig, data: bytes,
+                                                        reason: str) -> None:
     result = parse_record(data, config, NOW_MS, MAX_AGE_MS)
     assert isinstance(result, Rejection)
     assert result.reason == reason
@@ -241,7 +242,8 @@ def test_merge_is_idempotent_commutative_and_reports_changes() -> None:
     b = {"k1": (3, 0), "k2": (4, 9)}
     assert merge_cameras(a, b)[0] == merge_cameras(b, a)[0] == {"k1": (3, 0), "k2": (5, 2)}
     # same ts, different count (producer bug): the larger count wins whatever the order
-    assert merge_cameras({"k1": (7, 2)}, {"k1": (7, 5)})[0] == merge_cameras({"k1": (7, 5)}, {"k1": (7, 2)})[0]
+    one, other = {"k1": (7, 2)}, {"k1": (7, 5)}
+    assert merge_cameras(one, other)[0] == merge_cameras(other, one)[0] == other
 
 
 def test_summary_of_a_minute(config: CafeteriaConfig) -> None:
@@ -251,7 +253,7 @@ def test_summary_of_a_minute(config: CafeteriaConfig) -> None:
     assert summary == {"count": 26, "level": "혼잡", "wait_minutes": 4.3, "cameras": 2, "last_ts": 3000}
 
 
-# -- now / today views ----------------------------------------------------------------------------------------
+# -- now / today views ---------------------------------------------------------------------------
 
 
 def minute_record(zone: str, at: datetime, cameras: dict[str, tuple[int, int]]) -> MinuteRecord:
@@ -321,7 +323,7 @@ def test_today_series_per_zone_and_overall(config: CafeteriaConfig) -> None:
     assert view["lunch"] == {"start": "11:30", "end": "13:30"}
 
 
-# -- forecast ---------------------------------------------------------------------------------------------------
+# -- forecast ------------------------------------------------------------------------------------
 
 
 def history_day(day: str, korean_by_slot: dict[str, int], salad: int = 0) -> list[MinuteRecord]:
