@@ -502,9 +502,10 @@ def forecast_view(config: CafeteriaConfig, history: Mapping[str, Sequence[Minute
     """
     local = local_now(now, config)
     now_minute = local.hour * 60 + local.minute
-    days = [d for d in sorted(history, reverse=True) if any(
-        config.lunch_start <= r.minute_index < config.lunch_end for r in history[d])][:config.history_weeks]
-    per_day = {d: _slot_means(history[d], config) for d in days}
+    known = {d: [r for r in records if config.zone(r.zone) is not None] for d, records in history.items()}
+    days = [d for d in sorted(known, reverse=True) if any(
+        config.lunch_start <= r.minute_index < config.lunch_end for r in known[d])][:config.history_weeks]
+    per_day = {d: _slot_means(known[d], config) for d in days}
     rate_total = sum(z.service_rate for z in config.zones)
     slots = []
     for start in range(config.lunch_start, config.lunch_end, config.slot_minutes):

@@ -62,7 +62,7 @@ def forecast_view() -> dict[str, Any]:
     today = moment.astimezone(cfg.tz).date()
     history: dict[str, list[density.MinuteRecord]] = {}
     for day in density.history_dates(today, cfg):
-        records = source.minutes(day.isoformat())
+        records = [r for r in source.minutes(day.isoformat()) if cfg.zone(r.zone) is not None]
         if records:
             history[day.isoformat()] = records
         if len(history) >= cfg.history_weeks:

@@ -346,7 +346,9 @@ def test_forecast_is_the_median_of_the_last_four_same_weekdays(config: Cafeteria
         "2026-10-28": history_day("2026-10-28", {"11:30": 24, "12:00": 36, "13:20": 8}),
         "2026-10-21": history_day("2026-10-21", {"11:30": 600, "12:00": 600, "13:20": 600}),  # 5th: unused
         "2026-10-14": [],
+        "2026-11-19": [MinuteRecord("other", "2026-11-19", "12:00", {"x": (0, 500)})],  # unknown zone only
     }
+    history["2026-11-18"].append(MinuteRecord("other", "2026-11-18", "12:00", {"x": (0, 500)}))
     at = datetime(2026, 11, 25, 11, 45, tzinfo=KST)
     view = density.forecast_view(config, history, at)
     assert view["history_days"] == ["2026-11-18", "2026-11-11", "2026-11-04", "2026-10-28"]
