@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from chalicelib import web
 from chalicelib.auth import current_user
 from chalicelib.cafeteria import service
 from chalicelib.errors import json_response
+from chalicelib.settings import get_settings
 
 bp = Blueprint(__name__)
 
@@ -27,3 +29,14 @@ def cafeteria_today():  # type: ignore[no-untyped-def]
 def cafeteria_forecast():  # type: ignore[no-untyped-def]
     current_user(bp.current_request)
     return json_response(service.forecast_view())
+
+
+@bp.route("/cafeteria", methods=["GET"])
+def cafeteria_page():  # type: ignore[no-untyped-def]
+    return web.page("cafeteria")
+
+
+@bp.route("/cafeteria/widget", methods=["GET"])
+def cafeteria_widget():  # type: ignore[no-untyped-def]
+    """The small view the internal portal frames; only the configured origins may frame it."""
+    return web.page("cafeteria-widget", frame_ancestors=" ".join(get_settings().cafeteria.widget_origins))
