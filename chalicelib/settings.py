@@ -150,18 +150,48 @@ class PhotosSettings:
 
 
 # >>> cafeteria settings
+def _is_origin(value: str) -> bool:
+    """'self' or scheme://host[:port] — nothing that could break out of a CSP directive."""
+    scheme, sep, host = value.partition("://")
+    return value == "'self'" or (scheme in ("http", "https") and bool(sep) and bool(host)
+                                 and all(c.isalnum() or c in ".-:" for c in host))
+
+
 @dataclass(frozen=True)
 class CafeteriaSettings:
     table: str
     stream: str
     dead_letter_queue_url: str
+    zones_file: str  # the zones configuration (JSON); default: chalicelib/cafeteria/zones.json
+    max_record_age_seconds: int  # the event source's MaximumRecordAgeInSeconds; older records are malformed
+    widget_origins: tuple[str, ...]  # who may frame /cafeteria/widget (CSP frame-ancestors)
+    # Demo only: "real_epoch,simulated_epoch,speed" makes the tool's clock run `speed` times faster
+    # from a simulated start, so the lunch curve passes within minutes. Empty in the template.
+    clock: tuple[float, float, float] | None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> CafeteriaSettings:
+        origins = _list(env, "GDESK_CAFETERIA_WIDGET_ORIGINS", "'self'")
+        bad = [o for o in origins if not _is_origin(o)]
+        if bad:
+            raise SettingsError(f"GDESK_CAFETERIA_WIDGET_ORIGINS must be origins (https://host[:port]) "
+                                f"or 'self', got {bad}")
+        clock_raw = _str(env, "GDESK_CAFETERIA_CLOCK")
+        clock = None
+        if clock_raw:
+            try:
+                real, simulated, speed = (float(part) for part in clock_raw.split(","))
+            except ValueError as exc:
+                raise SettingsError("GDESK_CAFETERIA_CLOCK must be real_epoch,simulated_epoch,speed") from exc
+            clock = (real, simulated, speed)
         return cls(
             table=_str(env, "GDESK_CAFETERIA_TABLE", "gdesk-cafeteria"),
             stream=_str(env, "GDESK_DENSITY_STREAM", "gdesk-density"),
             dead_letter_queue_url=_str(env, "GDESK_DENSITY_DLQ_URL"),
+            zones_file=_str(env, "GDESK_CAFETERIA_ZONES_FILE"),
+            max_record_age_seconds=_int(env, "GDESK_DENSITY_MAX_AGE_SECONDS", 3600),
+            widget_origins=origins,
+            clock=clock,
         )
 
 

@@ -1,0 +1,70 @@
+"""What the routes and the stream function share: the zones configuration, the tool's clock and
+the store, each built once and lazily; and the three read views the API serves."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from chalicelib.cafeteria import density
+from chalicelib.cafeteria.density import CafeteriaConfig
+from chalicelib.cafeteria.store import CafeteriaStore, DeadLetterQueue
+from chalicelib.settings import get_settings
+
+DEFAULT_ZONES_FILE = Path(__file__).with_name("zones.json")
+
+
+@lru_cache(maxsize=4)
+def _config_from(path: str) -> CafeteriaConfig:
+    return density.load_config_file(path)
+
+
+def config() -> CafeteriaConfig:
+    return _config_from(get_settings().cafeteria.zones_file or str(DEFAULT_ZONES_FILE))
+
+
+def now() -> datetime:
+    """The tool's clock: the wall clock, or in the demo a faster one from a simulated start."""
+    real = time.time()
+    clock = get_settings().cafeteria.clock
+    if clock:
+        real_anchor, simulated_anchor, speed = clock
+        real = simulated_anchor + (real - real_anchor) * speed
+    return datetime.fromtimestamp(real, UTC)
+
+
+def store() -> CafeteriaStore:
+    return CafeteriaStore(get_settings().cafeteria.table)
+
+
+def dead_letters() -> DeadLetterQueue:
+    return DeadLetterQueue(get_settings().cafeteria.dead_letter_queue_url)
+
+
+def now_view() -> dict[str, Any]:
+    cfg, moment = config(), now()
+    window = max(cfg.trend_window_minutes, cfg.stale_seconds // 60) + 5
+    return density.now_view(cfg, store().recent(cfg, moment, window), moment)
+
+
+def today_view() -> dict[str, Any]:
+    cfg, moment = config(), now()
+    day = moment.astimezone(cfg.tz).date().isoformat()
+    return density.today_view(cfg, store().minutes(day), moment)
+
+
+def forecast_view() -> dict[str, Any]:
+    cfg, moment = config(), now()
+    source = store()
+    today = moment.astimezone(cfg.tz).date()
+    history: dict[str, list[density.MinuteRecord]] = {}
+    for day in density.history_dates(today, cfg):
+        records = [r for r in source.minutes(day.isoformat()) if cfg.zone(r.zone) is not None]
+        if records:
+            history[day.isoformat()] = records
+        if len(history) >= cfg.history_weeks:
+            break
+    return density.forecast_view(cfg, history, moment)

@@ -1,0 +1,1 @@
+"""Lambda functions that are not part of the Chalice app (each its own template function)."""
