@@ -167,6 +167,14 @@ def _parse_entry(entry: Any, defaults: Mapping[str, Any], where: str) -> Source:
         raise bad("interval", str(exc)) from None
     if not MIN_INTERVAL_S <= interval <= MAX_INTERVAL_S:
         raise bad("interval", f"must be between 1m and 7d, got {interval}s")
+    enabled, agency_from_entry, max_items, hosts = _parse_options(merged, bad)
+    selectors = _parse_selectors(merged.get("list"), kind, bad)
+    return Source(id=raw_id, agency=agency.strip(), kind=kind, url=url, interval_s=interval,
+                  enabled=enabled, selectors=selectors, hosts=tuple(h.lower() for h in hosts),
+                  agency_from_entry=agency_from_entry, max_items=max_items)
+
+
+def _parse_options(merged: Mapping[str, Any], bad: Any) -> tuple[bool, bool, int, list[str]]:
     enabled = merged.get("enabled", True)
     if not isinstance(enabled, bool):
         raise bad("enabled", "must be true or false")
@@ -179,10 +187,7 @@ def _parse_entry(entry: Any, defaults: Mapping[str, Any], where: str) -> Source:
     hosts = merged.get("hosts", [])
     if not isinstance(hosts, list) or not all(isinstance(h, str) and _valid_host(h) for h in hosts):
         raise bad("hosts", "must be a list of host names")
-    selectors = _parse_selectors(merged.get("list"), kind, bad)
-    return Source(id=raw_id, agency=agency.strip(), kind=kind, url=url, interval_s=interval,
-                  enabled=enabled, selectors=selectors, hosts=tuple(h.lower() for h in hosts),
-                  agency_from_entry=agency_from_entry, max_items=max_items)
+    return enabled, agency_from_entry, max_items, hosts
 
 
 def _parse_selectors(raw: Any, kind: str, bad: Any) -> ListSelectors | None:
@@ -195,7 +200,7 @@ def _parse_selectors(raw: Any, kind: str, bad: Any) -> ListSelectors | None:
     unknown = sorted(set(raw) - _LIST_KEYS)
     if unknown:
         raise bad(f"list.{unknown[0]}", f"unknown selector (allowed: {', '.join(sorted(_LIST_KEYS))})")
-    values = {k: raw.get(k) for k in _LIST_KEYS if raw.get(k) is not None}
+    values: dict[str, Any] = {k: raw.get(k) for k in _LIST_KEYS if raw.get(k) is not None}
     for key, value in values.items():
         if not isinstance(value, str) or not value.strip():
             raise bad(f"list.{key}", "must be a CSS selector string")

@@ -6,7 +6,8 @@ import pytest
 
 from chalicelib.briefing import charset
 
-KOREAN = "행정안전부 보도자료: 지방자치단체 도로 포트홀 신고 서비스 시작 (똠방각하 뷁)"  # 똠, 뷁: CP949-only syllables
+# 똠, 뷁: syllables only CP949 has (not in the EUC-KR table)
+KOREAN = "행정안전부 보도자료: 지방자치단체 도로 포트홀 신고 서비스 시작 (똠방각하 뷁)"
 PAGE = "<html><head>{meta}<title>보도자료</title></head><body><p>{text}</p></body></html>"
 
 

@@ -67,7 +67,8 @@ def test_a_bad_entry_is_named_with_its_field(fields: dict[str, Any], field: str,
 
 def test_the_position_and_id_of_the_bad_entry_are_in_the_message() -> None:
     data = _one()
-    data["sources"].append({"id": "moef", "agency": "기획재정부", "kind": "rss", "url": "nope", "interval": 60})
+    data["sources"].append({"id": "moef", "agency": "기획재정부", "kind": "rss", "url": "nope",
+                            "interval": 60})
     with pytest.raises(SourcesError, match=r"source #2 \(id 'moef'\): url"):
         parse_sources(data)
 
@@ -100,7 +101,8 @@ def test_select_by_id() -> None:
 
 
 def test_durations() -> None:
-    assert [parse_duration(v) for v in (90, "30s", "10m", "2h", "1d", " 5 m ")] == [90, 30, 600, 7200, 86400, 300]
+    values = (90, "30s", "10m", "2h", "1d", " 5 m ")
+    assert [parse_duration(v) for v in values] == [90, 30, 600, 7200, 86400, 300]
     for bad in ("10 minutes", True, "-1m", ""):
         with pytest.raises(ValueError):
             parse_duration(bad)
