@@ -204,6 +204,11 @@ class BriefingSettings:
     table: str
     bucket: str
     crawl_allow_loopback: bool
+    # crawler: the sources file ("" = the packaged chalicelib/briefing/sources.yaml), the pause
+    # between two requests to one host, how old a feed entry may be to be taken in a normal round
+    crawl_sources_path: str = ""
+    crawl_host_delay_ms: int = 1000
+    crawl_max_age_days: int = 3
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> BriefingSettings:
@@ -211,6 +216,9 @@ class BriefingSettings:
             table=_str(env, "GDESK_BRIEFING_TABLE", "gdesk-briefing"),
             bucket=_str(env, "GDESK_BRIEFING_BUCKET", "gdesk-briefing"),
             crawl_allow_loopback=_bool(env, "GDESK_CRAWL_ALLOW_LOOPBACK"),
+            crawl_sources_path=_str(env, "GDESK_CRAWL_SOURCES"),
+            crawl_host_delay_ms=_int(env, "GDESK_CRAWL_HOST_DELAY_MS", 1000),
+            crawl_max_age_days=_int(env, "GDESK_CRAWL_MAX_AGE_DAYS", 3),
         )
 
 
