@@ -59,4 +59,18 @@ def json_errors(event: Any, get_response: Any) -> Response:
 # <<< photos functions
 
 # >>> briefing functions
+@app.on_sqs_message(queue="NotifyQueue", batch_size=10)
+def notify(event: Any) -> dict[str, Any]:
+    """NotifyQueue → the users' channels (template: NotifierFunction, ReportBatchItemFailures)."""
+    from chalicelib.briefing.handlers import notify_batch
+
+    return notify_batch(event.to_dict())
+
+
+@app.schedule("cron(0 23 * * ? *)")
+def digest(event: Any) -> dict[str, Any]:
+    """08:00 KST: queue every user's morning digest (template: DigestFunction)."""
+    from chalicelib.briefing.handlers import queue_digests
+
+    return queue_digests()
 # <<< briefing functions
