@@ -67,4 +67,18 @@ def photo_processor(event: dict[str, Any], context: Any) -> dict[str, Any]:
 # <<< photos functions
 
 # >>> briefing functions
+@app.on_sqs_message(queue="NotifyQueue", batch_size=10)
+def notify(event: Any) -> dict[str, Any]:
+    """NotifyQueue → the users' channels (template: NotifierFunction, ReportBatchItemFailures)."""
+    from chalicelib.briefing.handlers import notify_batch
+
+    return notify_batch(event.to_dict())
+
+
+@app.schedule("cron(0 23 * * ? *)")
+def digest(event: Any) -> dict[str, Any]:
+    """08:00 KST: queue every user's morning digest (template: DigestFunction)."""
+    from chalicelib.briefing.handlers import queue_digests
+
+    return queue_digests()
 # <<< briefing functions

@@ -200,10 +200,44 @@ class CafeteriaSettings:
 
 # >>> briefing settings
 @dataclass(frozen=True)
+class BriefingNotifySettings:
+    """The notifier half: queue, channel secrets, senders, retry pacing."""
+
+    queue_url: str
+    secret_prefix: str  # per-user channel secrets: <prefix><user_id>
+    naverworks_secret: str  # the organisation's NAVER WORKS bot credentials (id or ARN)
+    naverworks_api_url: str
+    naverworks_token_url: str
+    mail_from: str  # a verified SES identity
+    allow_loopback: bool  # channel URLs on 127.0.0.1 (local demo and tests only)
+    retry_base_seconds: int  # first retry after this; doubles per receive (SQS visibility)
+    send_timeout_seconds: int
+    default_hourly_cap: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> BriefingNotifySettings:
+        return cls(
+            queue_url=_str(env, "GDESK_NOTIFY_QUEUE_URL"),
+            secret_prefix=_str(env, "GDESK_NOTIFY_SECRET_PREFIX", "gdesk/briefing/channels/"),
+            naverworks_secret=_str(env, "GDESK_NAVERWORKS_SECRET"),
+            naverworks_api_url=_str(env, "GDESK_NAVERWORKS_API_URL",
+                                    "https://www.worksapis.com/v1.0").rstrip("/"),
+            naverworks_token_url=_str(env, "GDESK_NAVERWORKS_TOKEN_URL",
+                                      "https://auth.worksmobile.com/oauth2/v2.0/token"),
+            mail_from=_str(env, "GDESK_NOTIFY_MAIL_FROM", "briefing@gdesk.example.go.kr"),
+            allow_loopback=_bool(env, "GDESK_NOTIFY_ALLOW_LOOPBACK"),
+            retry_base_seconds=_int(env, "GDESK_NOTIFY_RETRY_BASE_SECONDS", 30),
+            send_timeout_seconds=_int(env, "GDESK_NOTIFY_SEND_TIMEOUT_SECONDS", 5),
+            default_hourly_cap=_int(env, "GDESK_NOTIFY_HOURLY_CAP", 5),
+        )
+
+
+@dataclass(frozen=True)
 class BriefingSettings:
     table: str
     bucket: str
     crawl_allow_loopback: bool
+    notify: BriefingNotifySettings
     # crawler: the sources file ("" = the packaged chalicelib/briefing/sources.yaml), the pause
     # between two requests to one host, how old a feed entry may be to be taken in a normal round
     crawl_sources_path: str = ""
@@ -219,6 +253,7 @@ class BriefingSettings:
             crawl_sources_path=_str(env, "GDESK_CRAWL_SOURCES"),
             crawl_host_delay_ms=_int(env, "GDESK_CRAWL_HOST_DELAY_MS", 1000),
             crawl_max_age_days=_int(env, "GDESK_CRAWL_MAX_AGE_DAYS", 3),
+            notify=BriefingNotifySettings.from_env(env),
         )
 
 

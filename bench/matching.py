@@ -1,0 +1,99 @@
+"""Matching quality on real Korean news (../shared/data/news-rss; the section is a weak label).
+
+Three department profiles of at most ten keywords each rank every item of the nine section feeds.
+Printed: precision@10 (top ten items in the profile's sections), and at the digest threshold the
+recall (share of the section's items matched) and precision, plus the scoring speed.
+
+    python bench/matching.py [--data DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import re
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from chalicelib.briefing import matching  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "news-rss" / "categories"
+CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
+_TAG = re.compile(r"<[^>]+>")
+
+PROFILES = [
+    ("경제정책과", ("economy",),
+     ("경제", "금리", "물가", "수출", "기업", "투자", "부동산", "금융", "소비", "증시")),
+    ("감염병관리과", ("health",),
+     ("코로나", "백신", "확진", "방역", "의료", "병원", "건강", "질병", "감염", "치료")),
+    ("과학기술정책과", ("science", "tech"),
+     ("과학", "연구", "기술", "인공지능", "반도체", "우주", "데이터", "디지털", "플랫폼", "스마트폰")),
+]
+
+
+def load(data: Path) -> list[tuple[str, str, set[str]]]:
+    """(title, text, sections) per distinct link; an article in two feeds has both sections."""
+    by_link: dict[str, tuple[str, str, set[str]]] = {}
+    for path in sorted(data.glob("*.xml")):
+        section = path.stem
+        for item in ET.parse(path).getroot().iter("item"):
+            link = (item.findtext("link") or "").strip()
+            title = html.unescape(item.findtext("title") or "")
+            text = html.unescape(_TAG.sub(" ", html.unescape(item.findtext(CONTENT) or "")))
+            text = text.replace("기사보기", " ")
+            entry = by_link.setdefault(link or f"{section}:{title}", (title, text, set()))
+            entry[2].add(section)
+    return list(by_link.values())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    args = parser.parse_args()
+    if not args.data.is_dir():
+        print(f"news-rss data not found at {args.data} (shared/data is not part of a clone); skipped")
+        return 0
+    docs = load(args.data)
+    frequencies = matching.DocumentFrequencies()
+    counts = []
+    started = time.perf_counter()
+    for title, text, _ in docs:
+        terms = matching.document_terms(title, text)
+        counts.append(terms)
+        frequencies.add(terms)
+    index_s = time.perf_counter() - started
+    print(f"{len(docs)} items from {len(list(args.data.glob('*.xml')))} section feeds; "
+          f"{len(frequencies.df)} distinct terms\n")
+    print("| profile | sections (positives) | keywords | P@10 | recall | precision | matched "
+          "| alerts |")
+    print("|---|---|---|---:|---:|---:|---:|---:|")
+    score_s, scored_n = 0.0, 0
+    for department, sections, keywords in PROFILES:
+        matcher = matching.Matcher(matching.Interest(department=department, keywords=keywords),
+                                   frequencies)
+        started = time.perf_counter()
+        results = [(matcher.score(t, x, "", counts[i]), secs) for i, (t, x, secs) in enumerate(docs)]
+        score_s += time.perf_counter() - started
+        scored_n += len(results)
+        positives = sum(1 for _, secs in results if secs & set(sections))
+        ranked = sorted(results, key=lambda r: -r[0].score)
+        p10 = sum(1 for m, secs in ranked[:10] if secs & set(sections)) / 10
+        relevant = [(m, secs) for m, secs in results if m.relevant]
+        hits = sum(1 for _, secs in relevant if secs & set(sections))
+        alerts = sum(1 for m, _ in relevant if m.tier == "alert")
+        print(f"| {department} | {'+'.join(sections)} ({positives}) | {len(keywords)} | {p10:.2f} | "
+              f"{hits / max(positives, 1):.2f} | {hits / max(len(relevant), 1):.2f} | "
+              f"{len(relevant)} | {alerts} |")
+    print(f"\nindexing {len(docs) / index_s:,.0f} items/s; scoring {scored_n / score_s:,.0f} "
+          f"(item, profile) pairs/s; thresholds: alert ≥ {matching.ALERT_THRESHOLD}, "
+          f"digest ≥ {matching.DIGEST_THRESHOLD}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

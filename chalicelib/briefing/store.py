@@ -1,0 +1,408 @@
+"""The notifier's storage: profiles, matches, deliveries, the hourly counter, the digest queue,
+feedback, channel secrets, matching statistics and the notify queue. The only module of the
+notifier half that touches AWS.
+
+Single table (shared with the crawler), keys:
+
+| record | pk | sk | gsi1pk / gsi1sk |
+|---|---|---|---|
+| profile | ``USER#<user>`` | ``PROFILE`` | ``PROFILES`` / ``<user>`` |
+| match | ``USER#<user>`` | ``MATCH#<published_at>#<item>`` | ``UITEM#<user>#<item>`` / ``MATCH`` |
+| delivery | ``DELIVERY#<user>#<key>`` | ``DELIVERY`` | |
+| hourly counter | ``RATE#<user>`` | ``HOUR#<yyyy-mm-ddThh KST>`` | |
+| digest entry | ``DIGESTQ#<user>`` | ``<published_at>#<item>`` | |
+
+Deliveries are the exactly-once guard: created by a conditional write and leased, so two
+concurrent or repeated notifications of one (user, item) cannot both send.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from chalicelib import aws
+from chalicelib.briefing.matching import DocumentFrequencies
+from chalicelib.briefing.profiles import Profile
+from chalicelib.errors import InvalidField
+from chalicelib.settings import BriefingSettings, get_settings
+
+FREQUENCIES_KEY = "matching/frequencies.json"
+MATCH_TTL_DAYS = 180
+DELIVERY_TTL_DAYS = 30
+DIGEST_TTL_DAYS = 14
+DAY = 86400
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB's Decimals back to int/float, recursively."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, set):
+        return sorted(_plain(v) for v in value)
+    return value
+
+
+def _conditional_failed(exc: Exception) -> bool:
+    return getattr(exc, "response", {}).get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def match_key(published_at: str, item_id: str) -> str:
+    return f"MATCH#{published_at}#{item_id}"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    state: str  # "pending" | "failed" | final: "sent" | "held" | "undeliverable" | "no_channel"
+    attempts: int
+    decided: str | None  # "send" once quiet hours and the cap were checked (first attempt)
+    sent_channels: frozenset[str]
+    snapshot: tuple[str, ...] = ()  # digest: the entries this digest carries
+
+
+class BriefingStore:
+    def __init__(self, settings: BriefingSettings | None = None, *, dynamodb: Any = None,
+                 s3: Any = None, sqs: Any = None, secrets: Any = None) -> None:
+        self.settings = settings or get_settings().briefing
+        self._dynamodb, self._s3, self._sqs, self._secrets = dynamodb, s3, sqs, secrets
+
+    # -- clients --------------------------------------------------------------------------
+
+    @property
+    def table(self) -> Any:
+        return (self._dynamodb or aws.resource("dynamodb")).Table(self.settings.table)
+
+    @property
+    def s3(self) -> Any:
+        return self._s3 or aws.client("s3")
+
+    @property
+    def sqs(self) -> Any:
+        return self._sqs or aws.client("sqs")
+
+    @property
+    def secretsmanager(self) -> Any:
+        return self._secrets or aws.client("secretsmanager")
+
+    # -- profiles -------------------------------------------------------------------------
+
+    def get_profile(self, user_id: str) -> Profile | None:
+        item = self.table.get_item(Key={"pk": f"USER#{user_id}", "sk": "PROFILE"},
+                                   ConsistentRead=True).get("Item")
+        return Profile.from_record(_plain(item)) if item else None
+
+    def put_profile(self, profile: Profile, expected_version: int) -> Profile:
+        """Write with optimistic locking: ``expected_version`` is the version read (0: new)."""
+        from dataclasses import replace
+
+        from chalicelib.briefing.notify import now_kst
+
+        saved = replace(profile, version=expected_version + 1, updated_at=now_kst().isoformat())
+        record = {"pk": f"USER#{profile.user_id}", "sk": "PROFILE", "gsi1pk": "PROFILES",
+                  "gsi1sk": profile.user_id, **saved.to_record()}
+        condition = "attribute_not_exists(pk)" if expected_version == 0 else "version = :v"
+        kwargs: dict[str, Any] = {"Item": record, "ConditionExpression": condition}
+        if expected_version:
+            kwargs["ExpressionAttributeValues"] = {":v": expected_version}
+        try:
+            self.table.put_item(**kwargs)
+        except Exception as exc:
+            if _conditional_failed(exc):
+                raise ProfileChanged() from exc
+            raise
+        return saved
+
+    def iter_profiles(self) -> Iterator[Profile]:
+        kwargs: dict[str, Any] = {"IndexName": "gsi1", "KeyConditionExpression": "gsi1pk = :p",
+                                  "ExpressionAttributeValues": {":p": "PROFILES"}}
+        while True:
+            page = self.table.query(**kwargs)
+            for item in page.get("Items", []):
+                yield Profile.from_record(_plain(item))
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    # -- channel secrets (Secrets Manager, one secret per user) ---------------------------------
+
+    def _secret_name(self, user_id: str) -> str:
+        return f"{self.settings.notify.secret_prefix}{user_id}"
+
+    def get_channel_secrets(self, user_id: str) -> dict[str, dict[str, str]]:
+        sm = self.secretsmanager
+        try:
+            value = sm.get_secret_value(SecretId=self._secret_name(user_id))["SecretString"]
+        except sm.exceptions.ResourceNotFoundException:
+            return {}
+        data = json.loads(value or "{}")
+        return data if isinstance(data, dict) else {}
+
+    def put_channel_secrets(self, user_id: str, values: dict[str, dict[str, str]]) -> None:
+        sm = self.secretsmanager
+        payload = json.dumps(values, ensure_ascii=False)
+        try:
+            sm.put_secret_value(SecretId=self._secret_name(user_id), SecretString=payload)
+        except sm.exceptions.ResourceNotFoundException:
+            sm.create_secret(Name=self._secret_name(user_id), SecretString=payload,
+                             Description="G-Desk briefing: the user's channel secrets (hooks, HMAC keys)",
+                             Tags=[{"Key": "gdesk:tool", "Value": "briefing"}])
+
+    def get_org_secret(self) -> dict[str, str]:
+        secret_id = self.settings.notify.naverworks_secret
+        if not secret_id:
+            return {}
+        data = json.loads(self.secretsmanager.get_secret_value(SecretId=secret_id)["SecretString"] or "{}")
+        return {k: str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+    # -- matches ---------------------------------------------------------------------------
+
+    def put_match(self, user_id: str, record: dict[str, Any]) -> bool:
+        """Store a match once (True: new). A repeated call keeps the first (and its feedback)."""
+        item = {
+            "pk": f"USER#{user_id}", "sk": match_key(record["published_at"], record["item_id"]),
+            "gsi1pk": f"UITEM#{user_id}#{record['item_id']}", "gsi1sk": "MATCH",
+            "user_id": user_id, "matched_at": int(time.time()),
+            "expires_at": int(time.time()) + MATCH_TTL_DAYS * DAY,
+            **{k: (Decimal(str(v)) if isinstance(v, float) else v) for k, v in record.items()},
+        }
+        try:
+            self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except Exception as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def get_match(self, user_id: str, sort_key: str) -> dict[str, Any] | None:
+        item = self.table.get_item(Key={"pk": f"USER#{user_id}", "sk": sort_key},
+                                   ConsistentRead=True).get("Item")
+        return _plain(item) if item else None
+
+    def find_match(self, user_id: str, item_id: str) -> dict[str, Any] | None:
+        page = self.table.query(IndexName="gsi1", KeyConditionExpression="gsi1pk = :p AND gsi1sk = :s",
+                                ExpressionAttributeValues={":p": f"UITEM#{user_id}#{item_id}",
+                                                           ":s": "MATCH"}, Limit=1)
+        items = page.get("Items", [])
+        return _plain(items[0]) if items else None
+
+    def set_match_status(self, user_id: str, sort_key: str, status: str) -> None:
+        self.table.update_item(Key={"pk": f"USER#{user_id}", "sk": sort_key},
+                               UpdateExpression="SET #s = :s", ConditionExpression="attribute_exists(pk)",
+                               ExpressionAttributeNames={"#s": "status"},
+                               ExpressionAttributeValues={":s": status})
+
+    def set_feedback(self, user_id: str, sort_key: str, value: str) -> str | None:
+        """Record the feedback; returns the previous value (None: first feedback)."""
+        answer = self.table.update_item(
+            Key={"pk": f"USER#{user_id}", "sk": sort_key},
+            UpdateExpression="SET feedback = :f, feedback_at = :t",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":f": value, ":t": int(time.time())}, ReturnValues="UPDATED_OLD")
+        return answer.get("Attributes", {}).get("feedback")
+
+    def list_matches(self, user_id: str, *, limit: int, cursor: str | None,
+                     filters: dict[str, str]) -> tuple[list[dict[str, Any]], str | None]:
+        """The user's matches newest first. The cursor carries only the sort key (the partition is
+        always the caller's own), so a cursor cannot reach another user's data."""
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :p AND begins_with(sk, :m)",
+            "ExpressionAttributeValues": {":p": f"USER#{user_id}", ":m": "MATCH#"},
+            "ScanIndexForward": False, "Limit": limit,
+        }
+        clauses, names = [], {}
+        for i, (name, value) in enumerate(sorted(filters.items())):
+            clauses.append(f"#f{i} = :f{i}")
+            names[f"#f{i}"] = name
+            kwargs["ExpressionAttributeValues"][f":f{i}"] = value
+        if clauses:
+            kwargs["FilterExpression"] = " AND ".join(clauses)
+            kwargs["ExpressionAttributeNames"] = names
+        if cursor:
+            kwargs["ExclusiveStartKey"] = {"pk": f"USER#{user_id}", "sk": _decode_cursor(cursor)}
+        items: list[dict[str, Any]] = []
+        for _ in range(10):  # a filter can leave pages short: read on, a bounded number of times
+            page = self.table.query(**kwargs)
+            items.extend(_plain(i) for i in page.get("Items", []))
+            last = page.get("LastEvaluatedKey")
+            if not last or len(items) >= limit:
+                break
+            kwargs["ExclusiveStartKey"] = last
+        if len(items) > limit:
+            items = items[:limit]
+            next_cursor: str | None = _encode_cursor(items[-1]["sk"])
+        else:
+            next_cursor = _encode_cursor(last["sk"]) if last else None
+        return items, next_cursor
+
+    # -- deliveries (exactly once per (user, key)) ---------------------------------------------
+
+    def acquire_delivery(self, user_id: str, key: str, lease_seconds: int = 60) -> Delivery | None:
+        """Create or lease the delivery; None when another attempt holds the lease right now.
+        A final delivery (sent/held/empty) is returned as is, without a lease: nothing to do."""
+        now = int(time.time())
+        pk = f"DELIVERY#{user_id}#{key}"
+        try:
+            answer = self.table.update_item(
+                Key={"pk": pk, "sk": "DELIVERY"},
+                UpdateExpression="SET lease_until = :l, attempts = if_not_exists(attempts, :z) + :one, "
+                                 "#st = if_not_exists(#st, :pending), "
+                                 "created_at = if_not_exists(created_at, :n), expires_at = :e",
+                ConditionExpression="attribute_not_exists(pk) OR "
+                                    "(#st IN (:pending, :failed) AND lease_until < :n)",
+                ExpressionAttributeNames={"#st": "state"},
+                ExpressionAttributeValues={":l": now + lease_seconds, ":z": 0, ":one": 1,
+                                           ":pending": "pending", ":failed": "failed", ":n": now,
+                                           ":e": now + DELIVERY_TTL_DAYS * DAY},
+                ReturnValues="ALL_NEW")
+        except Exception as exc:
+            if not _conditional_failed(exc):
+                raise
+            current = self.table.get_item(Key={"pk": pk, "sk": "DELIVERY"}, ConsistentRead=True).get("Item")
+            if current and current.get("state") not in ("pending", "failed"):
+                return _delivery(_plain(current))
+            return None
+        return _delivery(_plain(answer["Attributes"]))
+
+    def update_delivery(self, user_id: str, key: str, *, state: str | None = None,
+                        decided: str | None = None, sent_channel: str | None = None,
+                        error: str | None = None, snapshot: Iterable[str] | None = None,
+                        release: bool = False) -> None:
+        sets: list[str] = []
+        adds: list[str] = []
+        values: dict[str, Any] = {}
+        names: dict[str, str] = {}
+        if state:
+            sets.append("#st = :st")
+            values[":st"], names["#st"] = state, "state"
+        if decided:
+            sets.append("decided = :d")
+            values[":d"] = decided
+        if error is not None:
+            sets.append("last_error = :err")
+            values[":err"] = error[:500]
+        if snapshot is not None:
+            sets.append("digest_entries = :snap")
+            values[":snap"] = list(snapshot)
+        if release:
+            sets.append("lease_until = :zero")
+            values[":zero"] = 0
+        if sent_channel:
+            adds.append("sent_channels :ch")
+            values[":ch"] = {sent_channel}
+        expression = ("SET " + ", ".join(sets) if sets else "") + (" ADD " + ", ".join(adds) if adds else "")
+        kwargs: dict[str, Any] = {"Key": {"pk": f"DELIVERY#{user_id}#{key}", "sk": "DELIVERY"},
+                                  "UpdateExpression": expression.strip(),
+                                  "ExpressionAttributeValues": values}
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
+        self.table.update_item(**kwargs)
+
+    def delete_delivery(self, user_id: str, key: str) -> None:
+        self.table.delete_item(Key={"pk": f"DELIVERY#{user_id}#{key}", "sk": "DELIVERY"})
+
+    def get_delivery(self, user_id: str, key: str) -> dict[str, Any] | None:
+        item = self.table.get_item(Key={"pk": f"DELIVERY#{user_id}#{key}", "sk": "DELIVERY"},
+                                   ConsistentRead=True).get("Item")
+        return _plain(item) if item else None
+
+    # -- the hourly cap ---------------------------------------------------------------------
+
+    def reserve_hourly_slot(self, user_id: str, hour: str, cap: int) -> bool:
+        """Count one alert in ``hour``; False (and no count) when ``cap`` is already reached."""
+        try:
+            self.table.update_item(
+                Key={"pk": f"RATE#{user_id}", "sk": f"HOUR#{hour}"},
+                UpdateExpression="ADD n :one SET expires_at = :e",
+                ConditionExpression="attribute_not_exists(n) OR n < :cap",
+                ExpressionAttributeValues={":one": 1, ":cap": cap, ":e": int(time.time()) + 2 * DAY})
+        except Exception as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    # -- digest queue -------------------------------------------------------------------------
+
+    def add_digest_entry(self, user_id: str, entry: dict[str, Any]) -> None:
+        """Idempotent: the same item twice is one entry."""
+        self.table.put_item(Item={
+            "pk": f"DIGESTQ#{user_id}", "sk": f"{entry['published_at']}#{entry['item_id']}",
+            "expires_at": int(time.time()) + DIGEST_TTL_DAYS * DAY,
+            **{k: (Decimal(str(v)) if isinstance(v, float) else v) for k, v in entry.items()}})
+
+    def digest_entries(self, user_id: str, limit: int = 50) -> list[dict[str, Any]]:
+        page = self.table.query(KeyConditionExpression="pk = :p",
+                                ExpressionAttributeValues={":p": f"DIGESTQ#{user_id}"},
+                                ScanIndexForward=False, Limit=limit, ConsistentRead=True)
+        return [_plain(i) for i in page.get("Items", [])]
+
+    def remove_digest_entries(self, user_id: str, sort_keys: Iterable[str]) -> None:
+        with self.table.batch_writer() as batch:
+            for sk in sort_keys:
+                batch.delete_item(Key={"pk": f"DIGESTQ#{user_id}", "sk": sk})
+
+    # -- matching statistics (S3) ---------------------------------------------------------------
+
+    def load_frequencies(self) -> DocumentFrequencies:
+        s3 = self.s3
+        try:
+            body = s3.get_object(Bucket=self.settings.bucket, Key=FREQUENCIES_KEY)["Body"].read()
+        except s3.exceptions.NoSuchKey:
+            return DocumentFrequencies()
+        return DocumentFrequencies.from_dict(json.loads(body))
+
+    def save_frequencies(self, frequencies: DocumentFrequencies) -> None:
+        self.s3.put_object(Bucket=self.settings.bucket, Key=FREQUENCIES_KEY,
+                           Body=json.dumps(frequencies.to_dict(), ensure_ascii=False).encode("utf-8"),
+                           ContentType="application/json")
+
+    # -- the notify queue ----------------------------------------------------------------------
+
+    def enqueue(self, messages: list[dict[str, Any]]) -> None:
+        url = self.settings.notify.queue_url
+        if not url:
+            raise RuntimeError("GDESK_NOTIFY_QUEUE_URL is not set")
+        for start in range(0, len(messages), 10):
+            entries = [{"Id": str(i), "MessageBody": json.dumps(m, ensure_ascii=False)}
+                       for i, m in enumerate(messages[start:start + 10])]
+            answer = self.sqs.send_message_batch(QueueUrl=url, Entries=entries)
+            if answer.get("Failed"):
+                raise RuntimeError(f"SQS rejected {len(answer['Failed'])} notifications: "
+                                   f"{answer['Failed'][0].get('Message')}")
+
+    def delay_retry(self, receipt_handle: str, seconds: int) -> None:
+        self.sqs.change_message_visibility(QueueUrl=self.settings.notify.queue_url,
+                                           ReceiptHandle=receipt_handle, VisibilityTimeout=seconds)
+
+
+class ProfileChanged(Exception):
+    """Someone else saved the profile between our read and write (optimistic lock)."""
+
+
+def _delivery(item: dict[str, Any]) -> Delivery:
+    return Delivery(state=str(item.get("state", "pending")), attempts=int(item.get("attempts", 0)),
+                    decided=item.get("decided"), sent_channels=frozenset(item.get("sent_channels") or ()),
+                    snapshot=tuple(item.get("digest_entries") or ()))
+
+
+def _encode_cursor(sort_key: str) -> str:
+    return base64.urlsafe_b64encode(sort_key.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> str:
+    try:
+        value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidField("cursor", "'cursor' 값이 올바르지 않습니다.") from exc
+    if not value.startswith("MATCH#") or len(value) > 300:
+        raise InvalidField("cursor", "'cursor' 값이 올바르지 않습니다.")
+    return value
