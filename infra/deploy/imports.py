@@ -18,7 +18,8 @@ from functools import cache
 from pathlib import Path
 
 # The python3.12 Lambda runtime ships the AWS SDK and its dependencies.
-RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "urllib3", "six"})
+RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil",
+                              "urllib3", "six"})
 
 
 def normalize(name: str) -> str:

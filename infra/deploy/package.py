@@ -137,7 +137,8 @@ def function_plans(template: dict[str, Any]) -> list[FunctionPlan]:
         props = resource.get("Properties", {})
         code_uri = str(props.get("CodeUri", glob.get("CodeUri", ".")))
         layers = _layer_refs(glob.get("Layers")) + _layer_refs(props.get("Layers"))
-        plans.append(FunctionPlan(logical_id, str(props.get("Handler", glob.get("Handler", ""))), code_uri, layers))
+        handler = str(props.get("Handler", glob.get("Handler", "")))
+        plans.append(FunctionPlan(logical_id, handler, code_uri, layers))
     return plans
 
 
@@ -161,7 +162,8 @@ def check_dependencies(plan: FunctionPlan, root: Path, layer_names: dict[str, st
     problems = []
     unknown = [ref for ref in plan.layers if ref not in layer_names]
     if unknown:
-        problems.append(f"{plan.logical_id}: Layers refer to {', '.join(unknown)}, not a layer of this template")
+        problems.append(f"{plan.logical_id}: Layers refer to {', '.join(unknown)}, "
+                        "not a layer of this template")
     if SHARED_LAYER not in plan.layers:
         problems.append(f"{plan.logical_id}: Layers must include {SHARED_LAYER}")
     if len(plan.layers) > MAX_LAYERS:
@@ -169,7 +171,8 @@ def check_dependencies(plan: FunctionPlan, root: Path, layer_names: dict[str, st
     code_root = root if plan.code_uri in (".", "./") else root / plan.code_uri
     scan = imports.scan(code_root, imports.handler_module(plan.handler))
     if not scan.modules:
-        problems.append(f"{plan.logical_id}: handler module of {plan.handler!r} not found under {plan.code_uri}")
+        problems.append(f"{plan.logical_id}: handler module of {plan.handler!r} "
+                        f"not found under {plan.code_uri}")
         return problems
     provided = {ref: imports.layer_distributions(layers_root / layer_names[ref])
                 for ref in plan.layers if ref in layer_names}
@@ -181,7 +184,7 @@ def check_dependencies(plan: FunctionPlan, root: Path, layer_names: dict[str, st
         if not set(dists) & available:
             problems.append(f"{plan.logical_id}: imports {top} (in {', '.join(sorted(modules))}) "
                             f"but none of its layers provides {' or '.join(dists)}")
-    for ref, dists in provided.items():
+    for ref in provided:
         direct = imports.layer_distributions(layers_root / layer_names[ref], with_dependencies=False)
         if ref != SHARED_LAYER and not (direct & set(plan.needs)) and warnings is not None:
             warnings.append(f"{plan.logical_id}: takes {ref} but imports nothing from it")
@@ -242,7 +245,8 @@ def package(root: Path = ROOT, build: Path = BUILD, require_layers: bool = True)
                                       "zipped": target.stat().st_size, "sha256": sha256(target)}
     for plan in plans:
         plan.code_bytes = manifest["code"][plan.code_uri]["unzipped"]
-        plan.layer_bytes = sum(manifest["layers"].get(names[ref], {}).get("unzipped", 0) for ref in plan.layers)
+        plan.layer_bytes = sum(manifest["layers"].get(names[ref], {}).get("unzipped", 0)
+                               for ref in plan.layers)
         total = plan.code_bytes + plan.layer_bytes
         manifest["functions"][plan.logical_id] = {
             "layers": [names[ref] for ref in plan.layers], "code": plan.code_bytes,
@@ -254,8 +258,10 @@ def package(root: Path = ROOT, build: Path = BUILD, require_layers: bool = True)
     if problems:
         raise PackageError("; ".join(problems))
     if layer_zips.keys() == set(names.values()):
-        (build / "template.yaml").write_text(packaged_template(template, code_zips, layer_zips), encoding="utf-8")
-    (dist / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        packaged = packaged_template(template, code_zips, layer_zips)
+        (build / "template.yaml").write_text(packaged, encoding="utf-8")
+    manifest_text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+    (dist / "manifest.json").write_text(manifest_text, encoding="utf-8")
     return manifest
 
 
@@ -266,7 +272,8 @@ def report(manifest: dict[str, Any]) -> list[str]:
                      f"{info['zipped'] / MB:6.1f} MB zipped  sha256 {info['sha256'][:12]}")
     for code_uri, info in sorted(manifest["code"].items()):
         lines.append(f"code  {bundle_name(code_uri):<10} {info['unzipped'] / MB:7.1f} MB unzipped "
-                     f"{info['zipped'] / MB:6.1f} MB zipped  sha256 {info['sha256'][:12]}  ({info['files']} files)")
+                     f"{info['zipped'] / MB:6.1f} MB zipped  sha256 {info['sha256'][:12]}  "
+                     f"({info['files']} files)")
     for logical_id, info in sorted(manifest["functions"].items()):
         lines.append(f"function {logical_id}: {info['total_unzipped'] / MB:.1f} of "
                      f"{LAMBDA_UNZIPPED_LIMIT // MB} MB (layers: {', '.join(info['layers'])})")
@@ -274,7 +281,8 @@ def report(manifest: dict[str, Any]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Zip the function code and layers; write build/template.yaml.")
+    parser = argparse.ArgumentParser(
+        description="Zip the function code and layers; write build/template.yaml.")
     parser.add_argument("--build", default=str(BUILD))
     args = parser.parse_args(argv)
     try:

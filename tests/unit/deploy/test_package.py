@@ -71,7 +71,8 @@ def test_the_scan_follows_project_imports_including_lazy_and_relative_ones(tmp_p
 
 def test_handler_modules() -> None:
     assert imports.handler_module("app.app") == "app"
-    assert imports.handler_module("functions/density_stream/handler.handler") == "functions.density_stream.handler"
+    assert imports.handler_module("functions/density_stream/handler.handler") == \
+        "functions.density_stream.handler"
     assert imports.handler_module("functions.x.handler.handler") == "functions.x.handler"
 
 
@@ -130,8 +131,11 @@ def test_the_packaged_template_points_at_the_zips() -> None:
     assert template["Resources"]["ApiFunction"]["Properties"]["CodeUri"] == ".", "the source is not changed"
 
 
-@pytest.mark.parametrize("requirement, name", [("Pillow==13.0.0", "pillow"), ("pillow_heif>=1", "pillow-heif"),
-                                                ("pyjwt[crypto]==2", "pyjwt"), ("  # comment", None)])
+REQUIREMENTS = [("Pillow==13.0.0", "pillow"), ("pillow_heif>=1", "pillow-heif"),
+                ("pyjwt[crypto]==2", "pyjwt"), ("  # comment", None)]
+
+
+@pytest.mark.parametrize("requirement, name", REQUIREMENTS)
 def test_requirement_names(tmp_path: Path, requirement: str, name: str | None) -> None:
     path = tmp_path / "requirements.txt"
     path.write_text(requirement + "\n")
