@@ -72,8 +72,9 @@ def _imports(tree: ast.AST, module: str, is_package: bool) -> list[str]:
                 visit(child)
             return
         if isinstance(node, ast.Try) and _catches_import_error(node):
-            for child in node.handlers + node.orelse + node.finalbody:
-                visit(child)
+            fallbacks: list[ast.AST] = [*node.handlers, *node.orelse, *node.finalbody]
+            for fallback in fallbacks:
+                visit(fallback)
             return
         if isinstance(node, ast.Import):
             found.extend(alias.name for alias in node.names)
@@ -87,8 +88,8 @@ def _imports(tree: ast.AST, module: str, is_package: bool) -> list[str]:
             if base and base != "__future__":
                 found.append(base)
                 found.extend(f"{base}.{alias.name}" for alias in node.names if alias.name != "*")
-        for child in ast.iter_child_nodes(node):
-            visit(child)
+        for inner in ast.iter_child_nodes(node):
+            visit(inner)
 
     visit(tree)
     return found
