@@ -245,6 +245,17 @@ def expand_rest_api_bodies(cfn: dict[str, Any]) -> list[str]:
     return notes
 
 
+def kms_key_tags(cfn: dict[str, Any]) -> list[str]:
+    """For moto: its CloudFormation passes a KMS key's ``Tags`` (``Key``/``Value``) to its KMS
+    model, which expects the API's ``TagKey``/``TagValue`` and fails; rename them."""
+    keys = [logical_id for logical_id, resource in cfn["Resources"].items()
+            if resource.get("Type") == "AWS::KMS::Key" and resource.get("Properties", {}).get("Tags")]
+    for logical_id in keys:
+        props = cfn["Resources"][logical_id]["Properties"]
+        props["Tags"] = [{"TagKey": t["Key"], "TagValue": t["Value"]} for t in props["Tags"]]
+    return [f"KMS key tags renamed for moto: {', '.join(keys)}"] if keys else []
+
+
 def _expand_paths(api: str, paths: dict[str, Any], resources: dict[str, Any]) -> list[str]:
     created: dict[str, str] = {}  # path → logical id of its Resource
 
@@ -336,7 +347,7 @@ class Rehearsal:
         problems = broken_references(cfn)
         if problems:
             raise RehearsalError("broken references: " + "; ".join(problems))
-        adapters = expand_rest_api_bodies(cfn) if self.is_moto else []
+        adapters = expand_rest_api_bodies(cfn) + kms_key_tags(cfn) if self.is_moto else []
         if placeholder_layers:
             adapters.append(f"layers not built, empty stand-ins: {', '.join(placeholder_layers)}")
         try:
