@@ -70,7 +70,9 @@ def my_trips(st: TripsStore, user: User, now: datetime | None = None) -> dict[st
     profile = st.profile(user.id)
     consent = ({"version": profile["consent_version"], "at": profile["consent_at"]}
                if profile.get("consent_at") else None)
-    return {"trips": trips, "consent": consent, "consent_version": CONSENT_VERSION}
+    return {"trips": trips, "consent": consent, "consent_version": CONSENT_VERSION,
+            "retention": {"position_days": st.settings.position_retention_days,
+                          "proof_days": st.settings.proof_retention_days}}
 
 
 def _proof_brief(proof: dict[str, Any]) -> dict[str, Any]:

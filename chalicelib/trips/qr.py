@@ -71,3 +71,32 @@ def svg(text: str, scale: int = 6) -> str:
             f'width="{size * scale}" height="{size * scale}" shape-rendering="crispEdges">'
             f'<rect width="{size}" height="{size}" fill="#fff"/>'
             f'<path d="{"".join(parts)}" fill="#000"/></svg>')
+
+
+MAX_IMAGE_BYTES = 4 * 1024 * 1024
+MAX_IMAGE_PIXELS = 24_000_000
+
+
+def decode_image(data: bytes) -> str:
+    """The text of the first QR code in an uploaded photo or screenshot (zxing-cpp)."""
+    from PIL import Image, UnidentifiedImageError
+
+    from chalicelib.errors import InvalidField, PayloadTooLarge
+
+    if not data:
+        raise InvalidField("image", "이미지가 비어 있습니다. (empty image)")
+    if len(data) > MAX_IMAGE_BYTES:
+        raise PayloadTooLarge("이미지는 4MB 이하여야 합니다. (image too large)")
+    try:
+        image = Image.open(io.BytesIO(data))
+        if image.width * image.height > MAX_IMAGE_PIXELS:
+            raise PayloadTooLarge("이미지 해상도가 너무 큽니다. (too many pixels)")
+        image.load()
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise InvalidField("image", "이미지를 읽을 수 없습니다 (PNG, JPEG, WebP).") from exc
+    import zxingcpp
+
+    results = zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
+    if not results:
+        raise InvalidField("image", "이미지에서 QR 코드를 찾지 못했습니다. (no QR code found)")
+    return str(results[0].text)

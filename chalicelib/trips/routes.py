@@ -6,6 +6,7 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
+from chalicelib import web
 from chalicelib.auth import current_user
 from chalicelib.errors import InvalidField, Unauthorized, json_response
 from chalicelib.trips import proofs
@@ -45,6 +46,18 @@ def _optional_user(request: Any) -> Any:
         return current_user(request)
     except Unauthorized:
         return None
+
+
+# -- pages ------------------------------------------------------------------------------------------
+
+@bp.route("/trip", methods=["GET"])
+def trip_page():  # type: ignore[no-untyped-def]
+    return web.page("trip")
+
+
+@bp.route("/verify", methods=["GET"])
+def verify_page():  # type: ignore[no-untyped-def]
+    return web.page("verify")
 
 
 # -- trip orders ------------------------------------------------------------------------------------
@@ -109,6 +122,14 @@ def verify_proof():  # type: ignore[no-untyped-def]
         token = token.rsplit("#", 1)[1]
     result = proofs.verify(store(), token, _optional_user(request), _source_ip(request))
     return json_response(result)
+
+
+@bp.route("/proofs/decode-qr", methods=["POST"],
+          content_types=["image/png", "image/jpeg", "image/webp", "application/octet-stream"])
+def decode_qr():  # type: ignore[no-untyped-def]
+    from chalicelib.trips import qr
+
+    return json_response({"text": qr.decode_image(_request().raw_body or b"")})
 
 
 @bp.route("/proofs/{proof_id}/revoke", methods=["POST"])

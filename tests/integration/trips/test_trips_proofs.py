@@ -102,8 +102,8 @@ def test_a_proof_outside_the_radius_is_recorded_with_the_reason(
 
 
 def test_no_proof_without_location_consent(make_trip: Any, prove: Any) -> None:
-    trip = make_trip(user="E1003")
-    response = prove(trip["trip_id"], user="E1003")
+    trip = make_trip(user="E9301")  # a user of no other test: never consented
+    response = prove(trip["trip_id"], user="E9301")
     assert response.status_code == 403
     assert "동의" in response.json()["error"]["message"]
 
