@@ -96,7 +96,8 @@ def decode_image(data: bytes) -> str:
         raise InvalidField("image", "이미지를 읽을 수 없습니다 (PNG, JPEG, WebP).") from exc
     import zxingcpp
 
-    results = zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
+    results = [r for r in zxingcpp.read_barcodes(image.convert("L"))
+               if r.format == zxingcpp.BarcodeFormat.QRCode]
     if not results:
         raise InvalidField("image", "이미지에서 QR 코드를 찾지 못했습니다. (no QR code found)")
     return str(results[0].text)
