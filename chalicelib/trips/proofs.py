@@ -17,7 +17,7 @@ from chalicelib.auth import User
 from chalicelib.errors import Conflict, Forbidden, InvalidField, NotFound
 from chalicelib.trips import token as jws
 from chalicelib.trips import verdict as vd
-from chalicelib.trips.orders import TripOrder, parse_order
+from chalicelib.trips.orders import TripOrder, decode_csv, parse_order, plan_import
 from chalicelib.trips.store import TripsStore, from_iso, iso
 from chalicelib.validation import field_bool, field_datetime, field_float, field_str
 
@@ -323,3 +323,50 @@ def revoke(st: TripsStore, admin: User, proof_id: str, body: dict[str, Any]) -> 
 
 def jwks(st: TripsStore) -> dict[str, Any]:
     return {"keys": list(st.public_keys().values())}
+
+
+# -- evidence, settlement export, import -------------------------------------------------------------
+
+def evidence(st: TripsStore, user: User, trip_id: str, base_url: str) -> str:
+    from chalicelib.trips import qr, reports
+
+    order = _own_trip(st, user, trip_id, auditors=True)
+    proof_list = sorted(st.proofs_of_trip(trip_id), key=lambda p: (bool(p.get("revoked")), p["created_at"]))
+    shown = proof_list[:reports.QR_ON_SHEET]
+    svgs = {p["proof_id"]: qr.svg(verify_url(base_url, p["token"])) for p in shown}
+    return reports.evidence_html(order, proof_list, svgs, datetime.now(UTC), base_url)
+
+
+def export_month(st: TripsStore, month: str) -> bytes:
+    from chalicelib.trips import reports
+
+    proof_list = sorted(st.proofs_of_month(month), key=lambda p: p["created_at"])
+    orders: dict[str, TripOrder | None] = {}
+    for proof in proof_list:
+        if proof["trip_id"] not in orders:
+            orders[proof["trip_id"]] = st.get_trip(proof["trip_id"])
+    return reports.proofs_csv([(p, orders[p["trip_id"]]) for p in proof_list])
+
+
+def import_trips(st: TripsStore, raw: bytes, created_by: str, dry_run: bool = False) -> dict[str, Any]:
+    """Import the HR export: invalid rows are reported by line number, every valid row is written;
+    if a write fails midway, the rows this run created are removed again (all or nothing), and a
+    re-run skips orders that exist (ids are derived from employee, start and destination)."""
+    plan = plan_import(decode_csv(raw), created_by)
+    created: list[str] = []
+    existing: list[int] = []
+    if not dry_run:
+        try:
+            for line, order in plan.orders:
+                if st.put_trip(order):
+                    created.append(order.trip_id)
+                else:
+                    existing.append(line)
+        except Exception:
+            for trip_id in created:
+                st.delete_trip(trip_id)
+            raise
+    return {"valid_rows": len(plan.orders), "imported": len(created), "already_imported_lines": existing,
+            "errors": [e.to_dict() for e in plan.errors], "dry_run": dry_run,
+            "trips": [{"line": line, "trip_id": o.trip_id, "employee_id": o.employee_id,
+                       "destination": o.destination} for line, o in plan.orders]}

@@ -8,7 +8,7 @@ from chalice import Blueprint, Response
 
 from chalicelib import web
 from chalicelib.auth import current_user
-from chalicelib.errors import InvalidField, Unauthorized, json_response
+from chalicelib.errors import InvalidField, PayloadTooLarge, Unauthorized, json_response
 from chalicelib.trips import proofs
 from chalicelib.trips.store import store
 from chalicelib.validation import field_str, json_object
@@ -141,6 +141,38 @@ def revoke_proof(proof_id: str):  # type: ignore[no-untyped-def]
 @bp.route("/.well-known/jwks.json", methods=["GET"])
 def jwks():  # type: ignore[no-untyped-def]
     return json_response(proofs.jwks(store()), headers={"Cache-Control": "public, max-age=300"})
+
+
+@bp.route("/trips/{trip_id}/evidence", methods=["GET"])
+def trip_evidence(trip_id: str):  # type: ignore[no-untyped-def]
+    request = _request()
+    html = proofs.evidence(store(), current_user(request), trip_id, base_url(request))
+    return Response(body=html, status_code=200, headers={
+        "Content-Type": "text/html; charset=utf-8", "Cache-Control": "private, no-store",
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                                   "frame-ancestors 'none'", "X-Content-Type-Options": "nosniff"})
+
+
+@bp.route("/admin/proofs.csv", methods=["GET"])
+def admin_proofs_csv():  # type: ignore[no-untyped-def]
+    request = _request()
+    current_user(request, "admin", "auditor")
+    month = _month(request.query_params)
+    return Response(body=proofs.export_month(store(), month), status_code=200, headers={
+        "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "private, no-store",
+        "Content-Disposition": f'attachment; filename="trip-proofs-{month}.csv"'})
+
+
+@bp.route("/admin/trips/import", methods=["POST"],
+          content_types=["text/csv", "application/octet-stream", "application/vnd.ms-excel"])
+def admin_import_trips():  # type: ignore[no-untyped-def]
+    request = _request()
+    admin = current_user(request, "admin")
+    raw = request.raw_body or b""
+    if len(raw) > 5 * 1024 * 1024:
+        raise PayloadTooLarge("CSV 파일은 5MB 이하여야 합니다. (file too large)")
+    dry_run = (request.query_params or {}).get("dry_run") in ("1", "true")
+    return json_response(proofs.import_trips(store(), raw, admin.id, dry_run=dry_run))
 
 
 def _month(params: dict[str, str] | None) -> str:

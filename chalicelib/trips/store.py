@@ -147,6 +147,9 @@ class TripsStore:
             return False
         return True
 
+    def delete_trip(self, trip_id: str) -> None:
+        self.table.delete_item(Key={"pk": f"TRIP#{trip_id}", "sk": "TRIP"})
+
     def get_trip(self, trip_id: str) -> TripOrder | None:
         item = self.table.get_item(Key={"pk": f"TRIP#{trip_id}", "sk": "TRIP"},
                                    ConsistentRead=True).get("Item")
