@@ -17,7 +17,7 @@ EMP#<emp>               PROFILE                       pseudonym, location consen
 EMP#<emp>               FIX#<time>#<proof>            the traveller's recent fixes (speed/repeat flags)
 SIGNKEY                 <kid>                         signing key registry: KMS key, public JWK
 DATAKEY                 <dkid>                        wrapped AES-256 data key (TTL: crypto-shredding)
-DATAKEY                 CURRENT#<yyyymm>              the data key of that month
+DATAKEY                 CURRENT#<yyyymmdd>            the data key of that day (KST)
 ======================  ============================  ==========================================
 """
 
@@ -48,8 +48,8 @@ _lock = threading.Lock()
 _signing: dict[str, tuple[float, str, str]] = {}  # alias → (until, kid, key arn)
 _public: dict[str, tuple[float, dict[str, dict[str, Any]]]] = {}  # table → (until, kid → jwk)
 _public_refreshed: dict[str, float] = {}
-_data_keys: dict[tuple[str, str], bytes] = {}  # (table, dkid) → plaintext key
-_current_data_key: dict[tuple[str, str], tuple[float, str]] = {}  # (table, yyyymm) → (until, dkid)
+_data_keys: dict[tuple[str, str], tuple[bytes, int]] = {}  # (table, dkid) → (plaintext, expires_at)
+_current_data_key: dict[tuple[str, str], tuple[float, str]] = {}  # (table, yyyymmdd) → (until, dkid)
 
 
 def reset_caches() -> None:
@@ -388,25 +388,28 @@ class TripsStore:
                                ExpressionAttributeNames={"#s": "status"},
                                ExpressionAttributeValues={":s": "retired", ":r": iso(now),
                                                           ":e": retire_until})
-        self.kms.disable_key(KeyId=old_arn)
+        self.kms.disable_key(KeyId=old_arn.rsplit("/", 1)[-1])  # moto accepts only the bare key id here
         reset_caches()
         return old_kid, new_kid
 
     # -- data keys ---------------------------------------------------------------------------------
 
     def current_data_key(self, now: datetime) -> tuple[str, bytes]:
-        """(dkid, AES-256 key) of ``now``'s month, created on first use (race-safe)."""
-        month = now.astimezone(KST).strftime("%Y%m")
-        cache_key = (self.settings.table, month)
+        """(dkid, AES-256 key) of ``now``'s day in KST, created on first use (race-safe).
+
+        One key per day: deleting its wrapped copy (TTL = end of the day + position retention)
+        makes every position sealed under it unreadable - crypto-shredding, within a day."""
+        day = now.astimezone(KST).strftime("%Y%m%d")
+        cache_key = (self.settings.table, day)
         with _lock:
             cached = _current_data_key.get(cache_key)
         if cached and cached[0] > time.monotonic():
             key = self.data_key(cached[1])
             if key is not None:
                 return cached[1], key
-        pointer = self.table.get_item(Key={"pk": "DATAKEY", "sk": f"CURRENT#{month}"},
+        pointer = self.table.get_item(Key={"pk": "DATAKEY", "sk": f"CURRENT#{day}"},
                                       ConsistentRead=True).get("Item")
-        dkid = str(pointer["dkid"]) if pointer else self._new_data_key(month, now, replace=False)
+        dkid = str(pointer["dkid"]) if pointer else self._new_data_key(day, now, replace=False)
         key = self.data_key(dkid)
         if key is None:
             raise RuntimeError(f"data key {dkid} is missing")
@@ -414,33 +417,32 @@ class TripsStore:
             _current_data_key[cache_key] = (time.monotonic() + KEY_CACHE_SECONDS * 5, dkid)
         return dkid, key
 
-    def _new_data_key(self, month: str, now: datetime, replace: bool) -> str:
+    def _new_data_key(self, day: str, now: datetime, replace: bool) -> str:
         generated = self.kms.generate_data_key(KeyId=self.settings.data_key_alias, KeySpec="AES_256")
-        dkid = "k" + month[2:] + secrets.token_urlsafe(3)
-        local = now.astimezone(KST)
-        month_end = (local.replace(day=28) + timedelta(days=4)).replace(day=1, hour=0, minute=0, second=0)
-        expires = self._expiry(self.settings.position_retention_days, month_end)
+        dkid = "k" + day[2:] + secrets.token_urlsafe(3)
+        day_end = datetime.combine(now.astimezone(KST).date() + timedelta(days=1), datetime.min.time(), KST)
+        expires = self._expiry(self.settings.position_retention_days, day_end)
         pointer: dict[str, Any] = {"Put": {
             "TableName": self.settings.table,
-            "Item": _ddb({"pk": "DATAKEY", "sk": f"CURRENT#{month}", "dkid": dkid, "expires_at": expires})}}
+            "Item": _ddb({"pk": "DATAKEY", "sk": f"CURRENT#{day}", "dkid": dkid, "expires_at": expires})}}
         if not replace:
             pointer["Put"]["ConditionExpression"] = "attribute_not_exists(pk)"
         key_item = {"Put": {"TableName": self.settings.table, "Item": _ddb({
-            "pk": "DATAKEY", "sk": dkid, "blob": generated["CiphertextBlob"], "month": month,
+            "pk": "DATAKEY", "sk": dkid, "blob": generated["CiphertextBlob"], "day": day,
             "created_at": iso(now), "expires_at": expires})}}
         client = self._client()
         try:
             client.transact_write_items(TransactItems=[pointer, key_item])
         except client.exceptions.TransactionCanceledException:
-            item = self.table.get_item(Key={"pk": "DATAKEY", "sk": f"CURRENT#{month}"}, ConsistentRead=True)
+            item = self.table.get_item(Key={"pk": "DATAKEY", "sk": f"CURRENT#{day}"}, ConsistentRead=True)
             return str(item["Item"]["dkid"])
         with _lock:
-            _data_keys[(self.settings.table, dkid)] = generated["Plaintext"]
+            _data_keys[(self.settings.table, dkid)] = (generated["Plaintext"], expires)
         return dkid
 
     def rotate_data_key(self, now: datetime | None = None) -> str:
         now = now or datetime.now(UTC)
-        dkid = self._new_data_key(now.astimezone(KST).strftime("%Y%m"), now, replace=True)
+        dkid = self._new_data_key(now.astimezone(KST).strftime("%Y%m%d"), now, replace=True)
         reset_caches()
         return dkid
 
@@ -449,18 +451,18 @@ class TripsStore:
         cache_key = (self.settings.table, dkid)
         with _lock:
             cached = _data_keys.get(cache_key)
-        if cached is not None:
-            return cached
+        if cached is not None and cached[1] > time.time():
+            return cached[0]
         item = self.table.get_item(Key={"pk": "DATAKEY", "sk": dkid}, ConsistentRead=True).get("Item")
-        if not item or not str(dkid).startswith("k") or int(item.get("expires_at", 0)) < time.time():
-            return None
+        if not item or int(item.get("expires_at", 0)) < time.time():
+            return None  # shredded (the TTL sweep may lag behind the expiry)
         blob = item["blob"]
         plaintext = self.kms.decrypt(CiphertextBlob=getattr(blob, "value", blob),
                                      KeyId=self.settings.data_key_alias)["Plaintext"]
         with _lock:
             if len(_data_keys) > 256:
                 _data_keys.clear()
-            _data_keys[cache_key] = plaintext
+            _data_keys[cache_key] = (plaintext, int(item["expires_at"]))
         return plaintext
 
     # -- idempotency (Powertools) --------------------------------------------------------------------

@@ -73,3 +73,42 @@ def prove(api_url: str, http: requests.Session, auth_headers: Callable[..., dict
 @pytest.fixture
 def fix() -> Callable[..., dict[str, Any]]:
     return fix_body
+
+
+TRIPS_RESOURCES = ("TripsTable", "IdempotencyTable", "ProofSigningKey", "ProofSigningKeyAlias",
+                   "ProofDataKey", "ProofDataKeyAlias")
+
+
+@pytest.fixture
+def private_stack(aws_endpoint: str) -> Any:
+    """The trips resources of template.yaml as a stack of their own on the local cloud, so a test
+    may rotate keys or sweep TTLs without touching the stack the other tests share."""
+    import boto3
+
+    from infra.local.bootstrap import bootstrap
+    from infra.local.runtime import LambdaRuntime
+    from infra.local.template import Stack, load
+
+    template = load()
+    mini = {"Parameters": template.get("Parameters", {}),
+            "Resources": {k: template["Resources"][k] for k in TRIPS_RESOURCES}}
+    stack = Stack(mini, name=f"gdesk-t{secrets.token_hex(3)}", region="ap-northeast-2")
+    session = boto3.session.Session(region_name="ap-northeast-2")
+    bootstrap(stack, lambda service: session.client(service))
+    return stack, LambdaRuntime(stack, lambda service: session.client(service))
+
+
+@pytest.fixture
+def private_store(private_stack: Any) -> Any:
+    from chalicelib.settings import TripsSettings
+    from chalicelib.trips.store import TripsStore, reset_caches
+
+    stack, _ = private_stack
+    reset_caches()
+    settings = TripsSettings(
+        table=stack.physical["TripsTable"], idempotency_table=stack.physical["IdempotencyTable"],
+        signing_key_alias=stack.physical["ProofSigningKeyAlias"],
+        data_key_alias=stack.physical["ProofDataKeyAlias"], issuer="gdesk", position_retention_days=90,
+        proof_retention_days=1825, accuracy_limit_m=100, double_tap_seconds=60)
+    yield TripsStore(settings)
+    reset_caches()
