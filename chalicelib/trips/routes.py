@@ -158,7 +158,8 @@ def admin_proofs_csv():  # type: ignore[no-untyped-def]
     request = _request()
     current_user(request, "admin", "auditor")
     month = _month(request.query_params)
-    return Response(body=proofs.export_month(store(), month), status_code=200, headers={
+    # A text body (API Gateway sends it as UTF-8); the BOM is its first character.
+    return Response(body=proofs.export_month(store(), month).decode("utf-8"), status_code=200, headers={
         "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "private, no-store",
         "Content-Disposition": f'attachment; filename="trip-proofs-{month}.csv"'})
 
