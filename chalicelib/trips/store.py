@@ -40,6 +40,7 @@ from chalicelib.trips.verdict import KST, PreviousFix
 DAY = 86400
 RECENT_FIXES = 10
 KEY_CACHE_SECONDS = 60
+IN_PROGRESS_SECONDS = 30
 UNKNOWN_KID_REFRESH_SECONDS = 10
 SIGNING_PURPOSE_TAG = {"TagKey": "gdesk-purpose", "TagValue": "trips-proof-signing"}
 
@@ -482,10 +483,22 @@ class TripsStore:
                                    payload_validation_jmespath=payload_jmespath,
                                    raise_on_no_idempotency_key=True,
                                    expires_after_seconds=expires_after_seconds)
-        if lambda_context is not None and hasattr(lambda_context, "get_remaining_time_in_millis"):
-            config.register_lambda_context(lambda_context)
+        if lambda_context is None or not hasattr(lambda_context, "get_remaining_time_in_millis"):
+            lambda_context = _Deadline(IN_PROGRESS_SECONDS)  # CLI, demo: not inside a Lambda
+        config.register_lambda_context(lambda_context)
         return idempotent_function(function, data_keyword_argument="request",  # type: ignore[no-any-return]
                                    persistence_store=persistence, config=config)
+
+
+class _Deadline:
+    """Stands in for the Lambda context outside Lambda: an in-progress idempotency record of a
+    crashed call expires after this long instead of blocking its key until the record expires."""
+
+    def __init__(self, seconds: int) -> None:
+        self._until = time.monotonic() + seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._until - time.monotonic()) * 1000))
 
 
 def _order(item: dict[str, Any]) -> TripOrder:

@@ -31,8 +31,7 @@
     const s = result.summary;
     if (s) {
       const line = document.createElement("p");
-      line.textContent = (s.passed ? "출장지 확인" : "출장지 미확인") + " · 판정 " + s.judged_at +
-        " (한국 시각) · 발급 " + s.issued_at;
+      line.textContent = "판정 " + s.judged_at + " · 발급 " + s.issued_at + " (한국 시각)";
       parts.push(line);
       if (s.message) { const m = document.createElement("p"); m.textContent = s.message; parts.push(m); }
       if (s.flags && s.flags.length) {
