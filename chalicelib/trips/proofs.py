@@ -132,12 +132,20 @@ def create_proof(st: TripsStore, user: User, trip_id: str, body: dict[str, Any],
     )
 
     parsed = parse_fix(body)
-    order = _own_trip(st, user, trip_id)
-    profile = st.profile(user.id)
+    order, profile, last = st.load_for_tap(trip_id, user.id)
+    if order is None:
+        raise NotFound("출장을 찾을 수 없습니다. (no such trip)")
+    if order.employee_id != user.id:
+        raise Forbidden("본인의 출장만 증빙할 수 있습니다. (not your trip)")
     if not profile.get("consent_at"):
         raise Forbidden("위치정보 수집·이용 동의가 필요합니다. (location consent required)")
 
     def create(request: dict[str, Any]) -> dict[str, Any]:
+        window = st.settings.double_tap_seconds
+        if last and float(last["at"]) >= time.time() - window:
+            earlier = st.get_proof(str(last["proof_id"]))
+            if earlier is not None:
+                return {**_proof_result(earlier), "repeated": True}
         return _create(st, user, order, profile["pseudonym"], request["fix"], request["nonce"])
 
     idempotent = st.idempotent(create, key_jmespath="[user_id, trip_id, nonce]", payload_jmespath="fix",
@@ -162,24 +170,24 @@ def _create(st: TripsStore, user: User, order: TripOrder, pseudonym: str, fix_in
         raise InvalidField("captured_at",
                            "오프라인 기록은 24시간 안에 전송해야 합니다. (delayed fix too old)")
     proof_id = new_proof_id()
-    earlier = st.claim_double_tap(order.trip_id, proof_id, now.timestamp(), st.settings.double_tap_seconds)
-    if earlier:
-        return {**_existing(st, earlier), "repeated": True}
-    try:
-        fix = vd.Fix(lat=fix_in["lat"], lon=fix_in["lon"], accuracy_m=fix_in["accuracy_m"],
-                     captured_at=captured, delayed=fix_in["delayed"])
-        dest = vd.Destination(lat=order.lat, lon=order.lon, radius_m=order.radius_m, start=order.start,
-                              end=order.end)
-        rules = vd.Rules(accuracy_limit_m=st.settings.accuracy_limit_m)
-        verdict = vd.evaluate(dest, fix, now, st.recent_fixes(user.id), rules)
-        token = _sign(st, order, proof_id, pseudonym, user, fix, verdict, now)
-        proof = {"proof_id": proof_id, "trip_id": order.trip_id, "employee_id": user.id,
-                 "pseudonym": pseudonym, "created_at": iso(now), "judged_at": iso(verdict.judged_at),
-                 "delayed": fix.delayed, "nonce": nonce, "verdict": verdict.summary(), "token": token}
-        st.save_proof(proof, {**fix_in, "distance_m": round(verdict.distance_m, 1)})
-    except BaseException:
-        st.release_double_tap(order.trip_id, proof_id)
-        raise
+    fix = vd.Fix(lat=fix_in["lat"], lon=fix_in["lon"], accuracy_m=fix_in["accuracy_m"],
+                 captured_at=captured, delayed=fix_in["delayed"])
+    dest = vd.Destination(lat=order.lat, lon=order.lon, radius_m=order.radius_m, start=order.start,
+                          end=order.end)
+    rules = vd.Rules(accuracy_limit_m=st.settings.accuracy_limit_m)
+    verdict = vd.evaluate(dest, fix, now, st.recent_fixes(user.id), rules)
+    token = _sign(st, order, proof_id, pseudonym, user, fix, verdict, now)
+    proof = {"proof_id": proof_id, "trip_id": order.trip_id, "employee_id": user.id,
+             "pseudonym": pseudonym, "created_at": iso(now), "judged_at": iso(verdict.judged_at),
+             "delayed": fix.delayed, "nonce": nonce, "verdict": verdict.summary(), "token": token}
+    earlier = st.save_proof(proof, {**fix_in, "distance_m": round(verdict.distance_m, 1)},
+                            st.settings.double_tap_seconds)
+    if earlier is not None:  # another tap on this trip committed first: that is the proof
+        winner = st.get_proof(earlier)
+        if winner is None:
+            raise Conflict("방금 누른 증빙을 처리하고 있습니다. 잠시 후 다시 시도하세요. (in progress)",
+                           code="in_progress")
+        return {**_proof_result(winner), "repeated": True}
     return {**_proof_result(proof), "repeated": False}
 
 
@@ -205,17 +213,6 @@ def _proof_result(proof: dict[str, Any]) -> dict[str, Any]:
             "created_at": proof["created_at"], "judged_at": proof["judged_at"],
             "delayed": bool(proof.get("delayed")), "verdict": proof["verdict"],
             "revoked": proof.get("revoked")}
-
-
-def _existing(st: TripsStore, proof_id: str) -> dict[str, Any]:
-    """The proof of the first tap, waiting briefly when that tap is still being signed."""
-    for _ in range(20):
-        proof = st.get_proof(proof_id)
-        if proof is not None:
-            return _proof_result(proof)
-        time.sleep(0.15)
-    raise Conflict("방금 누른 증빙을 처리하고 있습니다. 잠시 후 다시 시도하세요. (in progress)",
-                   code="in_progress")
 
 
 def _with_links(result: dict[str, Any], base_url: str) -> dict[str, Any]:

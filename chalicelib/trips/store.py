@@ -190,30 +190,25 @@ class TripsStore:
 
     # -- proofs ------------------------------------------------------------------------------------
 
-    def claim_double_tap(self, trip_id: str, proof_id: str, now: float, window_s: int) -> str | None:
-        """Take the trip's double-tap guard; returns the earlier proof id when it is held."""
-        client = self._client()
-        try:
-            self.table.put_item(
-                Item=_ddb({"pk": f"TRIP#{trip_id}", "sk": "LAST", "proof_id": proof_id, "at": now,
-                           "expires_at": int(now) + DAY}),
-                ConditionExpression="attribute_not_exists(pk) OR #at < :cutoff",
-                ExpressionAttributeNames={"#at": "at"},
-                ExpressionAttributeValues={":cutoff": _ddb(float(now - window_s))})
-        except client.exceptions.ConditionalCheckFailedException:
-            item = self.table.get_item(Key={"pk": f"TRIP#{trip_id}", "sk": "LAST"},
-                                       ConsistentRead=True).get("Item")
-            return str(item["proof_id"]) if item else None
-        return None
-
-    def release_double_tap(self, trip_id: str, proof_id: str) -> None:
-        client = self._client()
-        try:
-            self.table.delete_item(Key={"pk": f"TRIP#{trip_id}", "sk": "LAST"},
-                                   ConditionExpression="proof_id = :p",
-                                   ExpressionAttributeValues={":p": proof_id})
-        except client.exceptions.ConditionalCheckFailedException:
-            pass
+    def load_for_tap(self, trip_id: str, employee_id: str
+                     ) -> tuple[TripOrder | None, dict[str, Any], dict[str, Any] | None]:
+        """The order, the traveller's profile and the trip's double-tap guard in one round trip."""
+        keys = [{"pk": f"TRIP#{trip_id}", "sk": "TRIP"}, {"pk": f"EMP#{employee_id}", "sk": "PROFILE"},
+                {"pk": f"TRIP#{trip_id}", "sk": "LAST"}]
+        dynamodb = self._dynamodb or aws.resource("dynamodb")
+        response = dynamodb.batch_get_item(RequestItems={
+            self.settings.table: {"Keys": keys, "ConsistentRead": True}})
+        found = {(i["pk"], i["sk"]): plain(i) for i in response["Responses"].get(self.settings.table, [])}
+        if response.get("UnprocessedKeys"):  # throttled: read them one by one
+            for key in keys:
+                item = self.table.get_item(Key=key, ConsistentRead=True).get("Item")
+                if item:
+                    found[(key["pk"], key["sk"])] = plain(item)
+        trip = found.get((f"TRIP#{trip_id}", "TRIP"))
+        profile = found.get((f"EMP#{employee_id}", "PROFILE")) or {}
+        if trip and trip["employee_id"] == employee_id and not profile.get("pseudonym"):
+            profile = self.profile(employee_id)
+        return (_order(trip) if trip else None, profile, found.get((f"TRIP#{trip_id}", "LAST")))
 
     def recent_fixes(self, employee_id: str) -> list[PreviousFix]:
         from boto3.dynamodb.conditions import Key
@@ -224,8 +219,10 @@ class TripsStore:
         return [PreviousFix(float(i["lat"]), float(i["lon"]), from_iso(str(i["at"])))
                 for i in page.get("Items", [])]
 
-    def save_proof(self, proof: dict[str, Any], position: dict[str, Any]) -> None:
-        """Proof, exact position and the traveller's fix history in one transaction."""
+    def save_proof(self, proof: dict[str, Any], position: dict[str, Any], double_tap_s: int) -> str | None:
+        """Proof, exact position, the traveller's fix history and the trip's double-tap guard in one
+        transaction. Returns None, or the id of the proof that won the double-tap window (then
+        nothing of this proof was written)."""
         created = from_iso(proof["created_at"])
         judged_at = proof["judged_at"]
         pid, trip_id, emp = proof["proof_id"], proof["trip_id"], proof["employee_id"]
@@ -238,13 +235,29 @@ class TripsStore:
         position_item = _ddb({**position, "pk": f"PROOF#{pid}", "sk": "POS", "expires_at": position_expiry})
         fix_item = _ddb({"pk": f"EMP#{emp}", "sk": f"FIX#{judged_at}#{pid}", "lat": position["lat"],
                          "lon": position["lon"], "at": judged_at, "expires_at": position_expiry})
+        now = created.timestamp()
+        guard = _ddb({"pk": f"TRIP#{trip_id}", "sk": "LAST", "proof_id": pid, "at": now,
+                      "expires_at": int(now) + DAY})
         name = self.settings.table
-        self._client().transact_write_items(TransactItems=[
-            {"Put": {"TableName": name, "Item": proof_item,
-                     "ConditionExpression": "attribute_not_exists(pk)"}},
-            {"Put": {"TableName": name, "Item": position_item}},
-            {"Put": {"TableName": name, "Item": fix_item}},
-        ])
+        client = self._client()
+        try:
+            client.transact_write_items(TransactItems=[
+                {"Put": {"TableName": name, "Item": guard,
+                         "ConditionExpression": "attribute_not_exists(pk) OR #at < :cutoff",
+                         "ExpressionAttributeNames": {"#at": "at"},
+                         "ExpressionAttributeValues": {":cutoff": _ddb(float(now - double_tap_s))}}},
+                {"Put": {"TableName": name, "Item": proof_item,
+                         "ConditionExpression": "attribute_not_exists(pk)"}},
+                {"Put": {"TableName": name, "Item": position_item}},
+                {"Put": {"TableName": name, "Item": fix_item}},
+            ])
+        except client.exceptions.TransactionCanceledException:
+            last = self.table.get_item(Key={"pk": f"TRIP#{trip_id}", "sk": "LAST"},
+                                       ConsistentRead=True).get("Item")
+            if last and last["proof_id"] != pid and float(last["at"]) >= now - double_tap_s:
+                return str(last["proof_id"])
+            raise
+        return None
 
     def get_proof(self, proof_id: str) -> dict[str, Any] | None:
         item = self.table.get_item(Key={"pk": f"PROOF#{proof_id}", "sk": "PROOF"},

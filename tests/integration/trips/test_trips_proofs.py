@@ -89,6 +89,19 @@ def test_a_second_tap_within_60_seconds_returns_the_first_proof(
     assert second.json()["proof_id"] == first.json()["proof_id"]
 
 
+def test_simultaneous_taps_with_different_nonces_give_one_proof(
+        make_trip: Any, consent: Any, prove: Any) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    consent("E1001")
+    trip = make_trip()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        responses = list(pool.map(lambda i: prove(trip["trip_id"], lat=35.2386 + i * 1e-5), range(4)))
+    assert all(r.status_code in (200, 201) for r in responses), [r.text for r in responses]
+    assert len({r.json()["proof_id"] for r in responses}) == 1
+    assert sum(r.status_code == 201 for r in responses) == 1
+
+
 def test_a_proof_outside_the_radius_is_recorded_with_the_reason(
         make_trip: Any, consent: Any, prove: Any) -> None:
     consent("E1001")
