@@ -2,6 +2,184 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib import web
+from chalicelib.auth import current_user
+from chalicelib.errors import InvalidField, PayloadTooLarge, Unauthorized, json_response
+from chalicelib.trips import proofs
+from chalicelib.trips.store import store
+from chalicelib.validation import field_str, json_object
 
 bp = Blueprint(__name__)
+
+
+def _request() -> Any:
+    return bp.current_request
+
+
+def base_url(request: Any) -> str:
+    """Where the user reached the app (verify links in QR codes point back there)."""
+    from chalicelib.settings import get_settings
+
+    headers = request.headers or {}
+    host = headers.get("host")
+    if not host:
+        return get_settings().public_url
+    scheme = headers.get("x-forwarded-proto", "http").split(",")[0].strip()
+    context = request.context if isinstance(request.context, dict) else {}
+    stage = f"/{context['stage']}" if ".execute-api." in host and context.get("stage") else ""
+    return f"{scheme}://{host}{stage}"
+
+
+def _source_ip(request: Any) -> str:
+    context = request.context if isinstance(request.context, dict) else {}
+    return str((context.get("identity") or {}).get("sourceIp", ""))
+
+
+def _optional_user(request: Any) -> Any:
+    if not (request.headers or {}).get("authorization"):
+        return None
+    try:
+        return current_user(request)
+    except Unauthorized:
+        return None
+
+
+# -- pages ------------------------------------------------------------------------------------------
+
+@bp.route("/trip", methods=["GET"])
+def trip_page():  # type: ignore[no-untyped-def]
+    return web.page("trip")
+
+
+@bp.route("/verify", methods=["GET"])
+def verify_page():  # type: ignore[no-untyped-def]
+    return web.page("verify")
+
+
+# -- trip orders ------------------------------------------------------------------------------------
+
+@bp.route("/trips", methods=["POST"])
+def create_trip():  # type: ignore[no-untyped-def]
+    user = current_user(_request(), "employee")
+    return json_response(proofs.create_trip(store(), user, json_object(_request())), 201)
+
+
+@bp.route("/trips", methods=["GET"])
+def list_trips():  # type: ignore[no-untyped-def]
+    user = current_user(_request(), "employee")
+    return json_response(proofs.my_trips(store(), user))
+
+
+@bp.route("/trips/consent", methods=["POST"])
+def consent():  # type: ignore[no-untyped-def]
+    user = current_user(_request(), "employee")
+    return json_response(proofs.give_consent(store(), user, json_object(_request())))
+
+
+# -- proofs -----------------------------------------------------------------------------------------
+
+@bp.route("/trips/{trip_id}/proofs", methods=["POST"])
+def create_proof(trip_id: str):  # type: ignore[no-untyped-def]
+    request = _request()
+    user = current_user(request, "employee")
+    result = proofs.create_proof(store(), user, trip_id, json_object(request), base_url(request),
+                                 lambda_context=bp.lambda_context)
+    return json_response(result, 200 if result.get("repeated") else 201)
+
+
+@bp.route("/proofs/{proof_id}/qr.png", methods=["GET"])
+def proof_qr_png(proof_id: str):  # type: ignore[no-untyped-def]
+    from chalicelib.trips import qr
+
+    request = _request()
+    proof = proofs.proof_for_viewer(store(), current_user(request), proof_id)
+    body = qr.png(proofs.verify_url(base_url(request), proof["token"]))
+    return Response(body=body, status_code=200, headers={"Content-Type": "image/png",
+                                                         "Cache-Control": "private, max-age=300"})
+
+
+@bp.route("/proofs/{proof_id}/qr.svg", methods=["GET"])
+def proof_qr_svg(proof_id: str):  # type: ignore[no-untyped-def]
+    from chalicelib.trips import qr
+
+    request = _request()
+    proof = proofs.proof_for_viewer(store(), current_user(request), proof_id)
+    body = qr.svg(proofs.verify_url(base_url(request), proof["token"]))
+    return Response(body=body, status_code=200, headers={"Content-Type": "image/svg+xml",
+                                                         "Cache-Control": "private, max-age=300"})
+
+
+@bp.route("/proofs/verify", methods=["POST"])
+def verify_proof():  # type: ignore[no-untyped-def]
+    request = _request()
+    token = field_str(json_object(request), "token", max_len=4096, min_len=1)
+    assert token is not None
+    if "#" in token:  # a pasted verify link
+        token = token.rsplit("#", 1)[1]
+    result = proofs.verify(store(), token, _optional_user(request), _source_ip(request))
+    return json_response(result)
+
+
+@bp.route("/proofs/decode-qr", methods=["POST"],
+          content_types=["image/png", "image/jpeg", "image/webp", "application/octet-stream"])
+def decode_qr():  # type: ignore[no-untyped-def]
+    from chalicelib.trips import qr
+
+    return json_response({"text": qr.decode_image(_request().raw_body or b"")})
+
+
+@bp.route("/proofs/{proof_id}/revoke", methods=["POST"])
+def revoke_proof(proof_id: str):  # type: ignore[no-untyped-def]
+    admin = current_user(_request(), "admin")
+    return json_response(proofs.revoke(store(), admin, proof_id, json_object(_request())))
+
+
+@bp.route("/.well-known/jwks.json", methods=["GET"])
+def jwks():  # type: ignore[no-untyped-def]
+    return json_response(proofs.jwks(store()), headers={"Cache-Control": "public, max-age=300"})
+
+
+@bp.route("/trips/{trip_id}/evidence", methods=["GET"])
+def trip_evidence(trip_id: str):  # type: ignore[no-untyped-def]
+    request = _request()
+    html = proofs.evidence(store(), current_user(request), trip_id, base_url(request))
+    return Response(body=html, status_code=200, headers={
+        "Content-Type": "text/html; charset=utf-8", "Cache-Control": "private, no-store",
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                                   "frame-ancestors 'none'", "X-Content-Type-Options": "nosniff"})
+
+
+@bp.route("/admin/proofs.csv", methods=["GET"])
+def admin_proofs_csv():  # type: ignore[no-untyped-def]
+    request = _request()
+    current_user(request, "admin", "auditor")
+    month = _month(request.query_params)
+    # A text body (API Gateway sends it as UTF-8); the BOM is its first character.
+    return Response(body=proofs.export_month(store(), month).decode("utf-8"), status_code=200, headers={
+        "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "private, no-store",
+        "Content-Disposition": f'attachment; filename="trip-proofs-{month}.csv"'})
+
+
+@bp.route("/admin/trips/import", methods=["POST"],
+          content_types=["text/csv", "application/octet-stream", "application/vnd.ms-excel"])
+def admin_import_trips():  # type: ignore[no-untyped-def]
+    request = _request()
+    admin = current_user(request, "admin")
+    raw = request.raw_body or b""
+    if len(raw) > 5 * 1024 * 1024:
+        raise PayloadTooLarge("CSV 파일은 5MB 이하여야 합니다. (file too large)")
+    dry_run = (request.query_params or {}).get("dry_run") in ("1", "true")
+    return json_response(proofs.import_trips(store(), raw, admin.id, dry_run=dry_run))
+
+
+def _month(params: dict[str, str] | None) -> str:
+    import re
+
+    month = (params or {}).get("month", "")
+    if not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", month):
+        raise InvalidField("month", "'month' 는 YYYY-MM 형식이어야 합니다. (month=YYYY-MM)")
+    return month

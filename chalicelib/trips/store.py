@@ -1,0 +1,530 @@
+"""The only module of the trips tool that touches AWS: the trips table, KMS and idempotency.
+
+Table layout (one table, ``pk``/``sk``; every item with personal data has a TTL ``expires_at``):
+
+======================  ============================  ==========================================
+pk                      sk                            what
+======================  ============================  ==========================================
+TRIP#<trip>             TRIP                          trip order (gsi1: EMP#<emp> / T#<start>)
+TRIP#<trip>             LAST                          double-tap guard: last proof id and time
+PROOF#<proof>           PROOF                         proof: verdict, token, revocation
+                                                      (gsi1: TRIP#<trip> / P#<created>,
+                                                      gsi2: MONTH#<yyyy-mm> / <created>#<proof>)
+PROOF#<proof>           POS                           exact position (TTL: position retention)
+PROOF#<proof>           LOG#<time>#<rand>             access log: who verified / read what
+ACCESS#<yyyy-mm-dd>     LOG#<time>#<rand>             access log of tokens naming no known proof
+EMP#<emp>               PROFILE                       pseudonym, location consent
+EMP#<emp>               FIX#<time>#<proof>            the traveller's recent fixes (speed/repeat flags)
+SIGNKEY                 <kid>                         signing key registry: KMS key, public JWK
+DATAKEY                 <dkid>                        wrapped AES-256 data key (TTL: crypto-shredding)
+DATAKEY                 CURRENT#<yyyymmdd>            the data key of that day (KST)
+======================  ============================  ==========================================
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from chalicelib import aws
+from chalicelib.settings import TripsSettings
+from chalicelib.trips import token as jws
+from chalicelib.trips.orders import TripOrder
+from chalicelib.trips.verdict import KST, PreviousFix
+
+DAY = 86400
+RECENT_FIXES = 10
+KEY_CACHE_SECONDS = 60
+IN_PROGRESS_SECONDS = 30
+UNKNOWN_KID_REFRESH_SECONDS = 10
+SIGNING_PURPOSE_TAG = {"TagKey": "gdesk-purpose", "TagValue": "trips-proof-signing"}
+
+_lock = threading.Lock()
+# Process-wide caches (a Lambda container keeps them between invocations).
+_signing: dict[str, tuple[float, str, str]] = {}  # alias → (until, kid, key arn)
+_public: dict[str, tuple[float, dict[str, dict[str, Any]]]] = {}  # table → (until, kid → jwk)
+_public_refreshed: dict[str, float] = {}
+_data_keys: dict[tuple[str, str], tuple[bytes, int]] = {}  # (table, dkid) → (plaintext, expires_at)
+_current_data_key: dict[tuple[str, str], tuple[float, str]] = {}  # (table, yyyymmdd) → (until, dkid)
+
+
+def reset_caches() -> None:
+    with _lock:
+        _signing.clear()
+        _public.clear()
+        _public_refreshed.clear()
+        _data_keys.clear()
+        _current_data_key.clear()
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def from_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _ddb(value: Any) -> Any:
+    """Python → DynamoDB resource values (floats become Decimals)."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _ddb(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_ddb(v) for v in value]
+    return value
+
+
+def plain(value: Any) -> Any:
+    """DynamoDB resource values → JSON-friendly Python (Decimals become int or float)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    return value
+
+
+class TripsStore:
+    def __init__(self, settings: TripsSettings, dynamodb: Any = None, kms: Any = None) -> None:
+        self.settings = settings
+        self._dynamodb = dynamodb
+        self._kms = kms
+
+    # -- clients -------------------------------------------------------------------------------
+
+    @property
+    def table(self) -> Any:
+        return (self._dynamodb or aws.resource("dynamodb")).Table(self.settings.table)
+
+    @property
+    def kms(self) -> Any:
+        return self._kms or aws.client("kms")
+
+    def _client(self) -> Any:
+        return self.table.meta.client
+
+    def _expiry(self, days: int, start: datetime | None = None) -> int:
+        return int((start or datetime.now(UTC)).timestamp()) + days * DAY
+
+    def _query_all(self, **kwargs: Any) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        while True:
+            page = self.table.query(**kwargs)
+            items += [plain(i) for i in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    # -- trip orders -----------------------------------------------------------------------------
+
+    def _trip_item(self, order: TripOrder) -> dict[str, Any]:
+        return _ddb({
+            "pk": f"TRIP#{order.trip_id}", "sk": "TRIP", "gsi1pk": f"EMP#{order.employee_id}",
+            "gsi1sk": f"T#{iso(order.start)}#{order.trip_id}", "trip_id": order.trip_id,
+            "employee_id": order.employee_id, "name": order.name, "department": order.department,
+            "destination": order.destination, "address": order.address, "lat": order.lat,
+            "lon": order.lon, "radius_m": order.radius_m, "start": order.start.isoformat(),
+            "end": order.end.isoformat(), "purpose": order.purpose, "source": order.source,
+            "created_by": order.created_by, "created_at": iso(datetime.now(UTC)),
+            "expires_at": self._expiry(self.settings.proof_retention_days, order.end),
+        })
+
+    def put_trip(self, order: TripOrder) -> bool:
+        """Store a new order; False when an order with this id exists (a re-import)."""
+        client = self._client()
+        try:
+            self.table.put_item(Item=self._trip_item(order), ConditionExpression="attribute_not_exists(pk)")
+        except client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def delete_trip(self, trip_id: str) -> None:
+        self.table.delete_item(Key={"pk": f"TRIP#{trip_id}", "sk": "TRIP"})
+
+    def get_trip(self, trip_id: str) -> TripOrder | None:
+        item = self.table.get_item(Key={"pk": f"TRIP#{trip_id}", "sk": "TRIP"},
+                                   ConsistentRead=True).get("Item")
+        return _order(plain(item)) if item else None
+
+    def trips_of(self, employee_id: str) -> list[TripOrder]:
+        from boto3.dynamodb.conditions import Key
+
+        items = self._query_all(IndexName="gsi1",
+                                KeyConditionExpression=Key("gsi1pk").eq(f"EMP#{employee_id}"))
+        return [_order(i) for i in items if i.get("sk") == "TRIP"]
+
+    # -- traveller profile -------------------------------------------------------------------------
+
+    def profile(self, employee_id: str) -> dict[str, Any]:
+        """The traveller's profile; creates the random pseudonym on first use (race-safe)."""
+        key = {"pk": f"EMP#{employee_id}", "sk": "PROFILE"}
+        item = self.table.get_item(Key=key, ConsistentRead=True).get("Item")
+        if item and item.get("pseudonym"):
+            return plain(item)
+        pseudonym = "p" + secrets.token_urlsafe(8)
+        client = self._client()
+        try:
+            self.table.update_item(Key=key, UpdateExpression="SET pseudonym = :p",
+                                   ConditionExpression="attribute_not_exists(pseudonym)",
+                                   ExpressionAttributeValues={":p": pseudonym})
+        except client.exceptions.ConditionalCheckFailedException:
+            pass
+        return plain(self.table.get_item(Key=key, ConsistentRead=True)["Item"])
+
+    def set_consent(self, employee_id: str, version: str, at: datetime) -> dict[str, Any]:
+        self.profile(employee_id)
+        self.table.update_item(Key={"pk": f"EMP#{employee_id}", "sk": "PROFILE"},
+                               UpdateExpression="SET consent_version = :v, consent_at = :t",
+                               ExpressionAttributeValues={":v": version, ":t": iso(at)})
+        return self.profile(employee_id)
+
+    # -- proofs ------------------------------------------------------------------------------------
+
+    def load_for_tap(self, trip_id: str, employee_id: str
+                     ) -> tuple[TripOrder | None, dict[str, Any], dict[str, Any] | None]:
+        """The order, the traveller's profile and the trip's double-tap guard in one round trip."""
+        keys = [{"pk": f"TRIP#{trip_id}", "sk": "TRIP"}, {"pk": f"EMP#{employee_id}", "sk": "PROFILE"},
+                {"pk": f"TRIP#{trip_id}", "sk": "LAST"}]
+        dynamodb = self._dynamodb or aws.resource("dynamodb")
+        response = dynamodb.batch_get_item(RequestItems={
+            self.settings.table: {"Keys": keys, "ConsistentRead": True}})
+        found = {(i["pk"], i["sk"]): plain(i) for i in response["Responses"].get(self.settings.table, [])}
+        if response.get("UnprocessedKeys"):  # throttled: read them one by one
+            for key in keys:
+                item = self.table.get_item(Key=key, ConsistentRead=True).get("Item")
+                if item:
+                    found[(key["pk"], key["sk"])] = plain(item)
+        trip = found.get((f"TRIP#{trip_id}", "TRIP"))
+        profile = found.get((f"EMP#{employee_id}", "PROFILE")) or {}
+        if trip and trip["employee_id"] == employee_id and not profile.get("pseudonym"):
+            profile = self.profile(employee_id)
+        return (_order(trip) if trip else None, profile, found.get((f"TRIP#{trip_id}", "LAST")))
+
+    def recent_fixes(self, employee_id: str) -> list[PreviousFix]:
+        from boto3.dynamodb.conditions import Key
+
+        page = self.table.query(
+            KeyConditionExpression=Key("pk").eq(f"EMP#{employee_id}") & Key("sk").begins_with("FIX#"),
+            ScanIndexForward=False, Limit=RECENT_FIXES)
+        return [PreviousFix(float(i["lat"]), float(i["lon"]), from_iso(str(i["at"])))
+                for i in page.get("Items", [])]
+
+    def save_proof(self, proof: dict[str, Any], position: dict[str, Any], double_tap_s: int) -> str | None:
+        """Proof, exact position, the traveller's fix history and the trip's double-tap guard in one
+        transaction. Returns None, or the id of the proof that won the double-tap window (then
+        nothing of this proof was written)."""
+        created = from_iso(proof["created_at"])
+        judged_at = proof["judged_at"]
+        pid, trip_id, emp = proof["proof_id"], proof["trip_id"], proof["employee_id"]
+        month = created.astimezone(KST).strftime("%Y-%m")
+        proof_item = _ddb({**proof, "pk": f"PROOF#{pid}", "sk": "PROOF",
+                           "gsi1pk": f"TRIP#{trip_id}", "gsi1sk": f"P#{proof['created_at']}#{pid}",
+                           "gsi2pk": f"MONTH#{month}", "gsi2sk": f"{proof['created_at']}#{pid}",
+                           "expires_at": self._expiry(self.settings.proof_retention_days, created)})
+        position_expiry = self._expiry(self.settings.position_retention_days, created)
+        position_item = _ddb({**position, "pk": f"PROOF#{pid}", "sk": "POS", "expires_at": position_expiry})
+        fix_item = _ddb({"pk": f"EMP#{emp}", "sk": f"FIX#{judged_at}#{pid}", "lat": position["lat"],
+                         "lon": position["lon"], "at": judged_at, "expires_at": position_expiry})
+        now = created.timestamp()
+        guard = _ddb({"pk": f"TRIP#{trip_id}", "sk": "LAST", "proof_id": pid, "at": now,
+                      "expires_at": int(now) + DAY})
+        name = self.settings.table
+        client = self._client()
+        try:
+            client.transact_write_items(TransactItems=[
+                {"Put": {"TableName": name, "Item": guard,
+                         "ConditionExpression": "attribute_not_exists(pk) OR #at < :cutoff",
+                         "ExpressionAttributeNames": {"#at": "at"},
+                         "ExpressionAttributeValues": {":cutoff": _ddb(float(now - double_tap_s))}}},
+                {"Put": {"TableName": name, "Item": proof_item,
+                         "ConditionExpression": "attribute_not_exists(pk)"}},
+                {"Put": {"TableName": name, "Item": position_item}},
+                {"Put": {"TableName": name, "Item": fix_item}},
+            ])
+        except client.exceptions.TransactionCanceledException:
+            last = self.table.get_item(Key={"pk": f"TRIP#{trip_id}", "sk": "LAST"},
+                                       ConsistentRead=True).get("Item")
+            if last and last["proof_id"] != pid and float(last["at"]) >= now - double_tap_s:
+                return str(last["proof_id"])
+            raise
+        return None
+
+    def get_proof(self, proof_id: str) -> dict[str, Any] | None:
+        item = self.table.get_item(Key={"pk": f"PROOF#{proof_id}", "sk": "PROOF"},
+                                   ConsistentRead=True).get("Item")
+        return plain(item) if item else None
+
+    def get_position(self, proof_id: str) -> dict[str, Any] | None:
+        item = self.table.get_item(Key={"pk": f"PROOF#{proof_id}", "sk": "POS"},
+                                   ConsistentRead=True).get("Item")
+        if not item or int(item.get("expires_at", 0)) < time.time():
+            return None  # expired (the TTL sweep may lag behind)
+        return plain(item)
+
+    def proofs_of_trip(self, trip_id: str) -> list[dict[str, Any]]:
+        from boto3.dynamodb.conditions import Key
+
+        return self._query_all(IndexName="gsi1", ScanIndexForward=False,
+                               KeyConditionExpression=Key("gsi1pk").eq(f"TRIP#{trip_id}"))
+
+    def proofs_of_month(self, month: str) -> list[dict[str, Any]]:
+        from boto3.dynamodb.conditions import Key
+
+        return self._query_all(IndexName="gsi2", KeyConditionExpression=Key("gsi2pk").eq(f"MONTH#{month}"))
+
+    def revoke(self, proof_id: str, by: str, reason: str, at: datetime) -> dict[str, Any] | None:
+        client = self._client()
+        try:
+            result = self.table.update_item(
+                Key={"pk": f"PROOF#{proof_id}", "sk": "PROOF"}, ConditionExpression="attribute_exists(pk)",
+                UpdateExpression="SET revoked = :r",
+                ExpressionAttributeValues={":r": {"at": iso(at), "by": by, "reason": reason}},
+                ReturnValues="ALL_NEW")
+        except client.exceptions.ConditionalCheckFailedException:
+            return None
+        return plain(result["Attributes"])
+
+    # -- access log (위치정보법 §16②) ----------------------------------------------------------------
+
+    def log_access(self, proof_id: str | None, entry: dict[str, Any], at: datetime) -> None:
+        stamp = iso(at)
+        pk = f"PROOF#{proof_id}" if proof_id else f"ACCESS#{at.astimezone(KST).date().isoformat()}"
+        self.table.put_item(Item=_ddb({
+            **entry, "pk": pk, "sk": f"LOG#{stamp}#{secrets.token_hex(3)}", "at": stamp,
+            "proof_id": proof_id or "", "expires_at": self._expiry(self.settings.proof_retention_days, at)}))
+
+    def access_log(self, proof_id: str) -> list[dict[str, Any]]:
+        from boto3.dynamodb.conditions import Key
+
+        return self._query_all(KeyConditionExpression=Key("pk").eq(f"PROOF#{proof_id}")
+                               & Key("sk").begins_with("LOG#"))
+
+    # -- signing keys ------------------------------------------------------------------------------
+
+    def current_signing_key(self) -> tuple[str, str]:
+        """(kid, KMS key ARN) of the key the alias points at; registered in the JWKS on first use."""
+        alias = self.settings.signing_key_alias
+        now = time.monotonic()
+        with _lock:
+            cached = _signing.get(alias)
+        if cached and cached[0] > now:
+            return cached[1], cached[2]
+        arn = self.kms.describe_key(KeyId=alias)["KeyMetadata"]["Arn"]
+        kid = self._register(arn)
+        with _lock:
+            _signing[alias] = (now + KEY_CACHE_SECONDS, kid, arn)
+        return kid, arn
+
+    def _register(self, key_arn: str, status: str = "active") -> str:
+        jwk = jws.public_jwk(self.kms.get_public_key(KeyId=key_arn)["PublicKey"])
+        client = self._client()
+        try:
+            self.table.put_item(Item={"pk": "SIGNKEY", "sk": jwk["kid"], "key_arn": key_arn, "jwk": jwk,
+                                      "status": status, "created_at": iso(datetime.now(UTC))},
+                                ConditionExpression="attribute_not_exists(pk)")
+        except client.exceptions.ConditionalCheckFailedException:
+            pass
+        return jwk["kid"]
+
+    def sign_jws(self, claims: dict[str, Any]) -> str:
+        """The compact JWS of ``claims`` signed in KMS by the current key (one retry after a rotation
+        disabled the key this container had cached)."""
+        for attempt in range(2):
+            kid, arn = self.current_signing_key()
+            message = jws.signing_input(kid, claims)
+            try:
+                der = self.kms.sign(KeyId=arn, Message=message, MessageType="RAW",
+                                    SigningAlgorithm="ECDSA_SHA_256")["Signature"]
+                return jws.assemble(message, der)
+            except (self.kms.exceptions.DisabledException, self.kms.exceptions.KMSInvalidStateException):
+                with _lock:
+                    _signing.pop(self.settings.signing_key_alias, None)
+                if attempt:
+                    raise
+        raise RuntimeError("unreachable")
+
+    def public_keys(self, refresh: bool = False) -> dict[str, dict[str, Any]]:
+        """kid → public JWK of every signing key whose tokens may still be unexpired."""
+        table = self.settings.table
+        now = time.monotonic()
+        with _lock:
+            cached = _public.get(table)
+        if cached and cached[0] > now and not refresh:
+            return cached[1]
+        self.current_signing_key()
+        from boto3.dynamodb.conditions import Key
+
+        items = self._query_all(KeyConditionExpression=Key("pk").eq("SIGNKEY"))
+        wall = time.time()
+        keys = {str(i["sk"]): i["jwk"] for i in items if int(i.get("expires_at", wall + 1)) > wall}
+        with _lock:
+            _public[table] = (now + KEY_CACHE_SECONDS, keys)
+            _public_refreshed[table] = now
+        return keys
+
+    def public_key(self, kid: str) -> dict[str, Any] | None:
+        keys = self.public_keys()
+        if kid not in keys:
+            with _lock:
+                last = _public_refreshed.get(self.settings.table, 0.0)
+            if time.monotonic() - last > UNKNOWN_KID_REFRESH_SECONDS:
+                keys = self.public_keys(refresh=True)
+        return keys.get(kid)
+
+    def signing_keys(self) -> list[dict[str, Any]]:
+        from boto3.dynamodb.conditions import Key
+
+        return self._query_all(KeyConditionExpression=Key("pk").eq("SIGNKEY"))
+
+    def rotate_signing_key(self, now: datetime | None = None) -> tuple[str, str]:
+        """New KMS key signs from now on; the old one is disabled (it can sign nothing more) and its
+        public key stays published until every token it signed has expired. Returns (old, new) kid."""
+        now = now or datetime.now(UTC)
+        old_kid, old_arn = self.current_signing_key()
+        new = self.kms.create_key(Description="G-Desk trip proof token signing (ES256)",
+                                  KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY",
+                                  Tags=[SIGNING_PURPOSE_TAG])["KeyMetadata"]
+        new_kid = self._register(new["Arn"])
+        self.kms.update_alias(AliasName=self.settings.signing_key_alias, TargetKeyId=new["KeyId"])
+        retire_until = self._expiry(self.settings.proof_retention_days + 1, now)
+        self.table.update_item(Key={"pk": "SIGNKEY", "sk": old_kid},
+                               UpdateExpression="SET #s = :s, retired_at = :r, expires_at = :e",
+                               ExpressionAttributeNames={"#s": "status"},
+                               ExpressionAttributeValues={":s": "retired", ":r": iso(now),
+                                                          ":e": retire_until})
+        self.kms.disable_key(KeyId=old_arn.rsplit("/", 1)[-1])  # moto accepts only the bare key id here
+        reset_caches()
+        return old_kid, new_kid
+
+    # -- data keys ---------------------------------------------------------------------------------
+
+    def current_data_key(self, now: datetime) -> tuple[str, bytes]:
+        """(dkid, AES-256 key) of ``now``'s day in KST, created on first use (race-safe).
+
+        One key per day: deleting its wrapped copy (TTL = end of the day + position retention)
+        makes every position sealed under it unreadable - crypto-shredding, within a day."""
+        day = now.astimezone(KST).strftime("%Y%m%d")
+        cache_key = (self.settings.table, day)
+        with _lock:
+            cached = _current_data_key.get(cache_key)
+        if cached and cached[0] > time.monotonic():
+            key = self.data_key(cached[1])
+            if key is not None:
+                return cached[1], key
+        pointer = self.table.get_item(Key={"pk": "DATAKEY", "sk": f"CURRENT#{day}"},
+                                      ConsistentRead=True).get("Item")
+        dkid = str(pointer["dkid"]) if pointer else self._new_data_key(day, now, replace=False)
+        key = self.data_key(dkid)
+        if key is None:
+            raise RuntimeError(f"data key {dkid} is missing")
+        with _lock:
+            _current_data_key[cache_key] = (time.monotonic() + KEY_CACHE_SECONDS * 5, dkid)
+        return dkid, key
+
+    def _new_data_key(self, day: str, now: datetime, replace: bool) -> str:
+        generated = self.kms.generate_data_key(KeyId=self.settings.data_key_alias, KeySpec="AES_256")
+        dkid = "k" + day[2:] + secrets.token_urlsafe(3)
+        day_end = datetime.combine(now.astimezone(KST).date() + timedelta(days=1), datetime.min.time(), KST)
+        expires = self._expiry(self.settings.position_retention_days, day_end)
+        pointer: dict[str, Any] = {"Put": {
+            "TableName": self.settings.table,
+            "Item": _ddb({"pk": "DATAKEY", "sk": f"CURRENT#{day}", "dkid": dkid, "expires_at": expires})}}
+        if not replace:
+            pointer["Put"]["ConditionExpression"] = "attribute_not_exists(pk)"
+        key_item = {"Put": {"TableName": self.settings.table, "Item": _ddb({
+            "pk": "DATAKEY", "sk": dkid, "blob": generated["CiphertextBlob"], "day": day,
+            "created_at": iso(now), "expires_at": expires})}}
+        client = self._client()
+        try:
+            client.transact_write_items(TransactItems=[pointer, key_item])
+        except client.exceptions.TransactionCanceledException:
+            item = self.table.get_item(Key={"pk": "DATAKEY", "sk": f"CURRENT#{day}"}, ConsistentRead=True)
+            return str(item["Item"]["dkid"])
+        with _lock:
+            _data_keys[(self.settings.table, dkid)] = (generated["Plaintext"], expires)
+        return dkid
+
+    def rotate_data_key(self, now: datetime | None = None) -> str:
+        now = now or datetime.now(UTC)
+        dkid = self._new_data_key(now.astimezone(KST).strftime("%Y%m%d"), now, replace=True)
+        reset_caches()
+        return dkid
+
+    def data_key(self, dkid: str) -> bytes | None:
+        """The plaintext data key, or None when it was never made or has been shredded."""
+        cache_key = (self.settings.table, dkid)
+        with _lock:
+            cached = _data_keys.get(cache_key)
+        if cached is not None and cached[1] > time.time():
+            return cached[0]
+        item = self.table.get_item(Key={"pk": "DATAKEY", "sk": dkid}, ConsistentRead=True).get("Item")
+        if not item or int(item.get("expires_at", 0)) < time.time():
+            return None  # shredded (the TTL sweep may lag behind the expiry)
+        blob = item["blob"]
+        plaintext = self.kms.decrypt(CiphertextBlob=getattr(blob, "value", blob),
+                                     KeyId=self.settings.data_key_alias)["Plaintext"]
+        with _lock:
+            if len(_data_keys) > 256:
+                _data_keys.clear()
+            _data_keys[cache_key] = (plaintext, int(item["expires_at"]))
+        return plaintext
+
+    # -- idempotency (Powertools) --------------------------------------------------------------------
+
+    def idempotent(self, function: Callable[..., Any], *, key_jmespath: str, payload_jmespath: str,
+                   expires_after_seconds: int, lambda_context: Any = None) -> Callable[..., Any]:
+        """``function(request=...)`` made idempotent on DynamoDB (Powertools' default layout)."""
+        from aws_lambda_powertools.utilities.idempotency import (
+            DynamoDBPersistenceLayer,
+            IdempotencyConfig,
+            idempotent_function,
+        )
+
+        persistence = DynamoDBPersistenceLayer(table_name=self.settings.idempotency_table,
+                                               boto3_client=aws.client("dynamodb"))
+        config = IdempotencyConfig(event_key_jmespath=key_jmespath,
+                                   payload_validation_jmespath=payload_jmespath,
+                                   raise_on_no_idempotency_key=True,
+                                   expires_after_seconds=expires_after_seconds)
+        if lambda_context is None or not hasattr(lambda_context, "get_remaining_time_in_millis"):
+            lambda_context = _Deadline(IN_PROGRESS_SECONDS)  # CLI, demo: not inside a Lambda
+        config.register_lambda_context(lambda_context)
+        return idempotent_function(function, data_keyword_argument="request",  # type: ignore[no-any-return]
+                                   persistence_store=persistence, config=config)
+
+
+class _Deadline:
+    """Stands in for the Lambda context outside Lambda: an in-progress idempotency record of a
+    crashed call expires after this long instead of blocking its key until the record expires."""
+
+    def __init__(self, seconds: int) -> None:
+        self._until = time.monotonic() + seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._until - time.monotonic()) * 1000))
+
+
+def _order(item: dict[str, Any]) -> TripOrder:
+    return TripOrder(
+        trip_id=item["trip_id"], employee_id=item["employee_id"], name=item.get("name", ""),
+        department=item.get("department", ""), destination=item["destination"],
+        address=item.get("address", ""), lat=float(item["lat"]), lon=float(item["lon"]),
+        radius_m=int(item["radius_m"]), start=datetime.fromisoformat(item["start"]),
+        end=datetime.fromisoformat(item["end"]), purpose=item.get("purpose", ""),
+        source=item.get("source", "api"), created_by=item.get("created_by", ""))
+
+
+def store() -> TripsStore:
+    from chalicelib.settings import get_settings
+
+    return TripsStore(get_settings().trips)

@@ -1,0 +1,60 @@
+"""The evidence sheet and the settlement CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+from chalicelib.trips import orders, reports
+
+
+def _order(**overrides: object) -> orders.TripOrder:
+    body = {"destination": "<script>x</script>경남도청", "lat": 35.2383, "lon": 128.6925,
+            "start": "2025-05-20T09:00", "end": "2025-05-20T18:00", "purpose": "=HYPERLINK(\"x\")",
+            **overrides}
+    return orders.parse_order(body, employee_id="E1001", name="김민준", department="도로관리과")
+
+
+def _proof(pid: str, passed: bool = True, **extra: object) -> dict[str, object]:
+    return {"proof_id": pid, "trip_id": "t1", "employee_id": "E1001",
+            "created_at": "2025-05-20T03:00:00.000000Z", "judged_at": "2025-05-20T03:00:00.000000Z",
+            "delayed": False, "token": "x.y.z",
+            "verdict": {"passed": passed, "within_window": True, "within_radius": passed, "accuracy_ok": True,
+                        "distance_m": 120 if passed else 2300, "flags": [] if passed else ["clock_skew"],
+                        "reasons": [] if passed else ["목적지에서 2.3km 떨어져 있습니다 (허용 반경 300m)"],
+                        "message": "m"}, **extra}
+
+
+def test_csv_has_a_bom_korean_headers_and_no_formulas() -> None:
+    order = _order()
+    revoked = _proof("p2", passed=False, revoked={"reason": "-중복", "at": "", "by": "M"})
+    data = reports.proofs_csv([(_proof("p1"), order), (revoked, order)])
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == reports.CSV_HEADER
+    first, second = (dict(zip(rows[0], row, strict=True)) for row in rows[1:])
+    assert first["성명"] == "김민준" and first["결과"] == "확인"
+    assert first["판정시각(KST)"] == "2025-05-20 12:00"
+    assert second["결과"] == "미확인" and second["주의"] == "단말기 시각 차이"
+    assert second["취소사유"] == "'-중복"
+    assert "35.2383" not in data.decode("utf-8-sig")  # no positions in the settlement file
+    assert b"\r\n" in data
+
+
+def test_evidence_sheet_escapes_and_shows_the_latest_proofs_with_qr() -> None:
+    order = _order(purpose="현장 점검")
+    proofs = [_proof("p1"), _proof("p2", passed=False), _proof("p3")]
+    html = reports.evidence_html(order, proofs, {"p1": "<svg id='q1'></svg>", "p2": "<svg id='q2'></svg>"},
+                                 datetime(2025, 5, 20, 9, 0, tzinfo=UTC), "https://gdesk.example")
+    assert "<script>x</script>" not in html and "&lt;script&gt;" in html
+    assert "<svg id='q1'>" in html and "<svg id='q2'>" in html
+    assert "그 밖의 증빙" in html and "p3" in html
+    assert "2025-05-20 09:00 ~ 18:00 (한국 시각)" in html and "출력 2025-05-20 18:00" in html
+    assert "@page { size: A4" in html
+    assert "35.2383" not in html
+
+
+def test_evidence_sheet_without_proofs() -> None:
+    html = reports.evidence_html(_order(), [], {}, datetime(2025, 5, 20, tzinfo=UTC), "https://x")
+    assert "증빙이 없습니다" in html
