@@ -66,7 +66,8 @@ def principal(request: Any) -> Principal:
         raise Unauthorized("휴대폰 연결이 올바르지 않습니다. QR을 다시 찍어 주세요. (invalid photo session)")
     session = store().phone_session(domain.secret_hash(token), int(time.time()))
     if session is None:
-        raise Unauthorized("휴대폰 연결이 만료되었습니다. PC 화면의 QR을 다시 찍어 주세요. (photo session expired)")
+        raise Unauthorized(
+            "휴대폰 연결이 만료되었습니다. PC 화면의 QR을 다시 찍어 주세요. (photo session expired)")
     return Principal(session.user_id, session.seg, session.name, session_id=session.session_id)
 
 

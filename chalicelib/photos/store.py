@@ -138,7 +138,8 @@ class PhotoStore:
                                     ConsistentRead=True).get("Item")
         return _plain(found) if found else None
 
-    def list_photos(self, seg: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    def list_photos(self, seg: str, limit: int,
+                    cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
         """Newest first (ids sort by time); ``cursor`` is the last photo id of the previous page."""
         args: dict[str, Any] = {
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :photo)",
