@@ -1,8 +1,9 @@
 """My Photo as it is used: `gdesk up` (subprocess: moto, the template's resources, the API, the
 S3 → SQS → processor driver), headless Chromium. The desktop page shows a pairing QR; a real QR
 decoder (zxing-cpp) reads it; a second browser context (the phone) opens the link, uploads photos
-through the file input; the desktop page shows them; the web variant is upright and has no GPS;
-a bad file shows its rejection reason on the phone."""
+through the file input (the first S3 connection drops and the page retries); the desktop page shows
+them; the web variant is upright and has no GPS; a bad file shows its rejection reason on the
+phone; copy puts a PNG on the clipboard; download names the original."""
 
 from __future__ import annotations
 
@@ -133,6 +134,17 @@ def test_phone_to_desktop(cloud: dict[str, str], browser: Any, tmp_path: Path) -
     assert file_input.get_attribute("capture") == "environment"
     assert file_input.get_attribute("multiple") is not None
 
+    # The first attempt to reach S3 drops (a phone losing signal): the page retries by itself.
+    dropped: list[str] = []
+
+    def drop_once(route: Any) -> None:
+        if not dropped and route.request.method == "POST":
+            dropped.append(route.request.url)
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    phone_page.route(re.compile(r"^http://127\.0\.0\.1:\d+/[^/]+-photos-\d+/?$"), drop_once)
     chosen = time.monotonic()
     file_input.set_input_files(files + [str(fake)])
     expect(phone_page.locator(".upload.ready")).to_have_count(len(files), timeout=30_000)
@@ -161,6 +173,19 @@ def test_phone_to_desktop(cloud: dict[str, str], browser: Any, tmp_path: Path) -
     if len(files) > 1:
         real_card = desk_page.locator(".photo[data-status=ready]", has_text="landscape_6.jpg")
         assert real_card.locator("img.image").evaluate("i => [i.naturalWidth, i.naturalHeight]") == [600, 450]
+
+    assert dropped, "the S3 upload was never intercepted"
+
+    # Copy puts the picture on the clipboard as PNG.
+    desk.grant_permissions(["clipboard-read", "clipboard-write"], origin=api)
+    card.locator("button.copy").click()
+    expect(card.locator(".note")).to_contain_text("클립보드에 복사했습니다", timeout=10_000)
+    pasted = desk_page.evaluate("""async () => {
+        const items = await navigator.clipboard.read();
+        const bitmap = await createImageBitmap(await items[0].getType("image/png"));
+        return [items[0].types, bitmap.width, bitmap.height];
+    }""")
+    assert pasted == [["image/png"], 1600, 1200]
 
     # Download gives a presigned attachment URL of the original.
     photo_id = card.get_attribute("data-photo-id")
