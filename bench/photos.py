@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -174,7 +175,8 @@ def upload_to_visible(uploads: int) -> list[str]:
             http.trust_env = False
             for i in range(uploads * 2):
                 label, body = ("12 MP JPEG", data) if i % 2 == 0 else ("2 MP JPEG", small)
-                request = {"filename": "bench.jpg", "content_type": "image/jpeg", "size": len(body)}
+                request: dict[str, Any] = {"filename": "bench.jpg", "content_type": "image/jpeg",
+                                           "size": len(body)}
                 started = http.post(f"{cloud.api_url}/photos/uploads", headers=headers, json=request,
                                     timeout=10).json()
                 upload = started["upload"]
