@@ -137,6 +137,20 @@ def valid_secret(value: Any) -> bool:
     return isinstance(value, str) and bool(re.match(r"^[A-Za-z0-9_-]{43}$", value))
 
 
+def valid_pairing_id(value: str) -> bool:
+    return bool(re.match(r"^[0-9a-f]{64}$", value or ""))
+
+
+def pairing_status(item: dict[str, Any], now: int) -> dict[str, Any]:
+    """What the desktop shows about its QR: waiting for a phone, paired (until when), expired."""
+    if item.get("claimed"):
+        until = int(item.get("session_expires_at") or 0)
+        return {"status": "paired" if until > now else "ended", "expires_at": int(item["expires_at"]),
+                "session_expires_at": until}
+    status = "waiting" if int(item["expires_at"]) > now else "expired"
+    return {"status": status, "expires_at": int(item["expires_at"]), "session_expires_at": None}
+
+
 def pairing_link(public_url: str, code: str) -> str:
     """The phone page with the code in the fragment: browsers never send a fragment to a server,
     so the code stays out of access logs, proxies and Referer headers."""

@@ -77,6 +77,11 @@ def create_pairing():  # type: ignore[no-untyped-def]
     return json_response(service.create_pairing(service.desk_user(bp.current_request)), 201)
 
 
+@bp.route("/photos/pairings/{pairing_id}", methods=["GET"])
+def get_pairing(pairing_id: str):  # type: ignore[no-untyped-def]
+    return json_response(service.pairing_status(service.desk_user(bp.current_request), pairing_id))
+
+
 @bp.route("/photos/pairings/claim", methods=["POST"])
 def claim_pairing():  # type: ignore[no-untyped-def]
     return json_response(service.claim_pairing(json_object(bp.current_request)), 201)

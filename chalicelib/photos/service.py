@@ -166,8 +166,16 @@ def create_pairing(who: Principal) -> dict[str, Any]:
     store().create_pairing(who.user_id, who.name, domain.secret_hash(code), expires_at)
     link = domain.pairing_link(settings.public_url, code)
     logger.info("photo pairing created")
-    return {"link": link, "qr_svg": _qr_svg(link), "expires_at": expires_at,
-            "expires_in": settings.photos.pairing_seconds}
+    return {"pairing_id": domain.secret_hash(code), "link": link, "qr_svg": _qr_svg(link),
+            "expires_at": expires_at, "expires_in": settings.photos.pairing_seconds}
+
+
+def pairing_status(who: Principal, pairing_id: str) -> dict[str, Any]:
+    """The pairing id is the code's hash: it identifies the pairing but cannot claim it."""
+    item = store().pairing_state(pairing_id) if domain.valid_pairing_id(pairing_id) else None
+    if item is None or item.get("user_id") != who.user_id:
+        raise NotFound("연결 정보를 찾을 수 없습니다. (no such pairing)")
+    return domain.pairing_status(item, int(time.time()))
 
 
 def _qr_svg(text: str) -> str:

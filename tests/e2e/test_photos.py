@@ -129,6 +129,8 @@ def test_phone_to_desktop(cloud: dict[str, str], browser: Any, tmp_path: Path) -
     phone_page.wait_for_selector("#uploader:not(.hidden)")
     assert "김민준 님의 PC로 보냅니다" in phone_page.inner_text("#target")
     assert "#pair=" not in phone_page.url  # the single-use code does not stay in the address bar
+    expect(desk_page.locator("#paired")).to_contain_text("휴대폰이 연결되었습니다", timeout=10_000)
+    assert desk_page.locator("#qr-box").is_hidden()
     file_input = phone_page.locator("#files")
     assert file_input.get_attribute("accept") == "image/*"
     assert file_input.get_attribute("capture") == "environment"

@@ -8,6 +8,8 @@
   const POLL_MS = 1000;
   let etag = null;
   let pairingExpires = 0;
+  let pairingId = null;
+  let pairedUntil = 0;
   let cursor = null;
   const seen = new Set();
   let first = true;
@@ -20,16 +22,40 @@
     $("qr").dataset.link = pairing.link;
     $("pair-link").textContent = pairing.link;
     pairingExpires = pairing.expires_at;
+    pairingId = pairing.pairing_id;
+    pairedUntil = 0;
+    $("qr-box").classList.remove("hidden");
+    $("paired").classList.add("hidden");
   }
 
-  function tick() {
-    const left = Math.round(pairingExpires - Date.now() / 1000);
-    if (pairingExpires && left <= 0) {
-      pairingExpires = 0;
-      newPairing().catch(fail);
+  function clock(seconds) {
+    return Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+  }
+
+  async function tick() {
+    const now = Date.now() / 1000;
+    if (pairedUntil) { // a phone scanned the QR: show how long it stays connected
+      const left = Math.round(pairedUntil - now);
+      if (left <= 0) { await newPairing(); return; }
+      $("paired").textContent = "📱 휴대폰이 연결되었습니다 · 연결 " + clock(left) + " 남음";
       return;
     }
-    $("countdown").textContent = "QR 유효 시간 " + Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+    const left = Math.round(pairingExpires - now);
+    if (pairingExpires && left <= 0) {
+      pairingExpires = 0;
+      await newPairing();
+      return;
+    }
+    $("countdown").textContent = "QR 유효 시간 " + clock(left);
+    if (pairingId && Math.round(now) % 2 === 0) {
+      const state = await gdesk.api("/photos/pairings/" + pairingId);
+      if (state.status === "paired") {
+        pairedUntil = state.session_expires_at;
+        $("qr-box").classList.add("hidden");
+        $("paired").classList.remove("hidden");
+        $("paired").textContent = "📱 휴대폰이 연결되었습니다 · 연결 " + clock(Math.round(pairedUntil - now)) + " 남음";
+      }
+    }
   }
 
   async function poll() {
@@ -160,8 +186,8 @@
     $("new-qr").addEventListener("click", () => newPairing().catch(fail));
     $("more").addEventListener("click", () => more().catch(fail));
     await newPairing();
-    setInterval(tick, 1000);
-    tick();
+    setInterval(() => tick().catch(() => {}), 1000);
+    tick().catch(() => {});
     poll();
   }
 

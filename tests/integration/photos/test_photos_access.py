@@ -290,3 +290,17 @@ def test_send_reports_a_refusing_receiver(photos: Any, mine: dict[str, Any],
 def test_send_without_a_configured_webhook_is_409(photos: Any, mine: dict[str, Any]) -> None:
     response = _send(photos, mine["photo_id"])
     assert response.status_code == 409 and response.json()["error"]["code"] == "webhook_not_configured"
+
+
+def test_the_desktop_sees_when_its_qr_is_scanned(photos: Any) -> None:
+    response = requests.post(f"{photos.api}/photos/pairings", headers=photos.headers(), timeout=10).json()
+    status_url = f"{photos.api}/photos/pairings/{response['pairing_id']}"
+    assert requests.get(status_url, headers=photos.headers(), timeout=10).json()["status"] == "waiting"
+    assert requests.get(status_url, headers=photos.headers("E1002"), timeout=10).status_code == 404
+    claimed = _claim(photos, response["link"].split("#pair=", 1)[1]).json()
+    state = requests.get(status_url, headers=photos.headers(), timeout=10).json()
+    assert state["status"] == "paired" and state["session_expires_at"] == claimed["expires_at"]
+    assert requests.get(f"{photos.api}/photos/pairings/{'0' * 64}", headers=photos.headers(),
+                        timeout=10).status_code == 404
+    assert requests.get(f"{photos.api}/photos/pairings/nothex", headers=photos.headers(),
+                        timeout=10).status_code == 404

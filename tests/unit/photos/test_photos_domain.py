@@ -101,3 +101,15 @@ def test_webhook_signature_is_hmac_sha256_over_timestamp_and_body() -> None:
     assert not domain.verify_webhook("k", str(int(now)), body + b" ", signature, now)
     assert not domain.verify_webhook("k", str(int(now)), body, signature, now + 301)
     assert not domain.verify_webhook("k", "soon", body, signature, now)
+
+
+def test_pairing_status() -> None:
+    waiting = {"expires_at": 200, "claimed": False}
+    assert domain.pairing_status(waiting, 100) == {"status": "waiting", "expires_at": 200,
+                                                   "session_expires_at": None}
+    assert domain.pairing_status(waiting, 200)["status"] == "expired"
+    paired = {"expires_at": 200, "claimed": True, "session_expires_at": 450}
+    assert domain.pairing_status(paired, 300) == {"status": "paired", "expires_at": 200,
+                                                  "session_expires_at": 450}
+    assert domain.pairing_status(paired, 450)["status"] == "ended"
+    assert domain.valid_pairing_id("a" * 64) and not domain.valid_pairing_id("claim")

@@ -101,4 +101,4 @@ def test_photo_routes_are_the_same_in_app_template_and_spec(resources: dict[str,
     in_spec = {(path, method.upper()) for path, item in spec["paths"].items() if mine(path)
                for method in item if method in {"get", "put", "post", "delete"}}
     assert in_app == in_template == in_spec
-    assert len(in_app) == 12
+    assert len(in_app) == 13
