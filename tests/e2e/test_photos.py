@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -149,14 +150,21 @@ def test_phone_to_desktop(cloud: dict[str, str], browser: Any, tmp_path: Path) -
     phone_page.route(re.compile(r"^http://127\.0\.0\.1:\d+/[^/]+-photos-\d+/?$"), drop_once)
     chosen = time.monotonic()
     file_input.set_input_files(files + [str(fake)])
+    # The desktop shows each photo within 2 s of its processing (the record's updated_at).
+    expect(desk_page.locator(".photo[data-status=ready]")).to_have_count(len(files), timeout=30_000)
+    shown_at = time.time()
+    visible_after = time.monotonic() - chosen
+    listed = requests.get(f"{api}/photos", headers={"Authorization": f"Bearer {cloud['token']}"},
+                          timeout=10).json()["photos"]
+    processed_at = max(datetime.fromisoformat(p["updated_at"].replace("Z", "+00:00")).timestamp()
+                       for p in listed if p["status"] == "ready")
+    assert shown_at - processed_at <= 2.0, f"shown {shown_at - processed_at:.2f} s after processing"
     expect(phone_page.locator(".upload.ready")).to_have_count(len(files), timeout=30_000)
     phone_page.wait_for_selector(".upload.rejected", timeout=30_000)
     rejected = phone_page.inner_text(".upload.rejected .state")
     assert "거부됨" in rejected and "HTML" in rejected
     assert phone_page.locator(".upload.ready img.thumb").count() == len(files)
 
-    expect(desk_page.locator(".photo[data-status=ready]")).to_have_count(len(files), timeout=10_000)
-    visible_after = time.monotonic() - chosen
     desk_page.wait_for_selector(".photo[data-status=rejected]", timeout=10_000)
     assert "HTML" in desk_page.inner_text(".photo[data-status=rejected] .reason")
 
@@ -195,7 +203,8 @@ def test_phone_to_desktop(cloud: dict[str, str], browser: Any, tmp_path: Path) -
         card.locator("button.download").click()
     assert download_info.value.suggested_filename == "현장사진.jpg"
     assert errors == []
-    print(f"\nupload-to-visible (3 files, phone choose → desktop shows): {visible_after:.2f} s")
+    print(f"\nupload-to-visible (phone choose → desktop shows all): {visible_after:.2f} s; "
+          f"last processed → shown: {shown_at - processed_at:.2f} s")
     assert photo_id
 
     desk.close()
