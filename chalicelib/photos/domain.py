@@ -62,13 +62,14 @@ def upload_request(body: dict[str, Any], max_bytes: int) -> UploadRequest:
     filename = _FILENAME_BAD.sub("_", filename.strip())
     content_type = body.get("content_type")
     if not isinstance(content_type, str) or not re.match(r"^image/[a-z0-9.+-]{1,40}$", content_type.lower()):
-        raise InvalidField("content_type", "사진(image/*) 파일만 올릴 수 있습니다. (content_type must be image/*)")
+        raise InvalidField("content_type",
+                           "사진(image/*) 파일만 올릴 수 있습니다. (content_type must be image/*)")
     size = body.get("size")
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise InvalidField("size", "'size' 은(는) 1 이상의 정수(바이트)여야 합니다.")
     if size > max_bytes:
-        raise PayloadTooLarge(f"사진은 {max_bytes // (1024 * 1024)}MB 이하만 올릴 수 있습니다. (file too large)",
-                              field="size")
+        raise PayloadTooLarge(
+            f"사진은 {max_bytes // (1024 * 1024)}MB 이하만 올릴 수 있습니다. (file too large)", field="size")
     return UploadRequest(filename, content_type.lower(), size)
 
 
@@ -134,6 +135,20 @@ def secret_hash(secret: str) -> str:
 
 def valid_secret(value: Any) -> bool:
     return isinstance(value, str) and bool(re.match(r"^[A-Za-z0-9_-]{43}$", value))
+
+
+def valid_pairing_id(value: str) -> bool:
+    return bool(re.match(r"^[0-9a-f]{64}$", value or ""))
+
+
+def pairing_status(item: dict[str, Any], now: int) -> dict[str, Any]:
+    """What the desktop shows about its QR: waiting for a phone, paired (until when), expired."""
+    if item.get("claimed"):
+        until = int(item.get("session_expires_at") or 0)
+        return {"status": "paired" if until > now else "ended", "expires_at": int(item["expires_at"]),
+                "session_expires_at": until}
+    status = "waiting" if int(item["expires_at"]) > now else "expired"
+    return {"status": status, "expires_at": int(item["expires_at"]), "session_expires_at": None}
 
 
 def pairing_link(public_url: str, code: str) -> str:

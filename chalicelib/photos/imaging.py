@@ -14,7 +14,8 @@ Safety, in the order it is applied:
 
 Speed: for JPEG, ``Image.draft()`` asks libjpeg to decode at 1/2, 1/4 or 1/8 scale when the web
 variant is that much smaller, so a 12 MP photo never exists in memory at full size. The EXIF
-orientation is applied after the draft (``exif_transpose``), and the variants carry a new, minimal
+orientation is applied after the draft and the resize (turning 1600×1200 pixels, not 4000×3000,
+with the same table as ``ImageOps.exif_transpose``), and the variants carry a new, minimal
 EXIF block (taken-at, camera, orientation 1, GPS only when the user keeps it): no maker notes, no
 XMP, no embedded thumbnail, so no location leaks through a side door.
 """
@@ -260,8 +261,6 @@ def process(data: bytes, *, keep_gps: bool = False, web_long_side: int = WEB_LON
     """Check, decode, orient and resize one uploaded file; raises ``ImageRejected``."""
     import time
 
-    from PIL import Image, ImageOps
-
     started = time.perf_counter()
     if max_bytes is not None and len(data) > max_bytes:
         raise rejected("too_large", limit=max_bytes // (1024 * 1024))
@@ -273,12 +272,11 @@ def process(data: bytes, *, keep_gps: bool = False, web_long_side: int = WEB_LON
     opened = time.perf_counter()
     image = _load(image, kind, web_long_side, use_draft)
     decoded = time.perf_counter()
-    upright = ImageOps.exif_transpose(image) or image
     full_width, full_height = stored if orientation in (1, 2, 3, 4) else stored[::-1]
-    pixels = _rgb(upright)
-    web_img = pixels.resize(_fit(pixels.size, web_long_side), Image.Resampling.LANCZOS, reducing_gap=3.0) \
-        if max(pixels.size) > web_long_side else pixels
-    thumb_img = web_img.resize(_fit(web_img.size, thumb_long_side), Image.Resampling.LANCZOS)
+    # Resize first, in the stored orientation, then turn the (smaller) result upright.
+    pixels = _rgb(image)
+    web_img = _upright(_shrink(pixels, web_long_side), orientation)
+    thumb_img = _shrink(web_img, thumb_long_side)
     resized = time.perf_counter()
     gps = _gps(exif) if keep_gps else None
     variant_exif = _variant_exif(exif, keep_gps)
@@ -294,6 +292,33 @@ def process(data: bytes, *, keep_gps: bool = False, web_long_side: int = WEB_LON
                "resize": (resized - decoded) * 1000, "encode": (done - resized) * 1000,
                "total": (done - started) * 1000}
     return Processed(metadata, web, thumb, timings)
+
+
+def _shrink(image: Any, long_side: int) -> Any:
+    """Fit ``long_side``, after a box reduction for big ratios (``reducing_gap``): ~2× faster than
+    Lanczos with no visible difference at these sizes."""
+    from PIL import Image
+
+    if max(image.size) <= long_side:
+        return image
+    # A small ratio (a drafted JPEG: 2000 → 1600) needs no wide filter; bilinear is antialiased
+    # in Pillow (its support scales with the ratio) and twice as fast as bicubic.
+    ratio = max(image.size) / long_side
+    method = Image.Resampling.BILINEAR if ratio < 1.5 else Image.Resampling.BICUBIC
+    return image.resize(_fit(image.size, long_side), method, reducing_gap=2.0)
+
+
+# What a viewer must do to show the stored pixels upright, per EXIF orientation (TIFF 6.0 / EXIF
+# 2.32 §4.6.4); the same table as Pillow's ImageOps.exif_transpose.
+_UPRIGHT = {2: "FLIP_LEFT_RIGHT", 3: "ROTATE_180", 4: "FLIP_TOP_BOTTOM", 5: "TRANSPOSE", 6: "ROTATE_270",
+            7: "TRANSVERSE", 8: "ROTATE_90"}
+
+
+def _upright(image: Any, orientation: int) -> Any:
+    from PIL import Image
+
+    method = _UPRIGHT.get(orientation)
+    return image.transpose(getattr(Image.Transpose, method)) if method else image
 
 
 def _orientation(exif: Any, image: Any) -> int:

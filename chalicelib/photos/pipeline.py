@@ -84,7 +84,8 @@ def _process(seg: str, photo_id: str, store: PhotoStore) -> str:
         return "duplicate"
     limit = store.settings.max_upload_bytes
     if head["size"] > limit:
-        return _reject(store, seg, photo_id, head, imaging.rejected("too_large", limit=limit // (1024 * 1024)))
+        too_large = imaging.rejected("too_large", limit=limit // (1024 * 1024))
+        return _reject(store, seg, photo_id, head, too_large)
     if not head["content_type"].lower().startswith("image/"):
         return _reject(store, seg, photo_id, head, imaging.rejected("not_image", what=head["content_type"]
                                                                     or "알 수 없는 형식"))

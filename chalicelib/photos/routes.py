@@ -23,7 +23,7 @@ def create_upload():  # type: ignore[no-untyped-def]
 def list_photos():  # type: ignore[no-untyped-def]
     request = bp.current_request
     who = service.desk_user(request)
-    params = request.query_params or {}
+    params: dict[str, str] = dict(request.query_params or {})
     limit = query_int(params, "limit", default=20, minimum=1, maximum=100)
     page, etag = service.list_photos(who, limit, params.get("cursor"))
     if service.etag_matches(request.headers.get("if-none-match"), etag):
@@ -48,7 +48,8 @@ def delete_photo(photo_id: str):  # type: ignore[no-untyped-def]
 def download_photo(photo_id: str):  # type: ignore[no-untyped-def]
     request = bp.current_request
     who = service.desk_user(request)
-    variant = (request.query_params or {}).get("variant", "original")
+    params: dict[str, str] = dict(request.query_params or {})
+    variant = params.get("variant", "original")
     return json_response(service.download(who, photo_id, variant, request.context))
 
 
@@ -74,6 +75,11 @@ def put_settings():  # type: ignore[no-untyped-def]
 @bp.route("/photos/pairings", methods=["POST"])
 def create_pairing():  # type: ignore[no-untyped-def]
     return json_response(service.create_pairing(service.desk_user(bp.current_request)), 201)
+
+
+@bp.route("/photos/pairings/{pairing_id}", methods=["GET"])
+def get_pairing(pairing_id: str):  # type: ignore[no-untyped-def]
+    return json_response(service.pairing_status(service.desk_user(bp.current_request), pairing_id))
 
 
 @bp.route("/photos/pairings/claim", methods=["POST"])

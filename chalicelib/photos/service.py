@@ -66,7 +66,8 @@ def principal(request: Any) -> Principal:
         raise Unauthorized("휴대폰 연결이 올바르지 않습니다. QR을 다시 찍어 주세요. (invalid photo session)")
     session = store().phone_session(domain.secret_hash(token), int(time.time()))
     if session is None:
-        raise Unauthorized("휴대폰 연결이 만료되었습니다. PC 화면의 QR을 다시 찍어 주세요. (photo session expired)")
+        raise Unauthorized(
+            "휴대폰 연결이 만료되었습니다. PC 화면의 QR을 다시 찍어 주세요. (photo session expired)")
     return Principal(session.user_id, session.seg, session.name, session_id=session.session_id)
 
 
@@ -165,8 +166,16 @@ def create_pairing(who: Principal) -> dict[str, Any]:
     store().create_pairing(who.user_id, who.name, domain.secret_hash(code), expires_at)
     link = domain.pairing_link(settings.public_url, code)
     logger.info("photo pairing created")
-    return {"link": link, "qr_svg": _qr_svg(link), "expires_at": expires_at,
-            "expires_in": settings.photos.pairing_seconds}
+    return {"pairing_id": domain.secret_hash(code), "link": link, "qr_svg": _qr_svg(link),
+            "expires_at": expires_at, "expires_in": settings.photos.pairing_seconds}
+
+
+def pairing_status(who: Principal, pairing_id: str) -> dict[str, Any]:
+    """The pairing id is the code's hash: it identifies the pairing but cannot claim it."""
+    item = store().pairing_state(pairing_id) if domain.valid_pairing_id(pairing_id) else None
+    if item is None or item.get("user_id") != who.user_id:
+        raise NotFound("연결 정보를 찾을 수 없습니다. (no such pairing)")
+    return domain.pairing_status(item, int(time.time()))
 
 
 def _qr_svg(text: str) -> str:

@@ -138,7 +138,8 @@ class PhotoStore:
                                     ConsistentRead=True).get("Item")
         return _plain(found) if found else None
 
-    def list_photos(self, seg: str, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+    def list_photos(self, seg: str, limit: int,
+                    cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
         """Newest first (ids sort by time); ``cursor`` is the last photo id of the previous page."""
         args: dict[str, Any] = {
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :photo)",
@@ -250,19 +251,20 @@ class PhotoStore:
         """Mark the pairing used (once, before it expires) and create the phone session.
         None: unknown, expired or already claimed."""
         client_errors = self.table.meta.client.exceptions
+        expires = now + session_seconds
         try:
             result = self.table.update_item(
                 Key={"pk": f"PAIR#{code_hash}", "sk": "PAIR"},
-                UpdateExpression="SET claimed = :yes, claimed_at = :at, session_id = :sid",
+                UpdateExpression="SET claimed = :yes, claimed_at = :at, session_id = :sid, "
+                                 "session_expires_at = :until",
                 ConditionExpression="attribute_exists(pk) AND claimed = :no AND expires_at > :now",
                 ExpressionAttributeValues={":yes": True, ":no": False, ":now": now, ":at": now_iso(),
-                                           ":sid": session_id},
+                                           ":sid": session_id, ":until": expires},
                 ReturnValues="ALL_NEW")
         except client_errors.ConditionalCheckFailedException:
             return None
         pairing = _plain(result["Attributes"])
         user_id = str(pairing["user_id"])
-        expires = now + session_seconds
         self.table.put_item(Item={
             "pk": f"PSESS#{session_hash}", "sk": "PSESS", "user_id": user_id, "name": pairing.get("name", ""),
             "session_id": session_id, "created_at": now_iso(), "expires_at": expires})

@@ -64,7 +64,8 @@ class Photos:
         return self.get(started["photo"]["photo_id"], user, session=kwargs.get("session"))
 
     def get(self, photo_id: str, user: str = "E1001", session: str | None = None) -> dict[str, Any]:
-        response = requests.get(f"{self.api}/photos/{photo_id}", headers=self.headers(user, session), timeout=10)
+        response = requests.get(f"{self.api}/photos/{photo_id}", headers=self.headers(user, session),
+                                timeout=10)
         assert response.status_code == 200, response.text
         return dict(response.json())
 
@@ -73,10 +74,10 @@ class Photos:
         return {o["Key"] for page in pages for o in page.get("Contents", [])}
 
     def queue_counts(self, url: str | None = None) -> tuple[int, int]:
-        attributes = self.sqs.get_queue_attributes(
-            QueueUrl=url or self.queue,
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
-        return int(attributes["ApproximateNumberOfMessages"]), int(attributes["ApproximateNumberOfMessagesNotVisible"])
+        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        attributes = self.sqs.get_queue_attributes(QueueUrl=url or self.queue,
+                                                   AttributeNames=names)["Attributes"]
+        return int(attributes[names[0]]), int(attributes[names[1]])
 
     def fetch(self, url: str) -> bytes:
         response = requests.get(url, timeout=10)

@@ -221,7 +221,8 @@ def test_bucket_lifecycle_expires_objects_after_the_retention(photos: Any) -> No
     assert "POST" in cors[0]["AllowedMethods"] and cors[0]["AllowedOrigins"] == [photos.api]
 
 
-def test_an_infrastructure_failure_is_retried_not_rejected(photos: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_infrastructure_failure_is_retried_not_rejected(photos: Any,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     from botocore.exceptions import ClientError
 
     from chalicelib.photos import service
