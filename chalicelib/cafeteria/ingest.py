@@ -125,7 +125,8 @@ class DensityIngest:
             elif result in failed_keys:
                 failures.append((raw, store_error or StoreUnavailable("not stored")))
         if self.logger is not None:
-            self.logger.info("density batch", extra={
+            clean = not failures and not self.stats.malformed and not self.stats.conflicts
+            (self.logger.debug if clean else self.logger.info)("density batch", extra={
                 "records": self.stats.records, "valid": self.stats.valid,
                 "malformed": dict(self.stats.malformed), "zone_minutes": self.stats.zone_minutes,
                 "writes": self.stats.writes, "unchanged": self.stats.unchanged,

@@ -18,6 +18,7 @@ from chalicelib.settings import get_settings
 
 
 def handler(event: dict[str, Any], context: Any) -> Any:
+    logger.remove_keys(["user_id"])  # the shared logger may carry an API request's keys (local cloud)
     logger.set_correlation_id(getattr(context, "aws_request_id", None))
     ingest = DensityIngest(service.config(), service.store(), service.dead_letters(),
                            now_ms=int(service.now().timestamp() * 1000),
