@@ -69,8 +69,11 @@ class CafeteriaConfig:
     retention_days: int = 60
     _by_id: dict[str, Zone] = field(default_factory=dict, compare=False, repr=False)
 
+    _limits: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
     def __post_init__(self) -> None:
         self._by_id.update({z.id: z for z in self.zones})
+        self._limits.update({z.id: int(z.capacity * self.absurd_factor) for z in self.zones})
 
     @property
     def tz(self) -> timezone:
@@ -80,7 +83,7 @@ class CafeteriaConfig:
         return self._by_id.get(zone_id)
 
     def absurd_limit(self, zone: Zone) -> int:
-        return int(zone.capacity * self.absurd_factor)
+        return self._limits[zone.id]
 
 
 def _minute_of_day(text: Any, name: str) -> int:
@@ -225,6 +228,7 @@ class Rejection:
 
 
 _REQUIRED = ("camera_id", "zone", "count", "ts")
+_JSON = json.JSONDecoder()
 
 
 def parse_record(data: bytes, config: CafeteriaConfig, now_ms: int, max_age_ms: int) -> Sample | Rejection:
@@ -260,7 +264,7 @@ def _decode(data: bytes) -> dict[str, Any] | Rejection:
     if len(data) > MAX_RECORD_BYTES:
         return Rejection("too_large", f"{len(data)} bytes (at most {MAX_RECORD_BYTES})")
     try:
-        doc = json.loads(data)
+        doc = _JSON.decode(data.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         return Rejection("bad_json", str(exc)[:200])
     if not isinstance(doc, dict):

@@ -11,7 +11,7 @@ Failure rules (Kinesis semantics):
 
 from __future__ import annotations
 
-import base64
+import binascii
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +27,7 @@ from chalicelib.cafeteria.density import (
     CameraSample,
     MinuteKey,
     Rejection,
+    Sample,
     merge_cameras,
     parse_record,
     summarize_minute,
@@ -84,8 +85,14 @@ class DensityIngest:
     def record(self, record: KinesisStreamRecord) -> MinuteKey | Rejection:
         raw = record.raw_event["kinesis"]
         self.stats.records += 1
-        data = base64.b64decode(raw["data"])
-        result = parse_record(data, self.config, self.now_ms, self.max_age_ms)
+        result: Sample | Rejection
+        try:
+            data = binascii.a2b_base64(raw["data"])
+        except (binascii.Error, TypeError, ValueError):
+            data = str(raw.get("data"))[:MAX_DLQ_DATA_CHARS].encode()
+            result = Rejection("bad_encoding", "base64")
+        else:
+            result = parse_record(data, self.config, self.now_ms, self.max_age_ms)
         if isinstance(result, Rejection):
             self._reject(record, raw, data, result)
             return result
@@ -118,7 +125,7 @@ class DensityIngest:
         failed_keys, store_error = self._apply()
         unsent = self._send_rejections()
         failures: list[tuple[dict[str, Any], Exception]] = []
-        for result, raw in successes:
+        for result, raw in successes if failed_keys or unsent else ():
             if isinstance(result, Rejection):
                 if raw["kinesis"]["sequenceNumber"] in unsent:
                     failures.append((raw, DeadLetterUnavailable("the DLQ did not take the message")))
