@@ -22,7 +22,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+import orjson
 
 LEVELS = ("여유", "보통", "혼잡", "매우혼잡")
 LEVEL_CODES = ("free", "normal", "busy", "very_busy")
@@ -94,7 +96,7 @@ def _minute_of_day(text: Any, name: str) -> int:
 
 
 def _positive(value: Any, name: str, kind: type = float) -> Any:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         raise ConfigError(f"{name} must be a positive number, got {value!r}")
     if kind is int and value != int(value):
         raise ConfigError(f"{name} must be an integer, got {value!r}")
@@ -212,23 +214,22 @@ def trend(points: Iterable[tuple[int, float]], now_minute: int, window: int,
 # -- records ------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Sample:
+class Sample(NamedTuple):
+    """A valid count (a NamedTuple: 10,000 of them are built per batch, and tuples are cheap)."""
+
     camera_id: str
     zone: str
-    count: int
+    queue: int  # the record's ``count`` (a tuple already has a ``count`` method)
     ts_ms: int  # epoch milliseconds
     confidence: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Rejection:
+class Rejection(NamedTuple):
     reason: str  # a stable code: bad_json, missing_field, ts_in_future, …
     detail: str
 
 
 _REQUIRED = ("camera_id", "zone", "count", "ts")
-_JSON = json.JSONDecoder()
 
 
 def parse_record(data: bytes, config: CafeteriaConfig, now_ms: int, max_age_ms: int) -> Sample | Rejection:
@@ -264,8 +265,8 @@ def _decode(data: bytes) -> dict[str, Any] | Rejection:
     if len(data) > MAX_RECORD_BYTES:
         return Rejection("too_large", f"{len(data)} bytes (at most {MAX_RECORD_BYTES})")
     try:
-        doc = _JSON.decode(data.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
+        doc = orjson.loads(data)  # 4-5x the standard library's speed; rejects NaN, Infinity, bad UTF-8
+    except orjson.JSONDecodeError as exc:
         return Rejection("bad_json", str(exc)[:200])
     if not isinstance(doc, dict):
         return Rejection("not_an_object", type(doc).__name__)
@@ -276,11 +277,11 @@ def _decode(data: bytes) -> dict[str, Any] | Rejection:
 
 
 def _is_number(value: Any, low: float, high: float) -> bool:
-    return not isinstance(value, bool) and isinstance(value, int | float) and low <= value <= high
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and low <= value <= high
 
 
 def _check_count(count: Any, limit: int) -> int | Rejection:
-    if (isinstance(count, bool) or not isinstance(count, int | float) or not math.isfinite(count)
+    if (isinstance(count, bool) or not isinstance(count, (int, float)) or not math.isfinite(count)
             or count != int(count)):
         return Rejection("bad_field", "count")
     if count < 0:
@@ -328,7 +329,7 @@ class BatchAggregate:
         if key is None:
             key = self._key_cache[cache_key] = minute_key(sample.zone, bucket * 60000, self.tz)
         cameras = self.minutes.setdefault(key, {})
-        new = (sample.ts_ms, sample.count)
+        new = (sample.ts_ms, sample.queue)
         old = cameras.get(sample.camera_id)
         if old is None or new > old:
             cameras[sample.camera_id] = new
