@@ -168,6 +168,8 @@ class CafeteriaSettings:
     # Demo only: "real_epoch,simulated_epoch,speed" makes the tool's clock run `speed` times faster
     # from a simulated start, so the lunch curve passes within minutes. Empty in the template.
     clock: tuple[float, float, float] | None
+    demo_speed: float  # gdesk up: how much faster the demo clock runs (GDESK_CAFETERIA_DEMO_SPEED)
+    demo_start: str  # gdesk up: the simulated local time the demo day starts at (HH:MM)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> CafeteriaSettings:
@@ -192,6 +194,8 @@ class CafeteriaSettings:
             max_record_age_seconds=_int(env, "GDESK_DENSITY_MAX_AGE_SECONDS", 3600),
             widget_origins=origins,
             clock=clock,
+            demo_speed=float(_int(env, "GDESK_CAFETERIA_DEMO_SPEED", 12)),
+            demo_start=_str(env, "GDESK_CAFETERIA_DEMO_START", "11:20"),
         )
 
 

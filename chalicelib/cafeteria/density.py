@@ -22,7 +22,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+import orjson
 
 LEVELS = ("여유", "보통", "혼잡", "매우혼잡")
 LEVEL_CODES = ("free", "normal", "busy", "very_busy")
@@ -69,8 +71,11 @@ class CafeteriaConfig:
     retention_days: int = 60
     _by_id: dict[str, Zone] = field(default_factory=dict, compare=False, repr=False)
 
+    _limits: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
     def __post_init__(self) -> None:
         self._by_id.update({z.id: z for z in self.zones})
+        self._limits.update({z.id: int(z.capacity * self.absurd_factor) for z in self.zones})
 
     @property
     def tz(self) -> timezone:
@@ -80,7 +85,7 @@ class CafeteriaConfig:
         return self._by_id.get(zone_id)
 
     def absurd_limit(self, zone: Zone) -> int:
-        return int(zone.capacity * self.absurd_factor)
+        return self._limits[zone.id]
 
 
 def _minute_of_day(text: Any, name: str) -> int:
@@ -91,7 +96,7 @@ def _minute_of_day(text: Any, name: str) -> int:
 
 
 def _positive(value: Any, name: str, kind: type = float) -> Any:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         raise ConfigError(f"{name} must be a positive number, got {value!r}")
     if kind is int and value != int(value):
         raise ConfigError(f"{name} must be an integer, got {value!r}")
@@ -209,17 +214,17 @@ def trend(points: Iterable[tuple[int, float]], now_minute: int, window: int,
 # -- records ------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Sample:
+class Sample(NamedTuple):
+    """A valid count (a NamedTuple: 10,000 of them are built per batch, and tuples are cheap)."""
+
     camera_id: str
     zone: str
-    count: int
+    queue: int  # the record's ``count`` (a tuple already has a ``count`` method)
     ts_ms: int  # epoch milliseconds
     confidence: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Rejection:
+class Rejection(NamedTuple):
     reason: str  # a stable code: bad_json, missing_field, ts_in_future, …
     detail: str
 
@@ -260,8 +265,8 @@ def _decode(data: bytes) -> dict[str, Any] | Rejection:
     if len(data) > MAX_RECORD_BYTES:
         return Rejection("too_large", f"{len(data)} bytes (at most {MAX_RECORD_BYTES})")
     try:
-        doc = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
+        doc = orjson.loads(data)  # 4-5x the standard library's speed; rejects NaN, Infinity, bad UTF-8
+    except orjson.JSONDecodeError as exc:
         return Rejection("bad_json", str(exc)[:200])
     if not isinstance(doc, dict):
         return Rejection("not_an_object", type(doc).__name__)
@@ -272,11 +277,11 @@ def _decode(data: bytes) -> dict[str, Any] | Rejection:
 
 
 def _is_number(value: Any, low: float, high: float) -> bool:
-    return not isinstance(value, bool) and isinstance(value, int | float) and low <= value <= high
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and low <= value <= high
 
 
 def _check_count(count: Any, limit: int) -> int | Rejection:
-    if (isinstance(count, bool) or not isinstance(count, int | float) or not math.isfinite(count)
+    if (isinstance(count, bool) or not isinstance(count, (int, float)) or not math.isfinite(count)
             or count != int(count)):
         return Rejection("bad_field", "count")
     if count < 0:
@@ -324,7 +329,7 @@ class BatchAggregate:
         if key is None:
             key = self._key_cache[cache_key] = minute_key(sample.zone, bucket * 60000, self.tz)
         cameras = self.minutes.setdefault(key, {})
-        new = (sample.ts_ms, sample.count)
+        new = (sample.ts_ms, sample.queue)
         old = cameras.get(sample.camera_id)
         if old is None or new > old:
             cameras[sample.camera_id] = new
@@ -477,44 +482,50 @@ def history_dates(today: date, config: CafeteriaConfig) -> list[date]:
     return [today - timedelta(weeks=w) for w in range(1, config.lookback_weeks + 1)]
 
 
-def _slot_means(records: Iterable[MinuteRecord], config: CafeteriaConfig) -> dict[tuple[str, int], float]:
-    """(zone, slot start) → mean per-minute count over the slot's minutes that have data."""
+SlotMeans = dict[str, dict[int, float]]  # zone → slot start (minute of day) → mean queue
+
+
+def slot_means(records: Iterable[MinuteRecord], config: CafeteriaConfig) -> SlotMeans:
+    """A day rolled up for the forecast: per configured zone and lunch slot, the mean per-minute
+    count over the slot's minutes that have data. Past days never change, so this is stored."""
     sums: dict[tuple[str, int], list[int]] = {}
     for record in records:
         m = record.minute_index
-        if not config.lunch_start <= m < config.lunch_end:
+        if config.zone(record.zone) is None or not config.lunch_start <= m < config.lunch_end:
             continue
         start = config.lunch_start + (m - config.lunch_start) // config.slot_minutes * config.slot_minutes
         acc = sums.setdefault((record.zone, start), [0, 0])
         acc[0] += record.count
         acc[1] += 1
-    return {key: total / n for key, (total, n) in sums.items()}
+    out: SlotMeans = {}
+    for (zone, start), (total, n) in sums.items():
+        out.setdefault(zone, {})[start] = round(total / n, 2)
+    return out
 
 
-def forecast_view(config: CafeteriaConfig, history: Mapping[str, Sequence[MinuteRecord]],
+def forecast_view(config: CafeteriaConfig, history: Mapping[str, Mapping[str, Mapping[int, float]]],
                   now: datetime) -> dict[str, Any]:
     """Expected queue and wait per slot of the lunch window from the same weekday's history.
 
-    ``history`` maps a past date (YYYY-MM-DD) to its records. The newest ``history_weeks`` days
-    that have data are used; each slot's expectation is the median over those days of the slot's
-    mean count, and the band is their minimum and maximum. The best slot is the remaining slot
-    (not yet over) with the shortest expected overall wait, the earliest on a tie.
+    ``history`` maps a past date (YYYY-MM-DD) to its ``slot_means``. The newest ``history_weeks``
+    days with data for the configured zones are used; each slot's expectation is the median over
+    those days of the slot's mean queue, and the band is their minimum and maximum. The best slot
+    is the remaining slot (not yet over) with the shortest expected overall wait, earliest on a tie.
     """
     local = local_now(now, config)
     now_minute = local.hour * 60 + local.minute
-    known = {d: [r for r in records if config.zone(r.zone) is not None] for d, records in history.items()}
-    days = [d for d in sorted(known, reverse=True) if any(
-        config.lunch_start <= r.minute_index < config.lunch_end for r in known[d])][:config.history_weeks]
-    per_day = {d: _slot_means(known[d], config) for d in days}
+    known = {d: {z: dict(means) for z, means in day.items() if config.zone(z) is not None and means}
+             for d, day in history.items()}
+    days = [d for d in sorted(known, reverse=True) if known[d]][:config.history_weeks]
     rate_total = sum(z.service_rate for z in config.zones)
     slots = []
     for start in range(config.lunch_start, config.lunch_end, config.slot_minutes):
         zones_out = []
         for zone in config.zones:
-            values = [per_day[d][(zone.id, start)] for d in days if (zone.id, start) in per_day[d]]
+            values = [known[d][zone.id][start] for d in days if start in known[d].get(zone.id, {})]
             zones_out.append({"zone": zone.id, **_expectation(values, zone.service_rate)})
-        totals = [sum(v for (z, s), v in per_day[d].items() if s == start) for d in days
-                  if any(s == start for _, s in per_day[d])]
+        totals = [sum(means[start] for means in known[d].values() if start in means) for d in days
+                  if any(start in means for means in known[d].values())]
         slots.append({"start": _hhmm(start), "end": _hhmm(start + config.slot_minutes),
                       "remaining": start + config.slot_minutes > now_minute,
                       **_expectation(totals, rate_total), "zones": zones_out})
@@ -524,6 +535,13 @@ def forecast_view(config: CafeteriaConfig, history: Mapping[str, Sequence[Minute
             "weekday": local.weekday(), "history_days": days, "slot_minutes": config.slot_minutes,
             "slots": slots, "best": {"start": best["start"], "end": best["end"],
                                      "wait_minutes": best["wait_minutes"]} if best else None}
+
+
+def recent_keys(config: CafeteriaConfig, now: datetime, minutes: int) -> list[MinuteKey]:
+    """Every zone's minute keys from ``minutes`` ago up to the next minute (clock skew)."""
+    local = local_now(now, config).replace(second=0, microsecond=0)
+    moments = [local - timedelta(minutes=m) for m in range(-1, minutes + 1)]
+    return [(zone.id, m.strftime("%Y-%m-%d"), m.strftime("%H:%M")) for zone in config.zones for m in moments]
 
 
 def _expectation(values: Sequence[float], rate: float) -> dict[str, Any]:

@@ -47,7 +47,7 @@ def dead_letters() -> DeadLetterQueue:
 def now_view() -> dict[str, Any]:
     cfg, moment = config(), now()
     window = max(cfg.trend_window_minutes, cfg.stale_seconds // 60) + 5
-    return density.now_view(cfg, store().recent(cfg, moment, window), moment)
+    return density.now_view(cfg, store().get_minutes(density.recent_keys(cfg, moment, window)), moment)
 
 
 def today_view() -> dict[str, Any]:
@@ -57,14 +57,15 @@ def today_view() -> dict[str, Any]:
 
 
 def forecast_view() -> dict[str, Any]:
+    """The forecast from the roll-ups of the same weekday in past weeks; a past day without a
+    roll-up is rolled up from its minutes now and the roll-up stored (past days do not change)."""
     cfg, moment = config(), now()
     source = store()
-    today = moment.astimezone(cfg.tz).date()
-    history: dict[str, list[density.MinuteRecord]] = {}
-    for day in density.history_dates(today, cfg):
-        records = [r for r in source.minutes(day.isoformat()) if cfg.zone(r.zone) is not None]
-        if records:
-            history[day.isoformat()] = records
-        if len(history) >= cfg.history_weeks:
-            break
+    days = [d.isoformat() for d in density.history_dates(moment.astimezone(cfg.tz).date(), cfg)]
+    history: dict[str, density.SlotMeans] = dict(source.summaries(days))
+    for day in days:
+        if day not in history:
+            history[day] = density.slot_means(source.minutes(day), cfg)
+            expires = int(datetime.fromisoformat(day).timestamp()) + cfg.retention_days * 86400
+            source.put_summary(day, history[day], expires)
     return density.forecast_view(cfg, history, moment)

@@ -2,13 +2,17 @@
 
 Table layout (CafeteriaTable, single table):
 
-    pk = "D#<local date>"   sk = "<zone>#<HH:MM>"
+    pk = "D#<local date>"   sk = "<zone>#<HH:MM>"       one zone-minute
     cams      map camera id → {t: epoch ms, c: count}   (the latest sample per camera)
     count, level, wait_minutes, cameras, last_ts        derived from cams at write time
     version   optimistic lock: every write is conditional on the version it read
     expires_at  TTL (retention_days after the minute)
 
-One partition per day keeps "today" one Query and a same-weekday history day one Query each.
+    pk = "H#<local date>"   sk = "slots"                a past day rolled up for the forecast
+    slots     map zone → map "HH:MM" slot start → mean queue
+
+One partition per day keeps "today" one Query; "now" is point reads of the last minutes; the
+forecast reads four roll-up items (a day is rolled up once, the first time it is needed).
 """
 
 from __future__ import annotations
@@ -16,11 +20,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib import aws
-from chalicelib.cafeteria.density import CafeteriaConfig, CameraSample, MinuteKey, MinuteRecord
+from chalicelib.cafeteria.density import CameraSample, MinuteKey, MinuteRecord, SlotMeans
 
 
 class StoreUnavailable(RuntimeError):
@@ -67,30 +70,58 @@ class CafeteriaStore:
 
     # -- ingest ------------------------------------------------------------------------------------
 
-    def load(self, keys: Sequence[MinuteKey]) -> dict[MinuteKey, StoredMinute]:
-        """The stored zone-minutes among ``keys`` (BatchGetItem, 100 keys a call, consistent reads)."""
-        found: dict[MinuteKey, StoredMinute] = {}
-        by_id = {(f"D#{k[1]}", f"{k[0]}#{k[2]}"): k for k in keys}
-        pending = [_key(k) for k in keys]
+    def _batch_get(self, keys: Sequence[dict[str, Any]], projection: str) -> list[dict[str, Any]]:
+        """BatchGetItem, 100 keys a call, consistent reads, unprocessed keys retried."""
+        items: list[dict[str, Any]] = []
         try:
-            while pending:
-                chunk, pending = pending[:100], pending[100:]
-                request: dict[str, Any] = {self.table: {"Keys": chunk, "ConsistentRead": True,
-                                                        "ProjectionExpression": "pk, sk, cams, version"}}
+            for start in range(0, len(keys), 100):
+                request: dict[str, Any] = {self.table: {"Keys": list(keys[start:start + 100]),
+                                                        "ConsistentRead": True,
+                                                        "ProjectionExpression": projection}}
                 for _ in range(8):
                     response = self.client.batch_get_item(RequestItems=request)
-                    for item in response.get("Responses", {}).get(self.table, []):
-                        key = by_id[(item["pk"]["S"], item["sk"]["S"])]
-                        version = int(item.get("version", {"N": 0})["N"])
-                        found[key] = StoredMinute(_cameras_from_item(item), version)
+                    items.extend(response.get("Responses", {}).get(self.table, []))
                     request = response.get("UnprocessedKeys") or {}
                     if not request:
                         break
                 else:
                     raise StoreUnavailable("BatchGetItem left keys unprocessed")
         except _client_errors() as exc:
-            raise StoreUnavailable(f"reading zone-minutes failed: {exc}") from exc
+            raise StoreUnavailable(f"reading the cafeteria table failed: {exc}") from exc
+        return items
+
+    def load(self, keys: Sequence[MinuteKey]) -> dict[MinuteKey, StoredMinute]:
+        """The stored zone-minutes among ``keys``, with their versions (for conditional writes)."""
+        found: dict[MinuteKey, StoredMinute] = {}
+        for item in self._batch_get([_key(k) for k in keys], "pk, sk, cams, version"):
+            record = _record_from_item(item)
+            found[(record.zone, record.date, record.minute)] = StoredMinute(
+                dict(record.cameras), int(item.get("version", {"N": 0})["N"]))
         return found
+
+    def get_minutes(self, keys: Sequence[MinuteKey]) -> list[MinuteRecord]:
+        """The zone-minutes among ``keys`` that exist (point reads: cheap at any table size)."""
+        return [_record_from_item(item) for item in self._batch_get([_key(k) for k in keys], "pk, sk, cams")]
+
+    def summaries(self, days: Sequence[str]) -> dict[str, SlotMeans]:
+        """The stored roll-ups (``slot_means``) of past days; days without one are absent."""
+        keys = [{"pk": {"S": f"H#{day}"}, "sk": {"S": "slots"}} for day in days]
+        out: dict[str, SlotMeans] = {}
+        for item in self._batch_get(keys, "pk, slots"):
+            out[item["pk"]["S"][2:]] = {
+                zone: {int(hhmm[:2]) * 60 + int(hhmm[3:]): float(v["N"]) for hhmm, v in means["M"].items()}
+                for zone, means in item.get("slots", {}).get("M", {}).items()}
+        return out
+
+    def put_summary(self, day: str, means: SlotMeans, expires_at: int) -> None:
+        slots = {zone: {"M": {f"{m // 60:02d}:{m % 60:02d}": {"N": str(v)} for m, v in by_slot.items()}}
+                 for zone, by_slot in means.items()}
+        try:
+            self.client.put_item(TableName=self.table, Item={
+                "pk": {"S": f"H#{day}"}, "sk": {"S": "slots"}, "slots": {"M": slots},
+                "expires_at": {"N": str(expires_at)}})
+        except _client_errors() as exc:
+            raise StoreUnavailable(f"writing the {day} roll-up failed: {exc}") from exc
 
     def save(self, key: MinuteKey, cameras: Mapping[str, CameraSample], summary: Mapping[str, Any],
              expected_version: int | None, expires_at: int) -> bool:
@@ -146,21 +177,6 @@ class CafeteriaStore:
                 args["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         except _client_errors() as exc:
             raise StoreUnavailable(f"reading {day} failed: {exc}") from exc
-
-    def recent(self, config: CafeteriaConfig, now: datetime, minutes: int) -> list[MinuteRecord]:
-        """Every zone's minutes in ``(now - minutes, now + future tolerance]``, across midnight too."""
-        local = now.astimezone(config.tz)
-        first = local - timedelta(minutes=minutes)
-        last = local + timedelta(seconds=config.future_tolerance_seconds)
-        out: list[MinuteRecord] = []
-        day = first.date()
-        while day <= last.date():
-            start = first.strftime("%H:%M") if day == first.date() else "00:00"
-            end = last.strftime("%H:%M") if day == last.date() else "23:59"
-            for zone in config.zones:
-                out.extend(self.minutes(day.isoformat(), zone.id, start, end))
-            day += timedelta(days=1)
-        return out
 
 
 def _summary_attributes(key: MinuteKey, cameras: Mapping[str, CameraSample],

@@ -136,7 +136,10 @@
     if (nowMinute >= start && nowMinute <= end) {
       svg.append(el("line", { x1: x(nowMinute), x2: x(nowMinute), y1: T, y2: H - B, class: "nowline" }));
     }
-    if (todayPts.length) svg.dataset.lastWait = String(todayPts[todayPts.length - 1][1]);
+    if (todayPts.length) {
+      svg.dataset.lastWait = String(todayPts[todayPts.length - 1][1]);
+      svg.dataset.maxWait = String(Math.max.apply(null, todayPts.map((p) => p[1])));
+    }
     const wrap = $("chart-wrap");
     wrap.textContent = "";
     wrap.append(svg);

@@ -84,6 +84,10 @@ def test_forecast_from_four_same_weekdays_of_history(
     noon = next(z for z in slots["12:00"]["zones"] if z["zone"] == korean)
     assert noon["count"] == 39.0 and noon["wait_minutes"] == 6.5  # median of 30, 42, 36, 48
     assert (noon["low"], noon["high"], noon["days"]) == (5.0, 8.0, 4)
+    # the past days were rolled up once and stored: the next forecast reads four items
+    rolled = service.store().summaries([(today - timedelta(weeks=1)).isoformat()])
+    assert rolled[(today - timedelta(weeks=1)).isoformat()][korean][12 * 60] == 30.0
+    assert get(api_url + "/cafeteria/forecast", auth_headers("E1003"))[1]["slots"] == body["slots"]
     remaining = [s for s in body["slots"] if s["remaining"] and s["wait_minutes"] is not None]
     if remaining:
         best = min(remaining, key=lambda s: (s["wait_minutes"], s["start"]))

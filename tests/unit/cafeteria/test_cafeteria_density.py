@@ -168,9 +168,11 @@ def test_utc_z_and_other_offsets_are_accepted(config: CafeteriaConfig) -> None:
     (record(count="12"), "bad_field"),
     (record(count=True), "bad_field"),
     (record(count=1.5), "bad_field"),
-    (b'{"camera_id": "k1", "zone": "korean", "count": NaN, "ts": "2026-11-25T12:00:30+09:00"}', "bad_field"),
+    # NaN and Infinity are not JSON
+    (b'{"camera_id": "k1", "zone": "korean", "count": NaN, "ts": "2026-11-25T12:00:30+09:00"}', "bad_json"),
     (b'{"camera_id": "k1", "zone": "korean", "count": Infinity, "ts": "2026-11-25T12:00:30+09:00"}',
-     "bad_field"),
+     "bad_json"),
+    (record(count=1e300), "absurd_count"),
     (record(count=-1), "negative_count"),
     (record(count=121), "absurd_count"),
     (record(count=10**30), "absurd_count"),
@@ -350,7 +352,7 @@ def test_forecast_is_the_median_of_the_last_four_same_weekdays(config: Cafeteria
     }
     history["2026-11-18"].append(MinuteRecord("other", "2026-11-18", "12:00", {"x": (0, 500)}))
     at = datetime(2026, 11, 25, 11, 45, tzinfo=KST)
-    view = density.forecast_view(config, history, at)
+    view = density.forecast_view(config, {d: density.slot_means(r, config) for d, r in history.items()}, at)
     assert view["history_days"] == ["2026-11-18", "2026-11-11", "2026-11-04", "2026-10-28"]
     slots = {s["start"]: s for s in view["slots"]}
     assert len(view["slots"]) == 12 and slots["11:30"]["end"] == "11:40"
@@ -364,7 +366,8 @@ def test_forecast_is_the_median_of_the_last_four_same_weekdays(config: Cafeteria
 
 
 def test_the_best_slot_ignores_slots_that_are_over_and_breaks_ties_early(config: CafeteriaConfig) -> None:
-    history = {d: history_day(d, {"11:30": 1, "12:00": 5, "12:30": 5}) for d in ("2026-11-18", "2026-11-11")}
+    history = {d: density.slot_means(history_day(d, {"11:30": 1, "12:00": 5, "12:30": 5}), config)
+               for d in ("2026-11-18", "2026-11-11")}
     view = density.forecast_view(config, history, datetime(2026, 11, 25, 11, 50, tzinfo=KST))
     assert view["best"]["start"] == "12:00"
     late = density.forecast_view(config, history, datetime(2026, 11, 25, 14, 0, tzinfo=KST))
@@ -375,6 +378,25 @@ def test_forecast_without_history(config: CafeteriaConfig) -> None:
     view = density.forecast_view(config, {}, NOW)
     assert view["history_days"] == [] and view["best"] is None
     assert all(s["wait_minutes"] is None for s in view["slots"])
+
+
+def test_slot_means_roll_up_a_day(config: CafeteriaConfig) -> None:
+    records = [MinuteRecord("korean", "d", "11:30", {"k1": (0, 4), "k2": (0, 2)}),
+               MinuteRecord("korean", "d", "11:39", {"k1": (0, 10)}),
+               MinuteRecord("korean", "d", "11:40", {"k1": (0, 7)}),
+               MinuteRecord("korean", "d", "11:29", {"k1": (0, 99)}),  # before lunch
+               MinuteRecord("korean", "d", "13:30", {"k1": (0, 99)}),  # lunch is over
+               MinuteRecord("other", "d", "12:00", {"x": (0, 99)})]  # not a configured zone
+    assert density.slot_means(records, config) == {"korean": {690: 8.0, 700: 7.0}}
+
+
+def test_recent_keys_cover_the_window_per_zone(config: CafeteriaConfig) -> None:
+    keys = density.recent_keys(config, datetime(2026, 11, 25, 0, 1, 30, tzinfo=KST), 3)
+    korean = [k for k in keys if k[0] == "korean"]
+    assert korean == [("korean", "2026-11-25", "00:02"), ("korean", "2026-11-25", "00:01"),
+                      ("korean", "2026-11-25", "00:00"), ("korean", "2026-11-24", "23:59"),
+                      ("korean", "2026-11-24", "23:58")]
+    assert len(keys) == 2 * 5
 
 
 def test_history_dates_are_the_same_weekday(config: CafeteriaConfig) -> None:

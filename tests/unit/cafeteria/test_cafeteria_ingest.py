@@ -51,6 +51,17 @@ def test_malformed_records_are_dead_lettered_not_failed() -> None:
     assert store.saves == 2
 
 
+def test_data_that_is_not_base64_is_dead_lettered() -> None:
+    store, dlq = MemoryStore(), MemoryDLQ()
+    event = kinesis_event([rec("a", "korean", 3), rec("b", "korean", 4)])
+    event["Records"][1]["kinesis"]["data"] = "!!not base64"
+    ingest = DensityIngest(CONFIG, store, dlq, now_ms=int(NOW.timestamp() * 1000), max_age_ms=3600_000)
+    response = process_partial_response(event=event, record_handler=ingest.record,
+                                        processor=DensityBatchProcessor(ingest), context=None)
+    assert response == {"batchItemFailures": []}
+    assert [m["reason"] for m in dlq.messages] == ["bad_encoding"] and store.saves == 1
+
+
 def test_an_all_malformed_batch_succeeds() -> None:
     response, ingest = run([b"x", b"[]"], MemoryStore(), MemoryDLQ())
     assert response == {"batchItemFailures": []} and ingest.stats.zone_minutes == 0
