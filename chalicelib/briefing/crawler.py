@@ -28,7 +28,7 @@ from chalicelib.briefing.dates import KST, parse_iso, to_kst_iso
 from chalicelib.briefing.fetch import Fetcher, FetchError
 from chalicelib.briefing.model import Item
 from chalicelib.briefing.sources import Source, SourceSet
-from chalicelib.briefing.store_items import ItemStore, SourceState
+from chalicelib.briefing.store_items import ItemStore, MemoryItemStore, SourceState
 
 SCHEDULE_SLACK_S = 30  # a source due in less than this is crawled now rather than a round later
 RSS_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
@@ -65,7 +65,7 @@ class OutOfTime(Exception):
 
 
 class Crawler:
-    def __init__(self, sources: SourceSet, store: ItemStore, fetcher: Fetcher, *,
+    def __init__(self, sources: SourceSet, store: ItemStore | MemoryItemStore, fetcher: Fetcher, *,
                  max_age_days: int = 3, deadline: float | None = None,
                  on_new_items: Callable[[Sequence[Item]], Any] | None = None,
                  clock: Callable[[], float] = time.time, monotonic: Callable[[], float] = time.monotonic,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta  # noqa: F401 - re-exported for tests
 from html import escape
 
 from chalicelib.briefing.dates import KST
