@@ -202,7 +202,9 @@ class Crawler:
             item_id = ident.item_id_for(canonical)
             seen.setdefault(item_id, (item_id, canonical, entry))
         known = self.store.known(seen)
-        return [value for key, value in seen.items() if key not in known]
+        fresh = [value for key, value in seen.items() if key not in known]
+        # oldest first: the first issue of a release becomes the original, later copies its duplicates
+        return sorted(fresh, key=lambda v: v[2].published_at or "9999")
 
     def _build_item(self, source: Source, item_id: str, canonical: str, entry: feeds.FeedEntry
                     ) -> tuple[Item, tuple[int, ...]] | None:
