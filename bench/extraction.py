@@ -95,7 +95,7 @@ def run_gdesk(html: str, url: str) -> str:
 EXTRACTORS: dict[str, tuple[Callable[[str, str], str], str]] = {
     "trafilatura": (run_trafilatura, "import trafilatura"),
     "newspaper4k": (run_newspaper4k, "import newspaper"),
-    "gdesk extract (trafilatura + metadata, attachments)": (
+    "gdesk extract (trafilatura text + own title, time, attachments)": (
         run_gdesk, "import chalicelib.briefing.extract, trafilatura"),
 }
 
