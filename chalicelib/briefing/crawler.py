@@ -25,11 +25,19 @@ from typing import Any
 from chalicelib.briefing import feeds
 from chalicelib.briefing import items as ident
 from chalicelib.briefing.dates import KST, parse_iso, to_kst_iso
-from chalicelib.briefing.fetch import Fetcher, FetchError
+from chalicelib.briefing.fetch import (
+    AddressNotAllowed,
+    BadUrl,
+    Fetcher,
+    FetchError,
+    HostNotAllowed,
+    RobotsDisallowed,
+)
 from chalicelib.briefing.model import Item
 from chalicelib.briefing.sources import Source, SourceSet
 from chalicelib.briefing.store_items import ItemStore, MemoryItemStore, SourceState
 
+REFUSALS = (HostNotAllowed, AddressNotAllowed, RobotsDisallowed, BadUrl)  # permanent: not worth retrying
 SCHEDULE_SLACK_S = 30  # a source due in less than this is crawled now rather than a round later
 RSS_ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
@@ -211,15 +219,19 @@ class Crawler:
         from chalicelib.briefing.extract import Extracted, extract
 
         extracted = Extracted(title="", text="", published_at=None)
+        refused = False
         try:
             page = self.fetcher.fetch(entry.url, accept=HTML_ACCEPT)
             extracted = extract(page.text(), page.url)
         except FetchError as exc:
+            refused = isinstance(exc, REFUSALS)
             self.log.info("briefing article not fetched", extra={"source_id": source.id, "url": entry.url,
                                                                  "reason": _reason(exc)})
-        text = extracted.text or entry.summary
+        # A page the rules will never let us read (another host, robots.txt) is kept with what the
+        # list gave; a page that failed for now is retried next round.
+        text = extracted.text or entry.summary or (entry.title if refused else "")
         if not text:
-            return None  # nothing to match on yet: the entry is retried next round
+            return None
         title = entry.title or extracted.title
         agency = entry.author if source.agency_from_entry and entry.author else source.agency
         published = entry.published_at or extracted.published_at or to_kst_iso(
@@ -281,4 +293,18 @@ def run_scheduled_round(remaining_ms: int | None = None) -> dict[str, Any]:
     report = crawler.run_round()
     summary = report.summary()
     crawler.log.info("briefing crawl round", extra=summary)
+    _metrics(report)
     return summary
+
+
+def _metrics(report: RoundReport) -> None:
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    from chalicelib.observability import metrics
+
+    metrics.add_metric(name="BriefingNewItems", unit=MetricUnit.Count,
+                       value=sum(1 for i in report.new_items if not i.duplicate_of))
+    metrics.add_metric(name="BriefingDuplicateItems", unit=MetricUnit.Count,
+                       value=sum(1 for i in report.new_items if i.duplicate_of))
+    metrics.add_metric(name="BriefingSourceFailures", unit=MetricUnit.Count,
+                       value=sum(1 for r in report.sources if r.status == "error"))

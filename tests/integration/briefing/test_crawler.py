@@ -231,3 +231,21 @@ def test_a_failing_notifier_leaves_items_pending_for_the_next_round(
     assert [i.item_id for i in recorder.items] == [report.new_items[0].item_id]
     assert recorder.items[0].text == report.new_items[0].text
     assert report.new_items[0].item_id not in store.pending()
+
+
+def test_an_article_the_rules_refuse_is_kept_with_what_the_list_gave(
+        make_site: Callable[[], Site], store: ItemStore) -> None:
+    site = make_site()
+    site.routes["/board"] = page(
+        '<html><body><ul class="news"><li><a href="http://elsewhere.example/notice/7">'
+        '도로 점용 허가 기준 변경 안내</a></li><li><a href="/down">점검 중인 글</a></li>'
+        "</ul></body></html>")
+    site.routes["/down"] = (503, {}, b"")
+    sources = parse_sources({"sources": [{"id": "refused", "agency": "테스트청", "kind": "html_list",
+                                          "url": site.url("/board"), "interval": "10m",
+                                          "list": {"item": "ul.news li"}}]})
+    report = _crawler(sources, store, Recorder()).run_round(force=True)
+    [result] = report.sources
+    assert (result.status, result.new, result.deferred) == ("ok", 1, 1)  # the 503 one is retried later
+    [item] = report.new_items
+    assert item.url == "http://elsewhere.example/notice/7" and item.text == "도로 점용 허가 기준 변경 안내"
