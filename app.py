@@ -81,4 +81,12 @@ def digest(event: Any) -> dict[str, Any]:
     from chalicelib.briefing.handlers import queue_digests
 
     return queue_digests()
+@app.schedule("rate(5 minutes)", name="crawl")
+def crawl(event: Any) -> dict[str, Any]:
+    """The briefing crawler: one round over the sources that are due (per-source intervals)."""
+    from chalicelib.briefing.crawler import run_scheduled_round
+
+    return run_scheduled_round(remaining_ms=event.context.get_remaining_time_in_millis())
+
+
 # <<< briefing functions

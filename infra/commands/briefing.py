@@ -1,9 +1,189 @@
-"""`gdesk` sub-commands of the briefing tool."""
+"""`gdesk` sub-commands of the briefing tool.
+
+    gdesk crawl --once [--sources FILE] [--source ID ...] [--dry-run]
+    gdesk crawl --backfill --days N [--sources FILE] [--source ID ...] [--dry-run]
+    gdesk extract FILE.html [--url URL] [--attachments]
+
+``crawl`` stores into the briefing table/bucket named by the environment (``GDESK_BRIEFING_TABLE``
+…, as in Lambda); with no AWS endpoint configured it uses a running ``gdesk up`` on 127.0.0.1:4566.
+``--dry-run`` keeps everything in memory and needs no cloud: the way to check a new source.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+LOCAL_ENDPOINT = "http://127.0.0.1:4566"
+LOCAL_STACK = "gdesk-local"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Add this tool's sub-commands to the `gdesk` parser."""
+    crawl = subparsers.add_parser("crawl", help="AI 비서: run a crawl round over the press-release sources")
+    mode = crawl.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--once", action="store_true", help="one round now, every source (intervals ignored)")
+    mode.add_argument("--backfill", action="store_true",
+                      help="one round taking entries of the last --days days (not sent to the notifier)")
+    crawl.add_argument("--days", type=int, default=7, help="with --backfill: how far back (default 7)")
+    crawl.add_argument("--sources",
+                       help="sources file (default: $GDESK_CRAWL_SOURCES or the packaged sources.yaml)")
+    crawl.add_argument("--source", action="append", metavar="ID", help="only this source (repeatable)")
+    crawl.add_argument("--dry-run", action="store_true",
+                       help="keep items in memory; print them, store nothing")
+    crawl.add_argument("--json", action="store_true", help="print the round's report as JSON")
+    crawl.set_defaults(func=cmd_crawl)
+
+    extract = subparsers.add_parser("extract", help="AI 비서: extract title, text and time from a saved page")
+    extract.add_argument("file", help="an HTML file (any charset; EUC-KR without declaration is fine)")
+    extract.add_argument("--url", help="the page's URL (resolves relative links, helps metadata)")
+    extract.add_argument("--attachments", action="store_true", help="also list HWP/HWPX/PDF attachment links")
+    extract.set_defaults(func=cmd_extract)
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"gdesk: error: {' '.join(str(message).split())}", file=sys.stderr, flush=True)
+    return code
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from chalicelib.briefing.charset import decode
+    from chalicelib.briefing.extract import extract
+
+    try:
+        body = Path(args.file).read_bytes()
+    except OSError as exc:
+        return _fail(f"cannot read {args.file}: {exc.strerror or exc}", 2)
+    html, _codec = decode(body)
+    result = extract(html, args.url).to_json()
+    if not args.attachments:
+        result.pop("attachments")
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from chalicelib.briefing.crawler import Crawler
+    from chalicelib.briefing.fetch import Fetcher
+    from chalicelib.briefing.sources import SourcesError, load_sources
+    from chalicelib.settings import SettingsError, get_settings
+
+    if args.backfill and not 1 <= args.days <= 365:
+        return _fail("--days must be between 1 and 365", 2)
+    try:
+        if not args.dry_run:
+            _use_local_cloud_if_unconfigured()
+        settings = get_settings().briefing
+        sources = load_sources(args.sources or settings.crawl_sources_path or None)
+        if args.source:
+            sources = sources.select(args.source)
+    except (SourcesError, SettingsError, RuntimeError) as exc:
+        return _fail(str(exc), 2)
+    store: Any
+    on_new_items: Any = None
+    if args.dry_run:
+        from chalicelib.briefing.store_items import MemoryItemStore
+
+        store = MemoryItemStore()
+    else:
+        from chalicelib.briefing import pipeline
+        from chalicelib.briefing.store_items import ItemStore
+
+        store, on_new_items = ItemStore.from_settings(), pipeline.on_new_items
+    fetcher = Fetcher(sources.allowed_hosts(), allow_loopback=settings.crawl_allow_loopback,
+                      host_delay=settings.crawl_host_delay_ms / 1000)
+    crawler = Crawler(sources, store, fetcher, max_age_days=settings.crawl_max_age_days,
+                      on_new_items=on_new_items, logger=_QuietLogger())
+    bar = Progress(len(sources.enabled()), sys.stderr)
+    try:
+        report = crawler.run_round(force=True, backfill_days=args.days if args.backfill else None,
+                                   progress=bar.step)
+    except KeyboardInterrupt:
+        bar.close()
+        return _fail("interrupted", 130)
+    except Exception as exc:  # noqa: BLE001 - e.g. the table does not exist: one clear line
+        bar.close()
+        return _fail(f"{type(exc).__name__}: {exc}")
+    bar.close()
+    _print_report(report, args)
+    return 0
+
+
+def _print_report(report: Any, args: argparse.Namespace) -> None:
+    if args.json:
+        print(json.dumps({**report.summary(), "items": [
+            {k: v for k, v in i.to_dict().items() if k != "text"} for i in report.new_items]},
+            ensure_ascii=False, indent=2))
+        return
+    print(f"{'source':<24} {'status':<13} {'entries':>7} {'new':>4} {'dup':>4}  reason")
+    for r in report.sources:
+        counts = f"{r.entries:>7} {r.new:>4} {r.duplicates:>4}"
+        print(f"{r.source_id:<24} {r.status:<13} {counts}  {r.error or ''}")
+    for item in report.new_items:
+        mark = f" (= {item.duplicate_of[:8]})" if item.duplicate_of else ""
+        print(f"+ {item.published_at}  [{item.agency}] {item.title}{mark}")
+        print(f"    {item.url}")
+    summary = report.summary()
+    print(f"{summary['new_items']} new item(s); {summary['handed_off']} handed to the notifier; "
+          f"{len(summary['errors'])} source(s) failed")
+
+
+class Progress:
+    """A one-line progress bar on a terminal; one line per source otherwise (logs, CI)."""
+
+    def __init__(self, total: int, stream: TextIO, width: int = 28) -> None:
+        self.total, self.done, self.stream, self.width = max(total, 1), 0, stream, width
+        self.tty = stream.isatty()
+
+    def step(self, report: Any) -> None:
+        self.done += 1
+        filled = self.width * self.done // self.total
+        bar = "#" * filled + "." * (self.width - filled)
+        text = f"[{bar}] {self.done}/{self.total} {report.source_id} {report.status}"
+        if report.new or report.duplicates:
+            text += f" +{report.new + report.duplicates}"
+        if self.tty:
+            self.stream.write("\r" + text[:120].ljust(120))
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty and self.done:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+class _QuietLogger:
+    """The CLI prints its own report; warnings go to stderr as one line each."""
+
+    def info(self, message: str, extra: dict[str, Any] | None = None) -> None:
+        return None
+
+    def warning(self, message: str, extra: dict[str, Any] | None = None) -> None:
+        return None
+
+    def error(self, message: str, extra: dict[str, Any] | None = None) -> None:
+        print(f"gdesk: {message}: {(extra or {}).get('reason', '')}", file=sys.stderr)
+
+
+def _use_local_cloud_if_unconfigured() -> None:
+    """Outside Lambda and without AWS_ENDPOINT_URL: talk to a running `gdesk up`."""
+    from chalicelib.settings import get_settings
+
+    if os.environ.get("AWS_ENDPOINT_URL") or os.environ.get("GDESK_BRIEFING_TABLE"):
+        return
+    from infra.local.cloud import aws_environment
+    from infra.local.moto_server import endpoint_answers
+
+    if not endpoint_answers(LOCAL_ENDPOINT):
+        raise RuntimeError("no AWS endpoint: start the local cloud with `gdesk up` (or set AWS_ENDPOINT_URL "
+                           "and GDESK_BRIEFING_TABLE/GDESK_BRIEFING_BUCKET), or use --dry-run")
+    os.environ.update(aws_environment(LOCAL_ENDPOINT))
+    os.environ.setdefault("GDESK_BRIEFING_TABLE", f"{LOCAL_STACK}-BriefingTable")
+    os.environ.setdefault("GDESK_BRIEFING_BUCKET", f"{LOCAL_STACK}-BriefingBucket".lower())
+    get_settings.cache_clear()

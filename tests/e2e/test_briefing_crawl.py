@@ -1,0 +1,99 @@
+"""The crawler under `gdesk up` as a user runs it: the demo press site is served, a release
+published on it is crawled by the scheduled function and stored within one crawl interval, and
+`gdesk crawl --once` works against the running local cloud."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+import requests
+
+from infra.local.moto_server import free_port
+from tests.e2e.test_local_cloud import GDESK, READY, Up, _env
+
+pytestmark = pytest.mark.e2e
+
+SPEED = 20  # schedules 20x faster: the 5-minute crawl runs every 15 s
+SITE = re.compile(r"^\s*AI 비서 데모 보도자료 사이트 .*: (http://127\.0\.0\.1:\d+)/$")
+
+
+@pytest.fixture
+def up(tmp_path: Path) -> Iterator[tuple[Up, int]]:
+    api_port, aws_port = free_port(), free_port()
+    process = subprocess.Popen([str(GDESK), "up", "--api-port", str(api_port), "--aws-port", str(aws_port),
+                                "--speed", str(SPEED)], cwd=tmp_path, env=_env(tmp_path / "home"),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    current = Up(process)
+    try:
+        yield current, aws_port
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _items(aws_port: int) -> list[dict[str, object]]:
+    dynamodb = boto3.resource("dynamodb", endpoint_url=f"http://127.0.0.1:{aws_port}",
+                              region_name="ap-northeast-2", aws_access_key_id="testing",
+                              aws_secret_access_key="testing")
+    table = dynamodb.Table("gdesk-local-BriefingTable")
+    rows = table.scan()["Items"]
+    return [r for r in rows if str(r["pk"]).startswith("ITEM#")]
+
+
+def test_a_release_published_on_the_demo_site_is_crawled_within_one_interval(
+        up: tuple[Up, int], tmp_path: Path) -> None:
+    current, aws_port = up
+    current.wait_for(READY, timeout=90)
+    site = current.wait_for(SITE, timeout=10).group(1)
+    assert "보도자료" in requests.get(f"{site}/rss/press.xml", timeout=5).text
+
+    def snow_plan(rows: list[dict[str, object]]) -> bool:  # the EUC-KR page of the province's list
+        return any(r["agency"] == "충청남도" and "제설" in str(r["title"]) for r in rows)
+
+    deadline = time.monotonic() + 60  # the first round runs at start-up
+    while time.monotonic() < deadline and not (len(_items(aws_port)) >= 6 and snow_plan(_items(aws_port))):
+        time.sleep(1)
+    first = _items(aws_port)
+    assert len(first) >= 6 and snow_plan(first), first
+
+    title = "지역 도로 보수 예산 조기 집행 (e2e)"
+    published = requests.post(f"{site}/admin/publish", timeout=5, json={
+        "agency": "행정안전부", "department": "지역재정과", "title": title,
+        "paragraphs": ["행정안전부는 지방자치단체 도로 보수 예산의 상반기 조기 집행을 독려한다고 밝혔다.",
+                       "도로관리과는 포트홀과 노후 포장 보수 사업을 우선 발주해야 한다."]})
+    assert published.status_code == 201
+    started = time.monotonic()
+    interval = 300 / SPEED
+    while time.monotonic() - started < interval + 30:
+        if any(r["title"] == title for r in _items(aws_port)):
+            break
+        time.sleep(0.5)
+    latency = time.monotonic() - started
+    assert any(r["title"] == title for r in _items(aws_port)), "not crawled within one interval + 30 s"
+    print(f"publication → stored: {latency:.1f} s (crawl interval {interval:.0f} s)")
+
+    sources = tmp_path / "home" / "briefing" / "demo-sources.yaml"
+    result = subprocess.run(
+        [str(GDESK), "crawl", "--once", "--json", "--sources", str(sources)], cwd=tmp_path, timeout=120,
+        env=_env(tmp_path / "home", AWS_ENDPOINT_URL=f"http://127.0.0.1:{aws_port}",
+                 AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION="ap-northeast-2",
+                 GDESK_BRIEFING_TABLE="gdesk-local-BriefingTable",
+                 GDESK_BRIEFING_BUCKET="gdesk-local-briefingbucket",
+                 GDESK_CRAWL_ALLOW_LOOPBACK="1"),
+        capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["errors"] == {} and report["new_items"] == 0  # everything is already stored
