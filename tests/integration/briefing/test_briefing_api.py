@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from chalicelib.briefing import pipeline
+from chalicelib.briefing.model import Attachment
 from tests.integration.briefing.items import make_item
 
 pytestmark = pytest.mark.integration
@@ -125,7 +126,8 @@ def test_malformed_json_and_no_token(api_url: str, user: Any) -> None:
 
 def _seed(api_url: str, headers: dict[str, str], n: int) -> list[Any]:
     assert put(api_url, headers, {"keywords": ["제설"], "agencies": ["국토교통부"]}).status_code == 200
-    items = [make_item(f"제설 대책 {i}", "도로 제설 장비를 확충한다.",
+    hwp = (Attachment("붙임1. 제설 대책.hwp", "https://www.korea.kr/files/a.hwp", "hwp"),)
+    items = [make_item(f"제설 대책 {i}", "도로 제설 장비를 확충한다.", attachments=hwp if i == 0 else (),
                        published_at=f"2024-12-0{i + 1}T09:00:00+09:00") for i in range(n)]
     pipeline.on_new_items(items)
     return items
@@ -144,6 +146,8 @@ def test_my_items_newest_first_with_reason_and_pages(api_url: str, user: Any) ->
     second = requests.get(f"{api_url}/briefing/items", params={"limit": 2, "cursor": page["next_cursor"]},
                           headers=headers, timeout=10).json()
     assert [i["item_id"] for i in second["items"]] == [items[0].item_id]
+    assert second["items"][0]["attachments"] == [
+        {"name": "붙임1. 제설 대책.hwp", "url": "https://www.korea.kr/files/a.hwp", "kind": "hwp"}]
     assert second["next_cursor"] is None
     filtered = requests.get(f"{api_url}/briefing/items", params={"agency": "환경부"}, headers=headers,
                             timeout=10).json()
