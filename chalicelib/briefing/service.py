@@ -37,13 +37,16 @@ def update_profile(store: BriefingStore, user: User, body: dict[str, Any]) -> di
     current_secrets = store.get_channel_secrets(user.id) if needs_secrets else {}
     profile, secrets = parse_profile(body, current, current_secrets,
                                      allow_loopback=store.settings.notify.allow_loopback)
-    if "channels" in body and secrets != current_secrets:
-        store.put_channel_secrets(user.id, secrets)
+    changed = "channels" in body and secrets != current_secrets
+    if changed:  # first the union: the stored profile keeps working if the save below fails
+        store.put_channel_secrets(user.id, {**current_secrets, **secrets})
     try:
         saved = store.put_profile(profile, current.version)
     except ProfileChanged as exc:
         raise Conflict("다른 곳에서 프로필이 먼저 수정되었습니다. 새로고침 후 다시 저장하세요.",
                        code="profile_changed") from exc
+    if changed and set(current_secrets) - set(secrets):  # then forget removed channels' secrets
+        store.put_channel_secrets(user.id, secrets)
     return saved.public()
 
 
