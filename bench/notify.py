@@ -57,7 +57,8 @@ def main() -> int:
                         canonical_url=f"https://www.korea.kr/briefing/{item_id}",
                         title=f"국토교통부, 겨울철 도로 제설 대책 {n}차 점검",
                         text="폭설에 대비해 제설 장비와 포트홀 긴급 보수 체계를 점검했다.",
-                        agency="국토교통부", source_id="bench", published_at="2024-12-02T09:00:00+09:00", content_hash=item_id)
+                        agency="국토교통부", source_id="bench", content_hash=item_id,
+                        published_at="2024-12-02T09:00:00+09:00")
             started = time.perf_counter()
             pipeline.on_new_items([item])
             matched = time.perf_counter()
