@@ -41,8 +41,8 @@ def main() -> int:
     latencies, matching = [], []
     try:
         cloud.start_endpoint()
-        cloud.create_resources()
-        ctx = DemoContext(stack=cloud.stack, api_url=cloud.api_url, home=home, runtime=cloud.runtime,
+        stack = cloud.create_resources()
+        ctx = DemoContext(stack=stack, api_url=cloud.api_url, home=home, runtime=cloud.runtime,
                           stop=cloud.stop_event)
         briefing_profiles.INBOX_PORT = 0
         lines = briefing_profiles.seed(ctx)
