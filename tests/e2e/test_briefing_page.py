@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from chalicelib.briefing import pipeline
-from tests.integration.briefing.items import make_item
+from tests.integration.briefing.notify.items import make_item
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.briefing.receivers import Receiver
+from tests.integration.briefing.notify.receivers import Receiver
 
 
 @pytest.fixture

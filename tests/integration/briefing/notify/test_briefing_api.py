@@ -12,7 +12,7 @@ import requests
 
 from chalicelib.briefing import pipeline
 from chalicelib.briefing.model import Attachment
-from tests.integration.briefing.items import make_item
+from tests.integration.briefing.notify.items import make_item
 
 pytestmark = pytest.mark.integration
 

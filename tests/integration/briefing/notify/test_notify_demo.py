@@ -13,7 +13,7 @@ import requests
 from chalicelib.briefing import pipeline
 from infra.demo import briefing_profiles
 from infra.local.demo import DemoContext
-from tests.integration.briefing.items import make_item
+from tests.integration.briefing.notify.items import make_item
 
 pytestmark = pytest.mark.integration
 
