@@ -162,12 +162,15 @@ class BriefingNotifySettings:
         )
 
 
+_NOTIFY_DEFAULTS = BriefingNotifySettings.from_env({})
+
+
 @dataclass(frozen=True)
 class BriefingSettings:
     table: str
     bucket: str
     crawl_allow_loopback: bool
-    notify: BriefingNotifySettings
+    notify: BriefingNotifySettings = _NOTIFY_DEFAULTS  # a default, so field order never matters
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> BriefingSettings:
