@@ -236,12 +236,15 @@ class BriefingNotifySettings:
         )
 
 
+_NOTIFY_DEFAULTS = BriefingNotifySettings.from_env({})
+
+
 @dataclass(frozen=True)
 class BriefingSettings:
     table: str
     bucket: str
     crawl_allow_loopback: bool
-    notify: BriefingNotifySettings
+    notify: BriefingNotifySettings = _NOTIFY_DEFAULTS  # a default, so field order never matters
     # crawler: the sources file ("" = the packaged chalicelib/briefing/sources.yaml), the pause
     # between two requests to one host, how old a feed entry may be to be taken in a normal round
     crawl_sources_path: str = ""

@@ -356,6 +356,15 @@ def apply_feedback(weights: Mapping[str, float], terms: Iterable[str], useful: b
     return out
 
 
+def undo_feedback(weights: Mapping[str, float], terms: Iterable[str], useful: bool) -> dict[str, float]:
+    """Take back an earlier feedback (a person changes "useful" to "not useful")."""
+    factor = USEFUL_FACTOR if useful else NOT_USEFUL_FACTOR
+    out = dict(weights)
+    for term in terms:
+        out[term] = round(min(WEIGHT_MAX, max(WEIGHT_MIN, out.get(term, 1.0) / factor)), 4)
+    return out
+
+
 def rank(matcher: Matcher, docs: Sequence[tuple[str, str, str]]) -> list[tuple[int, Match]]:
     """Indexes and matches of ``(title, text, agency)`` docs, best first (excluded ones dropped)."""
     scored = [(i, matcher.score(*doc)) for i, doc in enumerate(docs)]

@@ -10,6 +10,7 @@ notifier sends at most one message per (user, item).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any
 
 from chalicelib.briefing.matching import Match, Matcher, document_terms
@@ -19,11 +20,16 @@ from chalicelib.briefing.store import BriefingStore, match_key
 from chalicelib.observability import logger, metrics
 
 
+def _attachment(value: Any) -> dict[str, str]:
+    data = value if isinstance(value, dict) else asdict(value)
+    return {k: str(data.get(k, "")) for k in ("name", "url", "kind")}
+
+
 def match_record(item: Item, match: Match) -> dict[str, Any]:
     return {
         "item_id": item.item_id, "title": item.title, "url": item.url or item.canonical_url,
         "agency": item.agency, "source_id": item.source_id, "published_at": item.published_at,
-        "attachments": [dict(a) for a in item.attachments], "score": round(match.score, 4),
+        "attachments": [_attachment(a) for a in item.attachments], "score": round(match.score, 4),
         "tier": match.tier, "reason": match.reason, "keywords": list(match.keywords),
         "terms": list(match.terms), "followed_agency": match.agency or "",
         "status": "queued" if match.tier == "alert" else "digest",

@@ -206,7 +206,7 @@ class BriefingStore:
             Key={"pk": f"USER#{user_id}", "sk": sort_key},
             UpdateExpression="SET feedback = :f, feedback_at = :t",
             ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues={":f": value, ":t": int(time.time())}, ReturnValues="UPDATED_OLD")
+            ExpressionAttributeValues={":f": value, ":t": int(time.time())}, ReturnValues="ALL_OLD")
         return answer.get("Attributes", {}).get("feedback")
 
     def list_matches(self, user_id: str, *, limit: int, cursor: str | None,

@@ -13,7 +13,7 @@ from chalicelib.briefing import pipeline
 from chalicelib.briefing.channels import webhook
 from chalicelib.briefing.profiles import Channel
 from infra.local.runtime import scheduled_event
-from tests.integration.briefing.items import KST, make_item, put_item
+from tests.integration.briefing.notify.items import KST, make_item, put_item
 
 pytestmark = pytest.mark.integration
 

@@ -19,7 +19,7 @@ def make_item(title: str, text: str, agency: str = "국토교통부", **fields: 
         "item_id": item_id, "url": url, "canonical_url": url, "title": title, "text": text,
         "agency": agency, "source_id": "korea-kr-press",
         "published_at": datetime.now(KST).replace(microsecond=0).isoformat(),
-        "attachments": [], "content_hash": hashlib.sha256(text.encode()).hexdigest(),
+        "attachments": (), "content_hash": hashlib.sha256(text.encode()).hexdigest(),
         "duplicate_of": None,
     }
     values.update(fields)
@@ -32,4 +32,5 @@ def put_item(store: Any, item: Item) -> None:
         "pk": f"ITEM#{item.item_id}", "sk": "META", "item_id": item.item_id, "url": item.url,
         "canonical_url": item.canonical_url, "title": item.title, "agency": item.agency,
         "source_id": item.source_id, "published_at": item.published_at,
-        "attachments": item.attachments, "content_hash": item.content_hash})
+        "attachments": [{"name": a.name, "url": a.url, "kind": a.kind} for a in item.attachments],
+        "content_hash": item.content_hash})

@@ -1,0 +1,174 @@
+/* AI 비서 page: my matched items (filters, feedback, paging) and the profile editor. */
+(function () {
+  "use strict";
+  const $ = (id) => document.getElementById(id);
+  const TYPES = { webhook: "웹훅", slack: "Slack 호환", dooray: "두레이", naverworks: "네이버웍스", email: "이메일" };
+  let cursor = null;
+  let profile = null;
+
+  function el(tag, attrs, text) {
+    const node = document.createElement(tag);
+    Object.entries(attrs || {}).forEach(([k, v]) => {
+      if (k === "class") node.className = v; else node.setAttribute(k, v);
+    });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function when(iso) { return iso ? String(iso).slice(0, 16).replace("T", " ") : ""; }
+
+  function showError(err) { gdesk.showError($("error"), err); }
+
+  function itemCard(item) {
+    const card = el("article", { class: "card item", "data-item-id": item.item_id });
+    const h = el("h3");
+    const link = el("a", { href: item.url, target: "_blank", rel: "noopener noreferrer" }, item.title);
+    h.appendChild(link);
+    const badge = el("span", { class: "badge " + (item.tier || "") }, item.tier === "alert" ? "즉시 알림" : "아침 요약");
+    h.appendChild(badge);
+    card.appendChild(h);
+    card.appendChild(el("div", { class: "meta" }, (item.agency || "") + " · " + when(item.published_at)));
+    card.appendChild(el("p", { class: "reason" }, "사유: " + (item.reason || "")));
+    (item.attachments || []).forEach((a) => {
+      const p = el("div", { class: "meta" });
+      p.appendChild(el("a", { href: a.url, target: "_blank", rel: "noopener noreferrer" }, "첨부: " + (a.name || a.kind || "파일")));
+      card.appendChild(p);
+    });
+    const fb = el("div", { class: "feedback" });
+    [["useful", "👍 유용해요"], ["not_useful", "👎 관련 없어요"]].forEach(([value, label]) => {
+      const b = el("button", { type: "button", class: "secondary", "data-value": value }, label);
+      if (item.feedback === value) b.classList.add("chosen");
+      b.addEventListener("click", () => sendFeedback(item.item_id, value, fb));
+      fb.appendChild(b);
+    });
+    card.appendChild(fb);
+    return card;
+  }
+
+  async function sendFeedback(itemId, value, box) {
+    try {
+      await gdesk.api("/briefing/items/" + encodeURIComponent(itemId) + "/feedback", { method: "POST", json: { value } });
+      box.querySelectorAll("button").forEach((b) => b.classList.toggle("chosen", b.dataset.value === value));
+    } catch (err) { showError(err); }
+  }
+
+  function query() {
+    const params = new URLSearchParams({ limit: "20" });
+    ["tier", "agency", "feedback"].forEach((name) => { const v = $("f-" + name).value; if (v) params.set(name, v); });
+    if (cursor) params.set("cursor", cursor);
+    return params.toString();
+  }
+
+  async function loadItems(reset) {
+    if (reset) { cursor = null; $("items").textContent = ""; }
+    try {
+      const page = await gdesk.api("/briefing/items?" + query());
+      page.items.forEach((item) => { $("items").appendChild(itemCard(item)); addAgency(item.agency); });
+      cursor = page.next_cursor;
+      $("more").classList.toggle("hidden", !cursor);
+      $("empty").classList.toggle("hidden", $("items").children.length > 0);
+    } catch (err) { showError(err); }
+  }
+
+  function addAgency(name) {
+    if (!name) return;
+    const select = $("f-agency");
+    if ([...select.options].some((o) => o.value === name)) return;
+    select.appendChild(el("option", { value: name }, name));
+  }
+
+  function channelRow(ch) {
+    const row = el("div", { class: "channel", "data-id": ch.id || "", "data-type": ch.type });
+    const head = el("div", { class: "row" });
+    head.appendChild(el("strong", {}, TYPES[ch.type] || ch.type));
+    const on = el("label", { class: "inline" });
+    const box = el("input", { type: "checkbox", "data-field": "enabled" });
+    box.checked = ch.enabled !== false;
+    on.appendChild(box); on.appendChild(document.createTextNode(" 사용"));
+    head.appendChild(on);
+    const remove = el("button", { type: "button", class: "secondary" }, "삭제");
+    remove.addEventListener("click", () => row.remove());
+    head.appendChild(remove);
+    row.appendChild(head);
+    const field = (name, label, attrs) => {
+      const id = "ch-" + Math.random().toString(36).slice(2);
+      row.appendChild(el("label", { for: id }, label));
+      const input = el("input", Object.assign({ id, "data-field": name }, attrs || {}));
+      row.appendChild(input);
+      return input;
+    };
+    if (ch.type === "webhook") {
+      field("url", "웹훅 URL").value = ch.url || "";
+      field("secret", "서명 키 (16자 이상)", { type: "password", placeholder: ch.secret_set ? "설정됨 — 바꿀 때만 입력" : "" });
+    } else if (ch.type === "slack" || ch.type === "dooray") {
+      field("url", "웹훅 URL", { placeholder: ch.url_set ? "설정됨 (" + ch.url_hint + ") — 바꿀 때만 입력" : "https://" });
+    } else if (ch.type === "email") {
+      field("address", "이메일 주소", { type: "email" }).value = ch.address || "";
+    } else if (ch.type === "naverworks") {
+      field("recipient", "받는 사람 (user:계정ID 또는 channel:채널ID)").value = ch.recipient || "";
+    }
+    return row;
+  }
+
+  function list(id) { return $(id).value.split(",").map((s) => s.trim()).filter(Boolean); }
+
+  function fillProfile(p) {
+    profile = p;
+    $("p-department").value = p.department || "";
+    $("p-duties").value = p.duties || "";
+    $("p-keywords").value = (p.keywords || []).join(", ");
+    $("p-exclusions").value = (p.exclusions || []).join(", ");
+    $("p-agencies").value = (p.agencies || []).join(", ");
+    $("p-quiet-start").value = p.quiet_hours.start;
+    $("p-quiet-end").value = p.quiet_hours.end;
+    $("p-cap").value = p.hourly_cap;
+    $("p-enabled").checked = p.enabled;
+    $("channels").textContent = "";
+    p.channels.forEach((ch) => $("channels").appendChild(channelRow(ch)));
+    const learned = (p.learned_weights || []).map((w) => w.term + " ×" + w.weight).join(", ");
+    $("learned").textContent = learned ? "피드백으로 조정된 가중치: " + learned : "";
+  }
+
+  function readChannels() {
+    return [...$("channels").children].map((row) => {
+      const ch = { type: row.dataset.type };
+      if (row.dataset.id) ch.id = row.dataset.id;
+      row.querySelectorAll("[data-field]").forEach((input) => {
+        const name = input.dataset.field;
+        if (name === "enabled") { ch.enabled = input.checked; return; }
+        if (input.value.trim()) ch[name] = input.value.trim();
+      });
+      return ch;
+    });
+  }
+
+  async function saveProfile(event) {
+    event.preventDefault();
+    $("saved").classList.add("hidden");
+    $("error").classList.add("hidden");
+    const body = {
+      department: $("p-department").value, duties: $("p-duties").value,
+      keywords: list("p-keywords"), exclusions: list("p-exclusions"), agencies: list("p-agencies"),
+      quiet_hours: { start: $("p-quiet-start").value, end: $("p-quiet-end").value },
+      hourly_cap: parseInt($("p-cap").value, 10) || 5, enabled: $("p-enabled").checked,
+      channels: readChannels(),
+    };
+    try {
+      fillProfile(await gdesk.api("/briefing/profile", { method: "PUT", json: body }));
+      $("saved").classList.remove("hidden");
+    } catch (err) { showError(err); }
+  }
+
+  async function start() {
+    await gdesk.me();
+    ["f-tier", "f-agency", "f-feedback"].forEach((id) => $(id).addEventListener("change", () => loadItems(true)));
+    $("more").addEventListener("click", () => loadItems(false));
+    $("add-channel").addEventListener("click", () => $("channels").appendChild(channelRow({ type: $("new-channel-type").value })));
+    $("profile").addEventListener("submit", saveProfile);
+    try { fillProfile(await gdesk.api("/briefing/profile")); } catch (err) { showError(err); }
+    (profile && profile.agencies || []).forEach(addAgency);
+    await loadItems(true);
+  }
+
+  start();
+})();
