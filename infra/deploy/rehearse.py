@@ -108,6 +108,19 @@ def transform(template: dict[str, Any], parameters: dict[str, str], stack_name: 
         raise RehearsalError(f"SAM transform failed: {causes}") from exc
 
 
+def cloudformation(template: dict[str, Any], stack_name: str = "gdesk") -> dict[str, Any]:
+    """The CloudFormation a template becomes, with placeholder artifact URIs (for checks)."""
+    uris: dict[str, str] = {}
+    for resource in template["Resources"].values():
+        props = resource.get("Properties", {})
+        if resource.get("Type") == "AWS::Serverless::Function":
+            uris[f"code:{props.get('CodeUri', '.')}"] = "s3://artifacts/code.zip"
+        elif resource.get("Type") == "AWS::Serverless::LayerVersion":
+            uris[f"layer:{Path(str(props['ContentUri'])).name}"] = "s3://artifacts/layer.zip"
+    parameters = {k: v for k, v in REHEARSAL_PARAMETERS.items() if k in template.get("Parameters", {})}
+    return transform(point_at(template, uris), parameters, stack_name)
+
+
 # -- 2. references ----------------------------------------------------------------------------------
 
 def _walk(value: Any) -> Iterator[tuple[str, Any]]:
