@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.deploy.package import BUILD, bundle_files, bundle_name, function_plans, write_zip
-from infra.local.template import ROOT, load
+from infra.local.template import ROOT, Stack, load
 
 REGION = "ap-northeast-2"
 ACCOUNT = "123456789012"
@@ -289,6 +289,58 @@ def _expand_paths(api: str, paths: dict[str, Any], resources: dict[str, Any]) ->
     return methods
 
 
+_SUB_VARIABLE = re.compile(r"\$\{([^!}][^}]*)\}")
+
+
+class _AttributeStubber:
+    """Replaces GetAtt (and ``${X.Attr}``) of the given resources by placeholder ARNs."""
+
+    def __init__(self, unsupported: set[str]) -> None:
+        self.unsupported = unsupported
+        self.stubbed: set[str] = set()
+
+    def placeholder(self, name: str, attribute: str) -> str:
+        self.stubbed.add(name)
+        return f"arn:aws:rehearsal:{REGION}:{ACCOUNT}:{name}/{attribute}"
+
+    def _in_sub(self, match: re.Match[str]) -> str:
+        name, _, attribute = match.group(1).partition(".")
+        return self.placeholder(name, attribute) if attribute and name in self.unsupported else match.group(0)
+
+    def _get_att(self, arg: Any) -> Any:
+        name, attribute = arg if isinstance(arg, list) else str(arg).split(".", 1)
+        if name in self.unsupported:
+            return self.placeholder(str(name), str(attribute))
+        return {"Fn::GetAtt": arg}
+
+    def visit(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.visit(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if set(value) == {"Fn::GetAtt"}:
+            return self._get_att(value["Fn::GetAtt"])
+        if set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
+            return {"Fn::Sub": _SUB_VARIABLE.sub(self._in_sub, value["Fn::Sub"])}
+        if set(value) == {"Fn::Sub"}:
+            text, variables = value["Fn::Sub"]
+            return {"Fn::Sub": [_SUB_VARIABLE.sub(self._in_sub, text), self.visit(variables)]}
+        return {k: self.visit(v) for k, v in value.items()}
+
+
+def stub_unsupported_attributes(cfn: dict[str, Any], supported: set[str]) -> list[str]:
+    """For moto: ``Fn::GetAtt`` (also ``${X.Attr}`` in ``Fn::Sub``) of a resource whose type moto
+    does not create cannot resolve there; it becomes a placeholder string. The reference itself
+    was already checked (``broken_references``)."""
+    stubber = _AttributeStubber({k for k, v in cfn["Resources"].items() if v["Type"] not in supported})
+    cfn["Resources"] = stubber.visit(cfn["Resources"])
+    if "Outputs" in cfn:
+        cfn["Outputs"] = stubber.visit(cfn["Outputs"])
+    if not stubber.stubbed:
+        return []
+    return [f"GetAtt of {len(stubber.stubbed)} resources moto does not create: placeholders"]
+
+
 def _moto_supported_types() -> set[str] | None:
     try:
         from moto.cloudformation.parsing import get_model_map
@@ -350,6 +402,9 @@ class Rehearsal:
         if problems:
             raise RehearsalError("broken references: " + "; ".join(problems))
         adapters = expand_rest_api_bodies(cfn) if self.is_moto else []
+        supported = _moto_supported_types() if self.is_moto else None
+        if supported is not None:
+            adapters += stub_unsupported_attributes(cfn, supported)
         if placeholder_layers:
             adapters.append(f"layers not built, empty stand-ins: {', '.join(placeholder_layers)}")
         try:
@@ -379,13 +434,16 @@ class Rehearsal:
         created = {r.get("LogicalResourceId"): r for r in
                    client.describe_stack_resources(StackName=self.stack_name)["StackResources"]}
         supported = _moto_supported_types() if self.is_moto else None
+        conditions = Stack(cfn, name=self.stack_name, region=REGION, account=ACCOUNT, parameters=parameters)
         not_emulated: dict[str, list[str]] = {}
-        for logical_id, resource in cfn["Resources"].items():
+        expected = {k: v for k, v in cfn["Resources"].items()
+                    if "Condition" not in v or conditions.condition(v["Condition"])}
+        for logical_id, resource in expected.items():
             rtype = resource["Type"]
             done = logical_id in created and created[logical_id]["ResourceStatus"] == "CREATE_COMPLETE"
             if not done or (supported is not None and rtype not in supported):
                 not_emulated.setdefault(rtype, []).append(logical_id)
-        count = len(cfn["Resources"]) - sum(len(v) for v in not_emulated.values())
+        count = len(expected) - sum(len(v) for v in not_emulated.values())
         return Result(True, status, created=count, not_emulated=not_emulated, endpoint=self.endpoint)
 
     def _clean_up(self, bucket: str) -> None:
