@@ -22,6 +22,11 @@ STAR_RESOURCE_ACTIONS = {
     "rekognition:DetectFaces": "image analysis calls take no resource ARN",
     "rekognition:DetectModerationLabels": "image analysis calls take no resource ARN",
 }
+# Actions with a trailing wildcard that SAM itself writes, each expanding to a short, known set.
+ALLOWED_WILDCARD_ACTIONS = {
+    "sqs:SendMessage*": "SAM's SQSSendMessagePolicy and the OnFailure destination policy SAM adds: "
+                        "SendMessage and SendMessageBatch",
+}
 # AWS-managed policies a function role may carry: SAM attaches them, and their "*" resources are
 # AWS's (the event source mapping or the function's own log group narrows what is reached).
 ALLOWED_MANAGED_POLICIES = {
@@ -95,10 +100,11 @@ def privilege_problems(cfn: dict[str, Any]) -> list[str]:
             if "NotAction" in statement or "NotResource" in statement:
                 problems.append(f"{logical_id}: NotAction/NotResource allows everything else")
             actions = [str(a) for a in as_list(statement.get("Action", []))]
-            problems += [f"{logical_id}: wildcard action {a}" for a in actions if "*" in a]
+            problems += [f"{logical_id}: wildcard action {a}" for a in actions
+                         if "*" in a and a not in ALLOWED_WILDCARD_ACTIONS]
             if "*" in as_list(statement.get("Resource", [])):
                 problems += [f"{logical_id}: {a} on Resource '*'" for a in actions
-                             if "*" not in a and a not in STAR_RESOURCE_ACTIONS]
+                             if a not in STAR_RESOURCE_ACTIONS]
     allowed = {f"arn:aws:iam::aws:policy/{name}" for name in ALLOWED_MANAGED_POLICIES}
     for logical_id, resource in of_type(cfn, "AWS::IAM::Role").items():
         problems += [f"{logical_id}: managed policy {arn} is not allowed"

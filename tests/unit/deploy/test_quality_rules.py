@@ -26,13 +26,15 @@ def test_wildcard_actions_and_unneeded_star_resources_are_caught() -> None:
         "Policies": [{"Statement": [
             {"Effect": "Allow", "Action": ["s3:*"], "Resource": "arn:aws:s3:::b/*"},
             {"Effect": "Allow", "Action": ["dynamodb:GetItem"], "Resource": "*"},
-            {"Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*"}]},
+            {"Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*"},
+            {"Effect": "Allow", "Action": ["sqs:SendMessage*"], "Resource": "arn:aws:sqs:x:1:q"}]},
             "AmazonS3FullAccess"]}}
     cfn = cloudformation(template(Fn=fn))
     problems = quality.privilege_problems(cfn)
     assert "FnRole: wildcard action s3:*" in problems
     assert "FnRole: dynamodb:GetItem on Resource '*'" in problems
     assert not any("PutMetricData" in p for p in problems), "an action AWS cannot scope may use '*'"
+    assert not any("SendMessage" in p for p in problems), "SAM's own SQSSendMessagePolicy is allowed"
     assert any("AmazonS3FullAccess" in p for p in problems)
 
 
