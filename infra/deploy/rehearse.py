@@ -289,6 +289,17 @@ def _expand_paths(api: str, paths: dict[str, Any], resources: dict[str, Any]) ->
     return methods
 
 
+def adapt_kms_key_tags(cfn: dict[str, Any]) -> list[str]:
+    """For moto: its AWS::KMS::Key reads Tags in the KMS API's shape (TagKey/TagValue), not
+    CloudFormation's (Key/Value), and fails on the latter."""
+    keys = [r for r in cfn["Resources"].values()
+            if r["Type"] == "AWS::KMS::Key" and r.get("Properties", {}).get("Tags")]
+    for resource in keys:
+        resource["Properties"]["Tags"] = [{"TagKey": tag["Key"], "TagValue": tag["Value"]}
+                                          for tag in resource["Properties"]["Tags"]]
+    return [f"Tags of {len(keys)} KMS keys in the KMS API's shape"] if keys else []
+
+
 _SUB_VARIABLE = re.compile(r"\$\{([^!}][^}]*)\}")
 
 
@@ -401,7 +412,7 @@ class Rehearsal:
         problems = broken_references(cfn)
         if problems:
             raise RehearsalError("broken references: " + "; ".join(problems))
-        adapters = expand_rest_api_bodies(cfn) if self.is_moto else []
+        adapters = expand_rest_api_bodies(cfn) + adapt_kms_key_tags(cfn) if self.is_moto else []
         supported = _moto_supported_types() if self.is_moto else None
         if supported is not None:
             adapters += stub_unsupported_attributes(cfn, supported)
