@@ -193,14 +193,15 @@ def _placeholder_layer(path: Path) -> None:
 
 
 def artifacts(template: dict[str, Any], root: Path, build: Path) -> tuple[dict[str, Path], list[str]]:
-    """Local zip per CodeUri / layer ContentUri (key: ``code:<uri>`` or ``layer:<name>``)."""
+    """Local zip per CodeUri / layer ContentUri (key: ``code:<uri>`` or ``layer:<name>``): the code
+    zipped now, the layers as ``make package`` built them (or empty stand-ins, reported)."""
     dist = build / "dist"
     found: dict[str, Path] = {}
     notes: list[str] = []
     for code_uri in sorted({plan.code_uri for plan in function_plans(template)}):
-        path = dist / f"code-{bundle_name(code_uri)}.zip"
-        if not path.exists():
-            write_zip(path, bundle_files(root, code_uri))
+        # The code is zipped afresh (it takes a moment), so the rehearsal never uses stale code.
+        path = build / "rehearsal" / f"code-{bundle_name(code_uri)}.zip"
+        write_zip(path, bundle_files(root, code_uri))
         found[f"code:{code_uri}"] = path
     for resource in template["Resources"].values():
         if resource.get("Type") != "AWS::Serverless::LayerVersion":
