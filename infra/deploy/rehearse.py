@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.deploy.package import BUILD, bundle_files, bundle_name, function_plans, write_zip
-from infra.local.template import ROOT, load
+from infra.local.template import ROOT, Stack, load
 
 REGION = "ap-northeast-2"
 ACCOUNT = "123456789012"
@@ -106,6 +106,19 @@ def transform(template: dict[str, Any], parameters: dict[str, str], stack_name: 
     except InvalidDocumentException as exc:
         causes = "; ".join(str(getattr(cause, "message", cause)) for cause in exc.causes)
         raise RehearsalError(f"SAM transform failed: {causes}") from exc
+
+
+def cloudformation(template: dict[str, Any], stack_name: str = "gdesk") -> dict[str, Any]:
+    """The CloudFormation a template becomes, with placeholder artifact URIs (for checks)."""
+    uris: dict[str, str] = {}
+    for resource in template["Resources"].values():
+        props = resource.get("Properties", {})
+        if resource.get("Type") == "AWS::Serverless::Function":
+            uris[f"code:{props.get('CodeUri', '.')}"] = "s3://artifacts/code.zip"
+        elif resource.get("Type") == "AWS::Serverless::LayerVersion":
+            uris[f"layer:{Path(str(props['ContentUri'])).name}"] = "s3://artifacts/layer.zip"
+    parameters = {k: v for k, v in REHEARSAL_PARAMETERS.items() if k in template.get("Parameters", {})}
+    return transform(point_at(template, uris), parameters, stack_name)
 
 
 # -- 2. references ----------------------------------------------------------------------------------
@@ -180,14 +193,15 @@ def _placeholder_layer(path: Path) -> None:
 
 
 def artifacts(template: dict[str, Any], root: Path, build: Path) -> tuple[dict[str, Path], list[str]]:
-    """Local zip per CodeUri / layer ContentUri (key: ``code:<uri>`` or ``layer:<name>``)."""
+    """Local zip per CodeUri / layer ContentUri (key: ``code:<uri>`` or ``layer:<name>``): the code
+    zipped now, the layers as ``make package`` built them (or empty stand-ins, reported)."""
     dist = build / "dist"
     found: dict[str, Path] = {}
     notes: list[str] = []
     for code_uri in sorted({plan.code_uri for plan in function_plans(template)}):
-        path = dist / f"code-{bundle_name(code_uri)}.zip"
-        if not path.exists():
-            write_zip(path, bundle_files(root, code_uri))
+        # The code is zipped afresh (it takes a moment), so the rehearsal never uses stale code.
+        path = build / "rehearsal" / f"code-{bundle_name(code_uri)}.zip"
+        write_zip(path, bundle_files(root, code_uri))
         found[f"code:{code_uri}"] = path
     for resource in template["Resources"].values():
         if resource.get("Type") != "AWS::Serverless::LayerVersion":
@@ -245,17 +259,6 @@ def expand_rest_api_bodies(cfn: dict[str, Any]) -> list[str]:
     return notes
 
 
-def kms_key_tags(cfn: dict[str, Any]) -> list[str]:
-    """For moto: its CloudFormation passes a KMS key's ``Tags`` (``Key``/``Value``) to its KMS
-    model, which expects the API's ``TagKey``/``TagValue`` and fails; rename them."""
-    keys = [logical_id for logical_id, resource in cfn["Resources"].items()
-            if resource.get("Type") == "AWS::KMS::Key" and resource.get("Properties", {}).get("Tags")]
-    for logical_id in keys:
-        props = cfn["Resources"][logical_id]["Properties"]
-        props["Tags"] = [{"TagKey": t["Key"], "TagValue": t["Value"]} for t in props["Tags"]]
-    return [f"KMS key tags renamed for moto: {', '.join(keys)}"] if keys else []
-
-
 def _expand_paths(api: str, paths: dict[str, Any], resources: dict[str, Any]) -> list[str]:
     created: dict[str, str] = {}  # path → logical id of its Resource
 
@@ -285,6 +288,69 @@ def _expand_paths(api: str, paths: dict[str, Any], resources: dict[str, Any]) ->
                                 "Uri": integration.get("uri", "")}}}
             methods.append(logical_id)
     return methods
+
+
+def adapt_kms_key_tags(cfn: dict[str, Any]) -> list[str]:
+    """For moto: its AWS::KMS::Key reads Tags in the KMS API's shape (TagKey/TagValue), not
+    CloudFormation's (Key/Value), and fails on the latter."""
+    keys = [r for r in cfn["Resources"].values()
+            if r["Type"] == "AWS::KMS::Key" and r.get("Properties", {}).get("Tags")]
+    for resource in keys:
+        resource["Properties"]["Tags"] = [{"TagKey": tag["Key"], "TagValue": tag["Value"]}
+                                          for tag in resource["Properties"]["Tags"]]
+    return [f"Tags of {len(keys)} KMS keys in the KMS API's shape"] if keys else []
+
+
+_SUB_VARIABLE = re.compile(r"\$\{([^!}][^}]*)\}")
+
+
+class _AttributeStubber:
+    """Replaces GetAtt (and ``${X.Attr}``) of the given resources by placeholder ARNs."""
+
+    def __init__(self, unsupported: set[str]) -> None:
+        self.unsupported = unsupported
+        self.stubbed: set[str] = set()
+
+    def placeholder(self, name: str, attribute: str) -> str:
+        self.stubbed.add(name)
+        return f"arn:aws:rehearsal:{REGION}:{ACCOUNT}:{name}/{attribute}"
+
+    def _in_sub(self, match: re.Match[str]) -> str:
+        name, _, attribute = match.group(1).partition(".")
+        return self.placeholder(name, attribute) if attribute and name in self.unsupported else match.group(0)
+
+    def _get_att(self, arg: Any) -> Any:
+        name, attribute = arg if isinstance(arg, list) else str(arg).split(".", 1)
+        if name in self.unsupported:
+            return self.placeholder(str(name), str(attribute))
+        return {"Fn::GetAtt": arg}
+
+    def visit(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.visit(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if set(value) == {"Fn::GetAtt"}:
+            return self._get_att(value["Fn::GetAtt"])
+        if set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
+            return {"Fn::Sub": _SUB_VARIABLE.sub(self._in_sub, value["Fn::Sub"])}
+        if set(value) == {"Fn::Sub"}:
+            text, variables = value["Fn::Sub"]
+            return {"Fn::Sub": [_SUB_VARIABLE.sub(self._in_sub, text), self.visit(variables)]}
+        return {k: self.visit(v) for k, v in value.items()}
+
+
+def stub_unsupported_attributes(cfn: dict[str, Any], supported: set[str]) -> list[str]:
+    """For moto: ``Fn::GetAtt`` (also ``${X.Attr}`` in ``Fn::Sub``) of a resource whose type moto
+    does not create cannot resolve there; it becomes a placeholder string. The reference itself
+    was already checked (``broken_references``)."""
+    stubber = _AttributeStubber({k for k, v in cfn["Resources"].items() if v["Type"] not in supported})
+    cfn["Resources"] = stubber.visit(cfn["Resources"])
+    if "Outputs" in cfn:
+        cfn["Outputs"] = stubber.visit(cfn["Outputs"])
+    if not stubber.stubbed:
+        return []
+    return [f"GetAtt of {len(stubber.stubbed)} resources moto does not create: placeholders"]
 
 
 def _moto_supported_types() -> set[str] | None:
@@ -347,7 +413,10 @@ class Rehearsal:
         problems = broken_references(cfn)
         if problems:
             raise RehearsalError("broken references: " + "; ".join(problems))
-        adapters = expand_rest_api_bodies(cfn) + kms_key_tags(cfn) if self.is_moto else []
+        adapters = expand_rest_api_bodies(cfn) + adapt_kms_key_tags(cfn) if self.is_moto else []
+        supported = _moto_supported_types() if self.is_moto else None
+        if supported is not None:
+            adapters += stub_unsupported_attributes(cfn, supported)
         if placeholder_layers:
             adapters.append(f"layers not built, empty stand-ins: {', '.join(placeholder_layers)}")
         try:
@@ -377,13 +446,16 @@ class Rehearsal:
         created = {r.get("LogicalResourceId"): r for r in
                    client.describe_stack_resources(StackName=self.stack_name)["StackResources"]}
         supported = _moto_supported_types() if self.is_moto else None
+        conditions = Stack(cfn, name=self.stack_name, region=REGION, account=ACCOUNT, parameters=parameters)
         not_emulated: dict[str, list[str]] = {}
-        for logical_id, resource in cfn["Resources"].items():
+        expected = {k: v for k, v in cfn["Resources"].items()
+                    if "Condition" not in v or conditions.condition(v["Condition"])}
+        for logical_id, resource in expected.items():
             rtype = resource["Type"]
             done = logical_id in created and created[logical_id]["ResourceStatus"] == "CREATE_COMPLETE"
             if not done or (supported is not None and rtype not in supported):
                 not_emulated.setdefault(rtype, []).append(logical_id)
-        count = len(cfn["Resources"]) - sum(len(v) for v in not_emulated.values())
+        count = len(expected) - sum(len(v) for v in not_emulated.values())
         return Result(True, status, created=count, not_emulated=not_emulated, endpoint=self.endpoint)
 
     def _clean_up(self, bucket: str) -> None:
