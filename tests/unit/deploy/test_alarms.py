@@ -11,18 +11,18 @@ from infra.deploy import alarms
 from infra.local.template import ROOT, TEMPLATE_PATH, load
 
 EXTRA = """
-  DensityStream:
+  SampleStream:
     Type: AWS::Kinesis::Stream
     Properties: {ShardCount: 1}
-  DensityFailures:
+  SampleFailures:
     Type: AWS::SQS::Queue
-  NotifyDLQ:
+  SampleDLQ:
     Type: AWS::SQS::Queue
-  NotifyQueue:
+  SampleQueue:
     Type: AWS::SQS::Queue
     Properties:
-      RedrivePolicy: {deadLetterTargetArn: !GetAtt NotifyDLQ.Arn, maxReceiveCount: 5}
-  DensityFunction:
+      RedrivePolicy: {deadLetterTargetArn: !GetAtt SampleDLQ.Arn, maxReceiveCount: 5}
+  SampleFunction:
     Type: AWS::Serverless::Function
     Properties:
       CodeUri: .
@@ -32,10 +32,10 @@ EXTRA = """
         Stream:
           Type: Kinesis
           Properties:
-            Stream: !GetAtt DensityStream.Arn
+            Stream: !GetAtt SampleStream.Arn
             StartingPosition: LATEST
             MaximumRetryAttempts: 3
-            DestinationConfig: {OnFailure: {Destination: !GetAtt DensityFailures.Arn}}
+            DestinationConfig: {OnFailure: {Destination: !GetAtt SampleFailures.Arn}}
 """
 
 
@@ -60,19 +60,20 @@ def test_every_function_dlq_stream_and_api_of_the_template_has_its_alarm() -> No
 
 def test_dead_letter_queues_are_found_wherever_they_are_named(tmp_path: Path) -> None:
     watched = alarms.watched(load(_with_tool_resources(tmp_path)))
-    assert watched.dead_letter_queues == ["DensityFailures", "NotifyDLQ"], "not NotifyQueue: it is a source"
-    assert watched.streams == ["DensityStream"]
-    assert "DensityFunction" in watched.functions
+    assert {"SampleFailures", "SampleDLQ"} <= set(watched.dead_letter_queues)
+    assert "SampleQueue" not in watched.dead_letter_queues, "a source, not a dead-letter queue"
+    assert "SampleStream" in watched.streams
+    assert "SampleFunction" in watched.functions
 
 
 def test_a_new_function_queue_or_stream_makes_the_check_fail_until_written(tmp_path: Path) -> None:
     path = _with_tool_resources(tmp_path)
     assert set(alarms.missing_alarms(load(path))) == {
-        "DensityFunctionErrorsAlarm (DensityFunction failed in 2 of the last 3 five-minute periods)",
-        "DensityFunctionThrottlesAlarm (DensityFunction was throttled)",
-        "DensityFailuresDepthAlarm (Messages are waiting in the dead-letter queue DensityFailures)",
-        "NotifyDLQDepthAlarm (Messages are waiting in the dead-letter queue NotifyDLQ)",
-        "DensityStreamIteratorAgeAlarm (Records in DensityStream wait more than a minute to be read)"}
+        "SampleFunctionErrorsAlarm (SampleFunction failed in 2 of the last 3 five-minute periods)",
+        "SampleFunctionThrottlesAlarm (SampleFunction was throttled)",
+        "SampleFailuresDepthAlarm (Messages are waiting in the dead-letter queue SampleFailures)",
+        "SampleDLQDepthAlarm (Messages are waiting in the dead-letter queue SampleDLQ)",
+        "SampleStreamIteratorAgeAlarm (Records in SampleStream wait more than a minute to be read)"}
     assert alarms.main(["--check", "--template", str(path)]) == 1
     assert alarms.write(path) is True
     assert alarms.missing_alarms(load(path)) == []
@@ -86,10 +87,10 @@ def test_generated_alarms_for_every_kind_are_valid_cloudformation(tmp_path: Path
     path = _with_tool_resources(tmp_path)
     alarms.write(path)
     resources = load(path)["Resources"]
-    stream_alarm = resources["DensityStreamIteratorAgeAlarm"]["Properties"]
+    stream_alarm = resources["SampleStreamIteratorAgeAlarm"]["Properties"]
     assert stream_alarm["MetricName"] == "GetRecords.IteratorAgeMilliseconds"
-    assert stream_alarm["Dimensions"] == [{"Name": "StreamName", "Value": {"Ref": "DensityStream"}}]
-    dlq_alarm = resources["NotifyDLQDepthAlarm"]["Properties"]
+    assert stream_alarm["Dimensions"] == [{"Name": "StreamName", "Value": {"Ref": "SampleStream"}}]
+    dlq_alarm = resources["SampleDLQDepthAlarm"]["Properties"]
     assert (dlq_alarm["Threshold"], dlq_alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
     assert dlq_alarm["AlarmActions"] == [{"Fn::If": ["CreateAlarmTopic", {"Ref": "AlarmTopic"},
                                                      {"Ref": "AlarmTopicArn"}]}]
