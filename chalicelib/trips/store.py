@@ -49,6 +49,7 @@ _lock = threading.Lock()
 _signing: dict[str, tuple[float, str, str]] = {}  # alias → (until, kid, key arn)
 _public: dict[str, tuple[float, dict[str, dict[str, Any]]]] = {}  # table → (until, kid → jwk)
 _public_refreshed: dict[str, float] = {}
+_registered: dict[tuple[str, str], str] = {}  # (table, key arn) → kid, once registered
 _data_keys: dict[tuple[str, str], tuple[bytes, int]] = {}  # (table, dkid) → (plaintext, expires_at)
 _current_data_key: dict[tuple[str, str], tuple[float, str]] = {}  # (table, yyyymmdd) → (until, dkid)
 
@@ -58,6 +59,7 @@ def reset_caches() -> None:
         _signing.clear()
         _public.clear()
         _public_refreshed.clear()
+        _registered.clear()
         _data_keys.clear()
         _current_data_key.clear()
 
@@ -320,7 +322,12 @@ class TripsStore:
         if cached and cached[0] > now:
             return cached[1], cached[2]
         arn = self.kms.describe_key(KeyId=alias)["KeyMetadata"]["Arn"]
-        kid = self._register(arn)
+        with _lock:
+            kid = _registered.get((self.settings.table, arn))
+        if kid is None:  # a key's public half never changes: register it once per container
+            kid = self._register(arn)
+            with _lock:
+                _registered[(self.settings.table, arn)] = kid
         with _lock:
             _signing[alias] = (now + KEY_CACHE_SECONDS, kid, arn)
         return kid, arn
