@@ -4,14 +4,17 @@ the store, each built once and lazily; and the three read views the API serves."
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import lru_cache, wraps
 from pathlib import Path
 from typing import Any
 
 from chalicelib.cafeteria import density
 from chalicelib.cafeteria.density import CafeteriaConfig
-from chalicelib.cafeteria.store import CafeteriaStore, DeadLetterQueue
+from chalicelib.cafeteria.store import CafeteriaStore, DeadLetterQueue, StoreUnavailable
+from chalicelib.errors import AppError
+from chalicelib.observability import logger
 from chalicelib.settings import get_settings
 
 DEFAULT_ZONES_FILE = Path(__file__).with_name("zones.json")
@@ -44,18 +47,36 @@ def dead_letters() -> DeadLetterQueue:
     return DeadLetterQueue(get_settings().cafeteria.dead_letter_queue_url)
 
 
+def _available(view: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    """A store outage is a 503 with the JSON error body, not an internal error."""
+
+    @wraps(view)
+    def guarded() -> dict[str, Any]:
+        try:
+            return view()
+        except StoreUnavailable as exc:
+            logger.warning("cafeteria store unavailable", extra={"error": str(exc)})
+            raise AppError("혼잡도 데이터를 잠시 읽을 수 없습니다. 잠시 후 다시 시도하세요. "
+                           "(store unavailable)", code="unavailable", status=503) from exc
+
+    return guarded
+
+
+@_available
 def now_view() -> dict[str, Any]:
     cfg, moment = config(), now()
     window = max(cfg.trend_window_minutes, cfg.stale_seconds // 60) + 5
     return density.now_view(cfg, store().get_minutes(density.recent_keys(cfg, moment, window)), moment)
 
 
+@_available
 def today_view() -> dict[str, Any]:
     cfg, moment = config(), now()
     day = moment.astimezone(cfg.tz).date().isoformat()
     return density.today_view(cfg, store().minutes(day), moment)
 
 
+@_available
 def forecast_view() -> dict[str, Any]:
     """The forecast from the roll-ups of the same weekday in past weeks; a past day without a
     roll-up is rolled up from its minutes now and the roll-up stored (past days do not change)."""

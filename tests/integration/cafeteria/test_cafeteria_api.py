@@ -96,3 +96,15 @@ def test_forecast_from_four_same_weekdays_of_history(
         assert body["best"]["start"] != "12:00"
     else:
         assert body["best"] is None
+
+
+def test_a_store_outage_is_a_503_with_a_json_error(
+        zones: dict[str, str], api_url: str, auth_headers: Callable[..., dict[str, str]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.settings import get_settings
+
+    monkeypatch.setenv("GDESK_CAFETERIA_TABLE", "gdesk-missing-table")  # a real DynamoDB error
+    get_settings.cache_clear()
+    for path in ("/cafeteria/now", "/cafeteria/today", "/cafeteria/forecast"):
+        status, body = get(api_url + path, auth_headers("E1001"))
+        assert status == 503 and body["error"]["code"] == "unavailable", (path, body)
