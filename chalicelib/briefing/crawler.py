@@ -181,14 +181,19 @@ class Crawler:
             if self._out_of_time():
                 report.deferred += len(for_now) - position
                 break
-            built = self._build_item(source, item_id, canonical, entry)
+            try:
+                built = self._build_item(source, item_id, canonical, entry)
+                stored = self.store.put_item(built[0], built[1], self.clock()) if built else None
+            except Exception as exc:  # noqa: BLE001 - one bad article never stops its source
+                self.log.warning("briefing item failed", extra={"source_id": source.id, "url": entry.url,
+                                                                "reason": _reason(exc)})
+                built, stored = None, None
             if built is None:
                 report.deferred += 1
                 continue
-            item, signature = built
-            if self.store.put_item(item, signature, self.clock()):
-                into.append(item)
-                if item.duplicate_of:
+            if stored is not None:  # None: another round stored it first
+                into.append(stored)
+                if stored.duplicate_of:
                     report.duplicates += 1
                 else:
                     report.new += 1

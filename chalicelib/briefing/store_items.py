@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from chalicelib.briefing import items as ident
@@ -127,9 +127,10 @@ class ItemStore:
                 best = (score, str(row.get("duplicate_of") or row["item_id"]))
         return best[1] if best else None
 
-    def put_item(self, item: Item, signature: Sequence[int], now: float | None = None) -> bool:
-        """Store a new item (text in S3, the rest in one transaction). False: its canonical URL
-        is already stored — nothing was written to the table."""
+    def put_item(self, item: Item, signature: Sequence[int], now: float | None = None) -> Item | None:
+        """Store a new item (text in S3, the rest in one transaction) and return it as stored
+        (``duplicate_of`` may have been set by a concurrent round). None: its canonical URL is
+        already stored — nothing was written to the table."""
         now = time.time() if now is None else now
         self.s3.put_object(Bucket=self.bucket, Key=text_key(item.item_id), Body=item.text.encode("utf-8"),
                            ContentType="text/plain; charset=utf-8")
@@ -154,15 +155,25 @@ class ItemStore:
             writes.append(_put({"pk": PENDING_PK, "sk": f"ITEM#{item.item_id}", "item_id": item.item_id,
                                 "since": int(now)}))
         client = self.table.meta.client
-        try:
-            client.transact_write_items(TransactItems=[{"Put": {"TableName": self.table_name, **w}}
-                                                       for w in writes])
-        except client.exceptions.TransactionCanceledException as exc:
-            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-            if reasons and reasons[0] == "ConditionalCheckFailed":
-                return False  # the URL is already claimed: the same item, crawled again
-            raise
-        return True
+        for attempt in range(3):
+            try:
+                client.transact_write_items(TransactItems=[{"Put": {"TableName": self.table_name, **w}}
+                                                           for w in writes])
+                return item
+            except client.exceptions.TransactionCanceledException as exc:
+                reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+                if reasons[:2] and "ConditionalCheckFailed" in reasons[:2]:
+                    return None  # URL (or item) already stored: the same item, crawled again
+                if len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed" and item.duplicate_of is None:
+                    # another round stored the same text a moment ago: this one is its duplicate
+                    other = self.table.get_item(Key={"pk": f"HASH#{item.content_hash}", "sk": "HASH"})
+                    original = str(other.get("Item", {}).get("item_id", "")) or None
+                    if original:
+                        return self.put_item(replace(item, duplicate_of=original), signature, now)
+                if attempt == 2:
+                    raise
+                time.sleep(0.1 * (attempt + 1))  # TransactionConflict with a concurrent round
+        return None
 
     def load_item(self, item_id: str) -> Item | None:
         row = self.table.get_item(Key=item_key(item_id)).get("Item")
@@ -282,9 +293,9 @@ class MemoryItemStore:
             return None
         return self.items[best[1]].duplicate_of or best[1]
 
-    def put_item(self, item: Item, signature: Sequence[int], now: float | None = None) -> bool:
+    def put_item(self, item: Item, signature: Sequence[int], now: float | None = None) -> Item | None:
         if item.canonical_url in self.urls:
-            return False
+            return None
         self.urls[item.canonical_url] = item.item_id
         self.items[item.item_id] = item
         self.signatures[item.item_id] = tuple(signature)
@@ -293,7 +304,7 @@ class MemoryItemStore:
             for band in ident.band_keys(signature):
                 self.bands.setdefault(band, set()).add(item.item_id)
             self.pending_ids.append(item.item_id)
-        return True
+        return item
 
     def load_item(self, item_id: str) -> Item | None:
         return self.items.get(item_id)

@@ -249,3 +249,43 @@ def test_an_article_the_rules_refuse_is_kept_with_what_the_list_gave(
     assert (result.status, result.new, result.deferred) == ("ok", 1, 1)  # the 503 one is retried later
     [item] = report.new_items
     assert item.url == "http://elsewhere.example/notice/7" and item.text == "도로 점용 허가 기준 변경 안내"
+
+
+def test_overlapping_rounds_store_each_item_once(make_site: Callable[[], Site], store: ItemStore) -> None:
+    """Locally two rounds can overlap (the schedule and a manual run); in AWS reserved concurrency
+    prevents it, but the store must not rely on that."""
+    import threading
+
+    site = make_site()
+    _good_site(site)
+    sources = parse_sources({"sources": [pressdata.rss_source("overlap", "테스트부", site.url("/rss.xml"))]})
+    reports: list[Any] = []
+    threads = [threading.Thread(target=lambda: reports.append(
+        _crawler(sources, store, Recorder()).run_round(force=True))) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert all(r.sources[0].status == "ok" for r in reports)
+    stored = [i for r in reports for i in r.new_items]
+    assert len(stored) == 2 and len({i.item_id for i in stored}) == 2
+
+
+def test_a_concurrent_exact_copy_becomes_a_duplicate(store: ItemStore) -> None:
+    text = pressdata.RELEASES["welfare"][1]
+
+    def item(url: str) -> Item:
+        canonical = ident.canonical_url(url)
+        return Item(item_id=ident.item_id_for(canonical), url=url, canonical_url=canonical, title="같은 글",
+                    text=text, agency="보건복지부", source_id="race",
+                    published_at="2024-05-01T09:00:00+09:00",
+                    content_hash=ident.content_hash("같은 글", text))
+
+    signature = ident.minhash(text)
+    first = store.put_item(item("https://a.go.kr/1"), signature)
+    assert first is not None and first.duplicate_of is None
+    assert store.put_item(item("https://a.go.kr/1"), signature) is None  # same URL: not stored again
+    # a round that looked for duplicates before the first one was stored
+    second = store.put_item(item("https://b.go.kr/1"), signature)
+    assert second is not None and second.duplicate_of == first.item_id
+    assert store.pending() == [first.item_id]
