@@ -67,7 +67,7 @@ def test_briefing_page_items_feedback_and_profile(browser: Any, api_url: str, to
         first = cards.nth(0)
         assert first.locator("h3 a").inner_text() == climate.title
         assert first.locator("h3 a").get_attribute("href") == climate.url
-        assert "환경부 · 2024-12-02 10:30" in first.locator(".meta").first.inner_text()
+        assert first.locator(".meta").first.inner_text() == "환경부 · 2024-12-02 10:30 · 메신저 발송 중"
         reason = first.locator(".reason").inner_text()
         assert reason == "사유: 키워드 ‘탄소중립’ 일치(제목) · 관심 기관 환경부"
 

@@ -3,6 +3,11 @@
   "use strict";
   const $ = (id) => document.getElementById(id);
   const TYPES = { webhook: "웹훅", slack: "Slack 호환", dooray: "두레이", naverworks: "네이버웍스", email: "이메일" };
+  const STATUS = {
+    queued: "메신저 발송 중", sent: "메신저로 보냄", digest: "아침 요약에 포함",
+    held_quiet: "방해 금지 시간 → 아침 요약", held_cap: "시간당 한도 초과 → 아침 요약",
+    undeliverable: "발송 실패 (채널 설정 확인)", no_channel: "알림 채널 없음", failed: "재시도 중",
+  };
   let cursor = null;
   let profile = null;
 
@@ -27,7 +32,8 @@
     const badge = el("span", { class: "badge " + (item.tier || "") }, item.tier === "alert" ? "즉시 알림" : "아침 요약");
     h.appendChild(badge);
     card.appendChild(h);
-    card.appendChild(el("div", { class: "meta" }, (item.agency || "") + " · " + when(item.published_at)));
+    const status = STATUS[item.status] ? " · " + STATUS[item.status] : "";
+    card.appendChild(el("div", { class: "meta" }, (item.agency || "") + " · " + when(item.published_at) + status));
     card.appendChild(el("p", { class: "reason" }, "사유: " + (item.reason || "")));
     (item.attachments || []).forEach((a) => {
       const p = el("div", { class: "meta" });
