@@ -126,8 +126,8 @@ def test_the_packaged_template_points_at_the_zips() -> None:
     doc = yaml.safe_load(text)
     assert doc["Resources"]["ApiFunction"]["Properties"]["CodeUri"] == "dist/code-app.zip"
     assert doc["Resources"]["SharedLayer"]["Properties"]["ContentUri"] == "dist/layer-shared.zip"
-    assert doc["Globals"]["Function"]["Layers"] == [{"Ref": "SharedLayer"}]
-    assert doc["Resources"]["ApiFunction"]["Properties"]["Layers"] == [{"Ref": "ImagingLayer"}]
+    assert doc["Resources"]["ApiFunction"]["Properties"]["Layers"] == [{"Ref": "SharedLayer"},
+                                                                       {"Ref": "ImagingLayer"}]
     assert template["Resources"]["ApiFunction"]["Properties"]["CodeUri"] == ".", "the source is not changed"
 
 
