@@ -143,6 +143,23 @@ def write_constraints(out: Path, names: list[str]) -> None:
     CONSTRAINTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def function_totals(out: Path) -> list[tuple[str, int]]:
+    """(function, code + layers bytes unzipped) for every function of template.yaml."""
+    sys.path.insert(0, str(ROOT))
+    from infra.deploy.package import bundle_files, function_plans, layer_dirs
+    from infra.local.template import load
+
+    template = load(ROOT / "template.yaml")
+    names = layer_dirs(template)
+    totals = []
+    for plan in function_plans(template):
+        code = sum(path.stat().st_size for _, path in bundle_files(ROOT, plan.code_uri))
+        built = [out / names[ref] for ref in plan.layers if ref in names]
+        layers = sum(tree_size(path) for path in built if path.exists())
+        totals.append((plan.logical_id, code + layers))
+    return totals
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("layers", nargs="*", help="layer names (default: all)")
@@ -155,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"layers/build.py: error: unknown layer(s): {', '.join(unknown)}", file=sys.stderr)
         return 2
+    if args.lock and args.layers:
+        print("layers/build.py: error: --lock pins every layer; build them all", file=sys.stderr)
+        return 2
     out, wheels = Path(args.out), Path(args.wheels)
     try:
         for name in names:
@@ -162,6 +182,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"layer {name:<10} {size / MB:7.1f} MB unzipped", flush=True)
             if size > LAMBDA_UNZIPPED_LIMIT:
                 raise BuildError(f"layer {name} alone exceeds Lambda's 250 MB unzipped limit")
+        for function, total in function_totals(out):
+            print(f"function {function}: code + layers {total / MB:.1f} MB "
+                  f"of {LAMBDA_UNZIPPED_LIMIT // MB} MB", flush=True)
+            if total > LAMBDA_UNZIPPED_LIMIT:
+                raise BuildError(f"{function}: code + layers exceed Lambda's 250 MB unzipped limit")
     except BuildError as exc:
         print(f"layers/build.py: error: {exc}", file=sys.stderr)
         return 1

@@ -164,6 +164,8 @@ def check_dependencies(plan: FunctionPlan, root: Path, layer_names: dict[str, st
     if unknown:
         problems.append(f"{plan.logical_id}: Layers refer to {', '.join(unknown)}, "
                         "not a layer of this template")
+    if len(set(plan.layers)) != len(plan.layers):
+        problems.append(f"{plan.logical_id}: a layer is listed twice (Globals and the function?)")
     if SHARED_LAYER not in plan.layers:
         problems.append(f"{plan.logical_id}: Layers must include {SHARED_LAYER}")
     if len(plan.layers) > MAX_LAYERS:

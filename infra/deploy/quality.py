@@ -245,12 +245,16 @@ def handler_problems(template: dict[str, Any], chalice_handlers: set[str], root:
 
 
 def layer_problems(template: dict[str, Any], root: Path) -> list[str]:
-    """Every function takes SharedLayer and only layers of this template; layers are built from
+    """Every function takes SharedLayer (its own Layers after the Globals' ones, as SAM appends
+    them) and only layers of this template, each once; layers are built from
     ``layers/<name>/requirements.txt`` and every such directory is a layer."""
     problems = []
     layers = of_type(template, "AWS::Serverless::LayerVersion")
+    common = (template.get("Globals") or {}).get("Function", {}).get("Layers") or []
     for logical_id, resource in of_type(template, FUNCTION).items():
-        refs = [target(layer) for layer in props(resource).get("Layers") or []]
+        refs = [target(layer) for layer in [*common, *(props(resource).get("Layers") or [])]]
+        if len(refs) != len(set(refs)):
+            problems.append(f"{logical_id}: a layer is listed twice (Globals and the function?)")
         if "SharedLayer" not in refs:
             problems.append(f"{logical_id}: Layers must include !Ref SharedLayer")
         problems += [f"{logical_id}: layer {r} is not a layer of this template"

@@ -108,6 +108,16 @@ def test_layer_rules_catch_a_missing_shared_layer_and_an_unknown_layer() -> None
     assert "layers/imaging is not a layer of the template" in problems
 
 
+def test_layers_from_globals_count_and_a_layer_listed_twice_is_caught() -> None:
+    fn = {"Type": "AWS::Serverless::Function", "Properties": {"Layers": [{"Ref": "SharedLayer"}]}}
+    bare = {"Type": "AWS::Serverless::Function", "Properties": {}}
+    doc = template(Fn=fn, Bare=bare, SharedLayer=SHARED)
+    doc["Globals"] = {"Function": {"Layers": [{"Ref": "SharedLayer"}]}}
+    problems = quality.layer_problems(doc, ROOT)
+    assert "Fn: a layer is listed twice (Globals and the function?)" in problems
+    assert not any(p.startswith("Bare:") for p in problems)
+
+
 def test_handlers_and_function_directories_must_match(tmp_path: Path) -> None:
     (tmp_path / "functions" / "density_stream").mkdir(parents=True)
     (tmp_path / "functions" / "density_stream" / "handler.py").write_text("")
