@@ -20,6 +20,7 @@ PUBLISH_EVERY_S = 180.0
 
 def start(ctx: DemoContext) -> list[str]:
     from chalicelib.settings import get_settings
+    from infra.demo import briefing_profiles
     from infra.demo.briefing_site import PressSite
     from infra.local.runtime import scheduled_event
 
@@ -47,9 +48,12 @@ def start(ctx: DemoContext) -> list[str]:
             except Exception as exc:  # noqa: BLE001 - the schedule will run it again
                 print(f"  briefing: first crawl failed: {type(exc).__name__}: {exc}", flush=True)
 
+    # The notifier half: demo profiles for E1001-E1003 and the messenger inbox their alerts reach,
+    # seeded before the first crawl round so its items are matched.
+    profile_lines = briefing_profiles.seed(ctx)
     ctx.spawn("briefing-site", publish)
     ctx.spawn("briefing-first-crawl", first_round)
-    return [
+    return profile_lines + [
         f"AI 비서 데모 보도자료 사이트 (press releases, RSS + list page): {site.url}/",
         f"  새 보도자료 게시 (publish one now): curl -X POST {site.url}/admin/publish",
         "  크롤링 한 번 (one crawl round): "

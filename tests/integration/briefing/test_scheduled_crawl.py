@@ -57,5 +57,8 @@ def test_the_template_declares_the_crawler_with_least_privilege(stack: Any) -> N
     assert events["CrawlSchedule"]["Type"] == "Schedule"
     assert events["CrawlSchedule"]["Properties"]["Schedule"] == "rate(5 minutes)"
     policies = [next(iter(p)) for p in function["Policies"]]
-    assert policies == ["DynamoDBCrudPolicy", "S3CrudPolicy", "SQSSendMessagePolicy"]
+    assert policies == ["DynamoDBCrudPolicy", "S3CrudPolicy", "SQSSendMessagePolicy", "SQSSendMessagePolicy"]
+    queues = [p["SQSSendMessagePolicy"]["QueueName"]["Fn::GetAtt"][0] for p in function["Policies"]
+              if "SQSSendMessagePolicy" in p]
+    assert queues == ["CrawlerDeadLetterQueue", "NotifyQueue"], "its DLQ, and the notifier's queue only"
     assert stack.resources["CrawlerFunctionLogGroup"]["Type"] == "AWS::Logs::LogGroup"
