@@ -87,6 +87,7 @@ def forecast_view() -> dict[str, Any]:
     for day in days:
         if day not in history:
             history[day] = density.slot_means(source.minutes(day), cfg)
-            expires = int(datetime.fromisoformat(day).timestamp()) + cfg.retention_days * 86400
-            source.put_summary(day, history[day], expires)
+            if any(history[day].values()):  # an empty day may still be imported: never cache it
+                expires = int(datetime.fromisoformat(day).timestamp()) + cfg.retention_days * 86400
+                source.put_summary(day, history[day], expires)
     return density.forecast_view(cfg, history, moment)
