@@ -75,8 +75,24 @@ def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, capture_output=True, text=True, env=env, check=False)  # noqa: S603
 
 
-def install(name: str, out: Path, wheels: Path) -> Path:
-    """Install one layer into ``out/<name>/python`` from the wheel cache (downloading what is missing)."""
+def fingerprint(name: str) -> str:
+    """What a layer's content depends on: its requirement files, the constraints and this script."""
+    import hashlib
+
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for path in [*(f for f, _ in _requirement_files(name)), CONSTRAINTS]:
+        digest.update(path.name.encode() + b"\0" + (path.read_bytes() if path.exists() else b""))
+    return digest.hexdigest()
+
+
+def install(name: str, out: Path, wheels: Path, force: bool = False) -> Path:
+    """Install one layer into ``out/<name>/python`` from the wheel cache (downloading what is
+    missing). Skipped when the layer was built from the same inputs (``out/<name>.stamp``)."""
+    stamp = out / f"{name}.stamp"
+    if not force and (out / name / "python").is_dir() and stamp.exists() and \
+            stamp.read_text(encoding="utf-8") == fingerprint(name):
+        return out / name
+    stamp.unlink(missing_ok=True)
     target = out / name / "python"
     if target.parent.exists():
         shutil.rmtree(target.parent)
@@ -98,6 +114,7 @@ def install(name: str, out: Path, wheels: Path) -> Path:
         if online.returncode != 0:
             raise BuildError(f"layer {name}: pip install failed: {_last_line(online.stderr)}")
     _prune(target)
+    stamp.write_text(fingerprint(name), encoding="utf-8")
     return target.parent
 
 
@@ -166,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(BUILD / "layers"))
     parser.add_argument("--wheels", default=str(BUILD / "wheels"), help="wheel cache directory")
     parser.add_argument("--lock", action="store_true", help="rewrite constraints.txt from this build")
+    parser.add_argument("--force", action="store_true", help="rebuild even when the inputs did not change")
     args = parser.parse_args(argv)
     names = args.layers or layer_names()
     unknown = sorted(set(names) - set(layer_names()))
@@ -178,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     out, wheels = Path(args.out), Path(args.wheels)
     try:
         for name in names:
-            size = tree_size(install(name, out, wheels))
+            size = tree_size(install(name, out, wheels, force=args.force or args.lock))
             print(f"layer {name:<10} {size / MB:7.1f} MB unzipped", flush=True)
             if size > LAMBDA_UNZIPPED_LIMIT:
                 raise BuildError(f"layer {name} alone exceeds Lambda's 250 MB unzipped limit")

@@ -275,3 +275,12 @@ def layer_problems(template: dict[str, Any], root: Path) -> list[str]:
     on_disk = {p.parent.name for p in (root / "layers").glob("*/requirements.txt")}
     problems += [f"layers/{name} is not a layer of the template" for name in sorted(on_disk - declared)]
     return problems
+
+
+def alarm_problems(template: dict[str, Any]) -> list[str]:
+    """Every alarm notifies someone: an alarm without AlarmActions changes colour on a dashboard
+    nobody watches. (The generated alarms notify the AlarmTopicArn / AlarmTopic.)"""
+    return [f"{logical_id}: AlarmActions (e.g. the generated alarms' topic) — or remove it if a generated "
+            "alarm already watches the same metric"
+            for logical_id, resource in of_type(template, "AWS::CloudWatch::Alarm").items()
+            if not props(resource).get("AlarmActions")]

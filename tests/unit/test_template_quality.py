@@ -52,6 +52,10 @@ def test_asynchronous_sources_have_dead_letter_queues_or_on_failure_destinations
     assert quality.async_source_problems(TEMPLATE) == []
 
 
+def test_every_alarm_notifies_someone() -> None:
+    assert quality.alarm_problems(TEMPLATE) == []
+
+
 def test_every_function_has_a_log_group_with_retention() -> None:
     assert quality.log_problems(TEMPLATE) == []
 

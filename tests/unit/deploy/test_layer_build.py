@@ -65,3 +65,13 @@ def test_constraints_pin_every_requirement_of_every_layer() -> None:
             for line in requirements.read_text().splitlines():
                 if line.strip() and not line.startswith("#"):
                     assert line.split("==")[0].lower() in pins, line
+
+
+def test_a_layer_built_from_the_same_inputs_is_not_rebuilt(tmp_path: Path) -> None:
+    marker = tmp_path / "shared" / "python" / "kept.py"
+    marker.parent.mkdir(parents=True)
+    marker.write_text("x")
+    (tmp_path / "shared.stamp").write_text(build.fingerprint("shared"))
+    assert build.install("shared", tmp_path, tmp_path / "wheels") == tmp_path / "shared"
+    assert marker.exists(), "nothing was reinstalled"
+    assert build.fingerprint("shared") != build.fingerprint("imaging")

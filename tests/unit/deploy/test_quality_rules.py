@@ -93,6 +93,13 @@ def test_async_sources_with_dead_letter_queues_pass() -> None:
     assert quality.async_source_problems(template(Fn=fn, Queue=queue, Dlq={"Type": "AWS::SQS::Queue"})) == []
 
 
+def test_an_alarm_that_notifies_nobody_is_caught() -> None:
+    silent = {"Type": "AWS::CloudWatch::Alarm", "Properties": {"MetricName": "Errors"}}
+    loud = {"Type": "AWS::CloudWatch::Alarm", "Properties": {"AlarmActions": [{"Ref": "Topic"}]}}
+    problems = quality.alarm_problems(template(Silent=silent, Loud=loud))
+    assert len(problems) == 1 and problems[0].startswith("Silent: AlarmActions")
+
+
 def test_a_function_without_its_log_group_or_retention_is_caught() -> None:
     group = {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": {"Fn::Sub": "/aws/lambda/${B}"}}}
     problems = quality.log_problems(template(A=GOOD_FUNCTION, B=GOOD_FUNCTION, BLogs=group))
