@@ -46,7 +46,8 @@ def test_every_bucket_exists_with_its_notifications(stack: Any) -> None:
             rules = s3.get_bucket_encryption(Bucket=name)["ServerSideEncryptionConfiguration"]["Rules"]
             declared_algorithms = [r["ServerSideEncryptionByDefault"]["SSEAlgorithm"]
                                    for r in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]]
-            assert [r["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] for r in rules] == declared_algorithms
+            actual = [r["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] for r in rules]
+            assert actual == declared_algorithms, logical_id
 
 
 def test_every_queue_and_stream_and_key_exists(stack: Any) -> None:
