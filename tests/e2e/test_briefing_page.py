@@ -16,18 +16,7 @@ from tests.integration.briefing.notify.items import make_item
 
 pytestmark = pytest.mark.e2e
 
-LAUNCH_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-               "--disable-sync"]
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

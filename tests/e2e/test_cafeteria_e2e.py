@@ -22,14 +22,13 @@ import pytest
 import requests
 
 from infra.local.moto_server import free_port
+from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 GDESK = Path(sys.executable).parent / "gdesk"
 SPEED = 12
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 
 
 def _env(home: Path, **extra: str) -> dict[str, str]:
@@ -142,7 +141,7 @@ def test_the_page_and_the_widget_show_what_the_cameras_report(cloud: dict[str, A
     assert "X-Frame-Options" not in widget_response.headers
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(viewport={"width": 420, "height": 900})  # a phone
             page = context.new_page()
@@ -203,7 +202,7 @@ def test_the_page_says_no_data_when_the_cameras_are_silent(
     get_settings.cache_clear()
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
                 page = browser.new_page()
                 page.goto(api_url + "/login")

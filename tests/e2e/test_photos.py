@@ -7,7 +7,6 @@ phone; copy puts a PNG on the clipboard; download names the original."""
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import signal
@@ -22,19 +21,17 @@ from typing import Any
 
 import pytest
 import requests
-from PIL import Image
 
 from chalicelib.photos.imaging import read_metadata
 from infra.local.moto_server import free_port
 from tests import photo_samples as ps
+from tests.e2e.support import decode_qr
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 GDESK = Path(sys.executable).parent / "gdesk"
 READY = re.compile(r"^READY (http://127\.0\.0\.1:\d+)$")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -78,25 +75,6 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
             process.wait()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def _decode_qr(png: bytes) -> str:
-    import zxingcpp
-
-    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
-    assert results, "no QR code found on the desktop page"
-    return str(results[0].text)
-
 
 def test_phone_to_desktop(cloud: dict[str, str], browser: Any, tmp_path: Path) -> None:
     from playwright.sync_api import expect
@@ -110,7 +88,9 @@ def test_phone_to_desktop(cloud: dict[str, str], browser: Any, tmp_path: Path) -
     desk_page.goto(f"{api}/photo/desk")
     desk_page.locator('#qr[src^="data:image/svg+xml"]').wait_for()
     desk_page.wait_for_selector("text=아직 사진이 없습니다")
-    link = _decode_qr(desk_page.locator("#qr").screenshot())
+    codes = decode_qr(desk_page.locator("#qr").screenshot())
+    assert codes, "no QR code found on the desktop page"
+    link = codes[0]
     assert link.startswith(f"{api}/photo#pair=")
 
     # The phone: a photo stored on its side (EXIF orientation 6) with GPS, a real camera file

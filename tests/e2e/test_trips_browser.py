@@ -4,7 +4,6 @@ position taps the button on /trip; the QR on the screenshot is read by zxing-cpp
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -17,25 +16,13 @@ from playwright.sync_api import expect
 
 from chalicelib.trips import token as jws
 from chalicelib.trips.verdict import KST
+from tests.e2e.support import decode_qr
 
 pytestmark = pytest.mark.e2e
 
 DESTINATION = (35.2383, 128.6925)  # 경남도청
 PHONE_AT = {"latitude": 35.23852, "longitude": 128.69281, "accuracy": 9}
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture
@@ -63,15 +50,6 @@ def _phone(browser: Any, api_url: str, bearer: str, **options: Any) -> Any:
     return context
 
 
-def _decode(png: bytes) -> str:
-    import zxingcpp
-    from PIL import Image
-
-    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
-    assert len(results) == 1, f"expected one QR code on the screen, found {len(results)}"
-    return str(results[0].text)
-
-
 def test_one_tap_on_the_phone_gives_a_qr_that_an_auditor_verifies(
         browser: Any, api_url: str, http: requests.Session, token: Callable[..., str]) -> None:
     from joserfc import jws as jose_jws
@@ -96,7 +74,9 @@ def test_one_tap_on_the_phone_gives_a_qr_that_an_auditor_verifies(
     finally:
         context.close()
 
-    link = _decode(screenshot)
+    codes = decode_qr(screenshot)
+    assert len(codes) == 1, f"expected one QR code on the screen, found {len(codes)}"
+    link = codes[0]
     assert link.startswith(f"{api_url}/verify#")
     token_text = link.split("#", 1)[1]
     # Neither the traveller's name nor the coordinates are in the QR (not even in base64).
