@@ -70,7 +70,7 @@
   async function finishSso() {
     const raw = sessionStorage.getItem(FLOW_KEY);
     sessionStorage.removeItem(FLOW_KEY);  // one use, whatever happens
-    history.replaceState(null, "", "/login");  // the code must not stay in the address bar
+    history.replaceState(null, "", location.pathname);  // the code must not stay in the address bar
     if (params.get("error")) {
       fail("기관 인증 서버가 로그인을 거부했습니다: " + params.get("error") +
         (params.get("error_description") ? " (" + params.get("error_description") + ")" : ""));
