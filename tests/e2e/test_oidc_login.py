@@ -293,3 +293,20 @@ def test_an_offsite_next_is_not_followed(sso_app: str, idp: FakeIdp, page: Any) 
     page.get_by_role("button", name="기관 계정으로 로그인 (SSO)").click()
     expect(page).to_have_url(f"{sso_app}/")
     expect(page.locator("header.bar .who")).to_contain_text("한지민")
+
+
+def test_the_dev_user_list_stays_when_the_dev_issuer_is_on(
+        sso_app: str, page: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from infra.local.cloud import reset_app_caches
+
+    monkeypatch.setenv("GDESK_DEV_ISSUER", "1")
+    monkeypatch.setenv("GDESK_HOME", str(tmp_path))
+    reset_app_caches()
+    try:
+        page.goto(f"{sso_app}/login")
+        expect(page.locator("#dev-users button[data-user='E1001']")).to_contain_text("김민준")
+        expect(page.get_by_role("button", name="기관 계정으로 로그인 (SSO)")).to_be_visible()
+        expect(page.locator("#sso")).to_be_hidden()  # the paste-a-token card is for no dev issuer
+    finally:
+        monkeypatch.undo()
+        reset_app_caches()
