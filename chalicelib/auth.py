@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.errors import Forbidden, Unauthorized
-from chalicelib.settings import AuthSettings, get_settings
+from chalicelib.settings import AuthSettings, get_settings, is_loopback_url
 
 ROLES = ("employee", "auditor", "admin")
 
@@ -39,7 +39,7 @@ class TokenVerifier:
 
     The key set is cached for ``jwks_cache_seconds``; a token with an unknown ``kid`` triggers one
     refetch (key rotation at the IdP), at most once a minute so garbage kids cannot hammer the IdP.
-    Only HTTPS JWKS URLs are fetched, except the dev issuer's local file.
+    Only HTTPS JWKS URLs are fetched, except the dev issuer's local file and loopback hosts.
     """
 
     REFRESH_FLOOR_SECONDS = 60
@@ -60,6 +60,10 @@ class TokenVerifier:
         url = self._config.jwks_url
         scheme = urlsplit(url).scheme
         allowed = {"https", "file", "http"} if self._config.dev_issuer else {"https"}
+        if is_loopback_url(url):
+            # A JWKS on this very machine (tests' fake IdP, a developer's local Keycloak) cannot be
+            # tampered with in transit, so plain http is fine there; every other host needs https.
+            allowed.add("http")
         if not url or scheme not in allowed:
             raise Unauthorized("인증 설정이 올바르지 않습니다. (JWKS URL must be https)")
         try:

@@ -46,6 +46,27 @@ def _list(env: Mapping[str, str], name: str, default: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in _str(env, name, default).split(",") if part.strip())
 
 
+def is_loopback_url(url: str) -> bool:
+    """Whether ``url`` points at this machine (127.0.0.1, ::1, localhost): plain http is allowed
+    there for the OIDC issuer and JWKS (tests and a developer's local IdP); never elsewhere."""
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    return host in ("127.0.0.1", "::1", "localhost")
+
+
+def _oidc_scopes(env: Mapping[str, str]) -> str:
+    scopes = _str(env, "GDESK_OIDC_SCOPES", "openid profile email").split()
+    if "openid" not in scopes:
+        raise SettingsError("GDESK_OIDC_SCOPES must include 'openid'")
+    if not all(s.isascii() and s.isprintable() and '"' not in s and "\\" not in s for s in scopes):
+        raise SettingsError("GDESK_OIDC_SCOPES must be space-separated OAuth scope tokens")
+    return " ".join(scopes)
+
+
 @dataclass(frozen=True)
 class AuthSettings:
     issuer: str
@@ -54,6 +75,22 @@ class AuthSettings:
     algorithms: tuple[str, ...]
     jwks_cache_seconds: int
     dev_issuer: bool  # the local cloud's own issuer and login page; never on in the deployed template
+    # Browser sign-in (OIDC authorization code + PKCE, a public client). Empty client id: SSO off.
+    client_id: str = ""
+    scopes: str = "openid profile email"
+    public_url: str = ""  # GDESK_PUBLIC_URL as configured; empty: redirect_uri from the request
+
+    @property
+    def sso(self) -> bool:
+        return bool(self.client_id and self.issuer)
+
+    @property
+    def issuer_origin(self) -> str:
+        """scheme://host[:port] of the issuer (CSP connect-src for discovery and token requests)."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.issuer)
+        return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> AuthSettings:
@@ -61,14 +98,26 @@ class AuthSettings:
         bad = [a for a in algorithms if a not in {"ES256", "RS256"}]
         if bad:
             raise SettingsError(f"GDESK_JWT_ALGORITHMS allows only ES256 and RS256, got {bad}")
-        return cls(
+        settings = cls(
             issuer=_str(env, "GDESK_OIDC_ISSUER"),
             audience=_str(env, "GDESK_OIDC_AUDIENCE", "gdesk"),
             jwks_url=_str(env, "GDESK_OIDC_JWKS_URL"),
             algorithms=algorithms,
             jwks_cache_seconds=_int(env, "GDESK_JWKS_CACHE_SECONDS", 3600),
             dev_issuer=_bool(env, "GDESK_DEV_ISSUER"),
+            client_id=_str(env, "GDESK_OIDC_CLIENT_ID").strip(),
+            scopes=_oidc_scopes(env),
+            public_url=_str(env, "GDESK_PUBLIC_URL").strip().rstrip("/"),
         )
+        if settings.client_id:
+            scheme, _, host = settings.issuer.partition("://")
+            secure = scheme == "https" or (scheme == "http" and is_loopback_url(settings.issuer))
+            if not secure or not host or any(c in settings.issuer for c in " ;,'\""):
+                raise SettingsError(f"GDESK_OIDC_ISSUER must be an https URL when SSO is on, "
+                                    f"got {settings.issuer!r}")
+            if not all(c.isalnum() or c in "-._~" for c in settings.client_id):
+                raise SettingsError("GDESK_OIDC_CLIENT_ID has characters an OIDC client id never has")
+        return settings
 
 
 # >>> trips settings

@@ -19,7 +19,7 @@ STATIC_TYPES = {
 
 # Presigned S3 URLs (photos) live on another origin, locally http://127.0.0.1:4566.
 _CSP = ("default-src 'self'; img-src 'self' data: blob: https: http:; "
-        "connect-src 'self' https: http:; style-src 'self' 'unsafe-inline'; "
+        "connect-src {connect}; style-src 'self' 'unsafe-inline'; "
         "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors {ancestors}")
 
 
@@ -28,11 +28,15 @@ def _read(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def page(name: str, frame_ancestors: str = "'none'") -> Response:
-    """An HTML page from ``chalicelib/web/<name>.html``."""
+_CONNECT_DEFAULT = "'self' https: http:"
+
+
+def page(name: str, frame_ancestors: str = "'none'", connect_src: str = _CONNECT_DEFAULT) -> Response:
+    """An HTML page from ``chalicelib/web/<name>.html``; ``connect_src`` narrows where its
+    scripts may fetch from (the login page: only the app and the OIDC issuer)."""
     headers: dict[str, str | list[str]] = {
         "Content-Type": "text/html; charset=utf-8",
-        "Content-Security-Policy": _CSP.format(ancestors=frame_ancestors),
+        "Content-Security-Policy": _CSP.format(ancestors=frame_ancestors, connect=connect_src),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
         "Cache-Control": "no-cache",

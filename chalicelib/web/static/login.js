@@ -1,13 +1,124 @@
+/* Login: OIDC sign-in with the organisation's IdP (authorization code + PKCE S256, state, nonce;
+   a public client, so no secret), the local dev issuer's user list, or a pasted token. */
 (async function () {
-  const next = new URLSearchParams(location.search).get("next") || "/";
-  const safeNext = next.startsWith("/") && !next.startsWith("//") ? next : "/";
+  "use strict";
+  const FLOW_KEY = "gdesk.oidc";  // sessionStorage: {state, nonce, verifier, next, redirect_uri, ...}
   const errorBox = document.getElementById("error");
-  function done(token) { gdesk.setToken(token); location.href = safeNext; }
+  const params = new URLSearchParams(location.search);
+
+  function sameSitePath(value) {
+    return typeof value === "string" && value.startsWith("/") && !value.startsWith("//") &&
+      !value.startsWith("/\\") ? value : "/";
+  }
+  const safeNext = sameSitePath(params.get("next") || "/");
+  function fail(message) { gdesk.showError(errorBox, { message: message }); }
+  function done(token, next) { gdesk.setToken(token); location.href = sameSitePath(next); }
+
+  function base64url(bytes) {
+    let text = "";
+    for (const b of new Uint8Array(bytes)) text += String.fromCharCode(b);
+    return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  function randomString(byteCount) {
+    return base64url(crypto.getRandomValues(new Uint8Array(byteCount)));
+  }
+  async function s256(text) {
+    return base64url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  }
+  function jwtPayload(token) {
+    const part = String(token).split(".")[1] || "";
+    const b64 = part.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((part.length + 3) % 4);
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    return JSON.parse(new TextDecoder().decode(bytes));
+  }
+  async function discovery(issuer) {
+    const response = await fetch(issuer.replace(/\/+$/, "") + "/.well-known/openid-configuration");
+    if (!response.ok) throw new Error("discovery " + response.status);
+    const doc = await response.json();
+    if (doc.issuer !== issuer || !doc.authorization_endpoint || !doc.token_endpoint) {
+      throw new Error("discovery document does not match the issuer");
+    }
+    return doc;
+  }
+
+  /** Step 1: to the IdP's authorization endpoint with a fresh PKCE verifier, state and nonce. */
+  async function startSso(config) {
+    try {
+      const doc = await discovery(config.issuer);
+      const flow = {
+        state: randomString(32), nonce: randomString(32), verifier: randomString(48),  // 64 chars
+        next: safeNext, redirect_uri: config.redirect_uri, client_id: config.client_id,
+        token_endpoint: doc.token_endpoint, issuer: config.issuer, started: Date.now(),
+      };
+      sessionStorage.setItem(FLOW_KEY, JSON.stringify(flow));
+      const url = new URL(doc.authorization_endpoint);
+      url.searchParams.set("response_type", "code");
+      url.searchParams.set("client_id", config.client_id);
+      url.searchParams.set("redirect_uri", config.redirect_uri);
+      url.searchParams.set("scope", config.scopes);
+      url.searchParams.set("state", flow.state);
+      url.searchParams.set("nonce", flow.nonce);
+      url.searchParams.set("code_challenge", await s256(flow.verifier));
+      url.searchParams.set("code_challenge_method", "S256");
+      location.assign(url.toString());
+    } catch (e) {
+      fail("인증 서버에 연결할 수 없습니다. 잠시 후 다시 시도하세요. (" + (e.message || e) + ")");
+    }
+  }
+
+  /** Step 2: back from the IdP with ?code&state (or ?error): check, exchange, check the nonce. */
+  async function finishSso() {
+    const raw = sessionStorage.getItem(FLOW_KEY);
+    sessionStorage.removeItem(FLOW_KEY);  // one use, whatever happens
+    history.replaceState(null, "", location.pathname);  // the code must not stay in the address bar
+    if (params.get("error")) {
+      fail("기관 인증 서버가 로그인을 거부했습니다: " + params.get("error") +
+        (params.get("error_description") ? " (" + params.get("error_description") + ")" : ""));
+      return;
+    }
+    let flow;
+    try { flow = JSON.parse(raw || "null"); } catch (e) { flow = null; }
+    if (!flow || !params.get("state") || params.get("state") !== flow.state) {
+      fail("로그인 요청이 올바르지 않습니다(state 불일치). 처음부터 다시 로그인하세요.");
+      return;
+    }
+    let body;
+    try {
+      const response = await fetch(flow.token_endpoint, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          grant_type: "authorization_code", code: params.get("code") || "",
+          redirect_uri: flow.redirect_uri, client_id: flow.client_id, code_verifier: flow.verifier,
+        }),
+      });
+      body = await response.json().catch(() => ({}));
+      if (!response.ok) throw new Error(body.error_description || body.error || "HTTP " + response.status);
+    } catch (e) {
+      fail("토큰을 받지 못했습니다. 다시 로그인하세요. (" + (e.message || e) + ")");
+      return;
+    }
+    let claims;
+    try { claims = jwtPayload(body.id_token); } catch (e) { claims = null; }
+    if (!claims) { fail("인증 서버가 ID 토큰을 주지 않았습니다. 관리자에게 문의하세요."); return; }
+    if (claims.nonce !== flow.nonce) { fail("ID 토큰의 nonce가 일치하지 않습니다. 다시 로그인하세요."); return; }
+    // The signature, iss, aud and exp are verified by the API on every request.
+    done(body.id_token, flow.next);
+  }
 
   document.getElementById("use-token").addEventListener("click", () => {
     const value = document.getElementById("token").value.trim();
-    if (value) done(value);
+    if (value) done(value, safeNext);
   });
+
+  let sso = null;
+  try { sso = await gdesk.api("/auth/config", { noRedirect: true }); } catch (e) { sso = null; }
+  if (sso) {
+    document.getElementById("sso-login").classList.remove("hidden");
+    document.getElementById("sso-button").addEventListener("click", () => startSso(sso));
+  }
+  if (params.has("state") || params.has("error")) await finishSso();
+
   try {
     const data = await gdesk.api("/dev/users", { noRedirect: true });
     const list = document.getElementById("user-list");
@@ -19,13 +130,13 @@
       b.dataset.user = u.id;
       b.textContent = `${u.name} (${u.id}) · ${u.department} · ${u.roles.map((r) => labels[r] || r).join(", ")}`;
       b.addEventListener("click", async () => {
-        try { done((await gdesk.api("/dev/login", { method: "POST", json: { user: u.id }, noRedirect: true })).token); }
+        try { done((await gdesk.api("/dev/login", { method: "POST", json: { user: u.id }, noRedirect: true })).token, safeNext); }
         catch (e) { gdesk.showError(errorBox, e); }
       });
       list.appendChild(b);
     }
+    document.getElementById("dev-users").classList.remove("hidden");
   } catch (e) {
-    document.getElementById("dev-users").classList.add("hidden");
     document.getElementById("sso").classList.remove("hidden");
   }
 })();
