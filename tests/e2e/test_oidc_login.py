@@ -27,8 +27,6 @@ pytestmark = pytest.mark.e2e
 
 CLIENT_ID = "gdesk-web"
 DEMO_USER = {"sub": "E7001", "name": "한지민", "department": "정보통신과", "roles": ["employee"]}
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 
 
 @dataclass
@@ -197,17 +195,6 @@ def sso_app(idp: FakeIdp) -> Iterator[str]:
                 os.environ[name] = value
         reset_app_caches()
 
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture
