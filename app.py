@@ -6,6 +6,7 @@ from typing import Any
 
 from chalice import Chalice, Response
 
+from chalicelib import web
 from chalicelib.briefing.routes import bp as briefing_bp
 from chalicelib.cafeteria.routes import bp as cafeteria_bp
 from chalicelib.core.routes import bp as core_bp
@@ -44,6 +45,7 @@ def observe(event: Any, get_response: Any) -> Any:
 @app.middleware("http")
 def json_errors(event: Any, get_response: Any) -> Response:
     """The single mapping of errors to HTTP: domain errors and Chalice's own → JSON, never a trace."""
+    web.bind_request(event)
     try:
         response = get_response(event)
     except AppError as err:

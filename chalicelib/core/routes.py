@@ -3,8 +3,6 @@ dev issuer's login (only when the local cloud's dev issuer is on)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalice import Blueprint
 
 from chalicelib import devissuer, web
@@ -40,19 +38,6 @@ def login_page():  # type: ignore[no-untyped-def]
     return web.page("login", connect_src=connect)
 
 
-def _request_origin(request: Any, fallback: str) -> str:
-    """scheme://host[/stage] the browser used to reach the app (API Gateway's default domain
-    carries the stage in the path; a custom domain does not)."""
-    headers = request.headers or {}
-    host = headers.get("host")
-    if not host:
-        return fallback
-    scheme = headers.get("x-forwarded-proto", "http").split(",")[0].strip()
-    context = request.context if isinstance(request.context, dict) else {}
-    stage = f"/{context['stage']}" if ".execute-api." in host and context.get("stage") else ""
-    return f"{scheme}://{host}{stage}"
-
-
 @bp.route("/auth/config", methods=["GET"])
 def auth_config():  # type: ignore[no-untyped-def]
     """Public: what the login page needs for OIDC sign-in (code flow + PKCE), 404 when off."""
@@ -60,7 +45,7 @@ def auth_config():  # type: ignore[no-untyped-def]
     auth = settings.auth
     if not auth.sso:
         raise NotFound("기관 통합인증(SSO)이 설정되어 있지 않습니다. (SSO is not configured)")
-    base = auth.public_url or _request_origin(bp.current_request, settings.public_url)
+    base = auth.public_url or web.request_base_url(bp.current_request, settings.public_url)
     return json_response({"issuer": auth.issuer, "client_id": auth.client_id, "scopes": auth.scopes,
                           "redirect_uri": f"{base}/login"})
 

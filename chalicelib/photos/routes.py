@@ -7,6 +7,7 @@ from chalice import Blueprint, Response
 from chalicelib import web
 from chalicelib.errors import json_response
 from chalicelib.photos import service
+from chalicelib.settings import get_settings as app_settings
 from chalicelib.validation import field_bool, json_object, query_int
 
 bp = Blueprint(__name__)
@@ -74,7 +75,9 @@ def put_settings():  # type: ignore[no-untyped-def]
 
 @bp.route("/photos/pairings", methods=["POST"])
 def create_pairing():  # type: ignore[no-untyped-def]
-    return json_response(service.create_pairing(service.desk_user(bp.current_request)), 201)
+    request = bp.current_request
+    base_url = web.request_base_url(request, app_settings().public_url)
+    return json_response(service.create_pairing(service.desk_user(request), base_url), 201)
 
 
 @bp.route("/photos/pairings/{pairing_id}", methods=["GET"])

@@ -157,14 +157,15 @@ def put_user_settings(who: Principal, keep_location: bool) -> dict[str, Any]:
 # -- pairing ------------------------------------------------------------------------------------------
 
 
-def create_pairing(who: Principal) -> dict[str, Any]:
+def create_pairing(who: Principal, base_url: str) -> dict[str, Any]:
     """A single-use pairing code for this user's phone, valid for ``pairing_seconds``; the QR
-    carries the link with the code in its fragment."""
+    carries the link (back to ``base_url``, where the desktop reached the app) with the code in
+    its fragment."""
     settings = get_settings()
     code = domain.new_secret()
     expires_at = int(time.time()) + settings.photos.pairing_seconds
     store().create_pairing(who.user_id, who.name, domain.secret_hash(code), expires_at)
-    link = domain.pairing_link(settings.public_url, code)
+    link = domain.pairing_link(base_url, code)
     logger.info("photo pairing created")
     return {"pairing_id": domain.secret_hash(code), "link": link, "qr_svg": _qr_svg(link),
             "expires_at": expires_at, "expires_in": settings.photos.pairing_seconds}

@@ -24,14 +24,7 @@ def base_url(request: Any) -> str:
     """Where the user reached the app (verify links in QR codes point back there)."""
     from chalicelib.settings import get_settings
 
-    headers = request.headers or {}
-    host = headers.get("host")
-    if not host:
-        return get_settings().public_url
-    scheme = headers.get("x-forwarded-proto", "http").split(",")[0].strip()
-    context = request.context if isinstance(request.context, dict) else {}
-    stage = f"/{context['stage']}" if ".execute-api." in host and context.get("stage") else ""
-    return f"{scheme}://{host}{stage}"
+    return web.request_base_url(request, get_settings().public_url)
 
 
 def _source_ip(request: Any) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextvars
+import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from chalice import Response
 
@@ -31,6 +34,46 @@ def _read(path: Path) -> str:
 _CONNECT_DEFAULT = "'self' https: http:"
 
 
+# The path prefix of the current request: "/<stage>" on API Gateway's default execute-api domain
+# (its URLs carry the stage), "" on a custom domain or locally. Set per request by app.py, so
+# that pages, their links and app.js (through <meta name="gdesk-base">) work on either.
+_prefix: contextvars.ContextVar[str] = contextvars.ContextVar("gdesk_path_prefix", default="")
+_ROOT_ATTRIBUTE = re.compile(r'(\s(?:href|src|action)=")/(?!/)')
+
+
+def stage_prefix(request: Any) -> str:
+    """API Gateway puts the stage in ``requestContext.path`` exactly when the client called the
+    default execute-api domain (``/prod/trips``); on a custom domain the path has no stage."""
+    context = getattr(request, "context", None)
+    if not isinstance(context, dict) or not context.get("stage"):
+        return ""
+    prefix = f"/{context['stage']}"
+    called = str(context.get("path") or "")
+    return prefix if called == prefix or called.startswith(prefix + "/") else ""
+
+
+def bind_request(request: Any) -> None:
+    """Remember the current request's path prefix for the pages rendered while handling it."""
+    _prefix.set(stage_prefix(request))
+
+
+def request_base_url(request: Any, fallback: str) -> str:
+    """scheme://host[/stage] the browser used to reach the app; ``fallback`` without a Host."""
+    headers = getattr(request, "headers", None) or {}
+    host = headers.get("host")
+    if not host:
+        return fallback
+    scheme = headers.get("x-forwarded-proto", "http").split(",")[0].strip()
+    return f"{scheme}://{host}{stage_prefix(request)}"
+
+
+@lru_cache(maxsize=128)
+def _render(name: str, prefix: str) -> str:
+    """The page with root-relative links under ``prefix`` and the prefix in a meta tag for app.js."""
+    html = _ROOT_ATTRIBUTE.sub(lambda m: m.group(1) + prefix + "/", _read(WEB_DIR / f"{name}.html"))
+    return html.replace("<head>", f'<head>\n  <meta name="gdesk-base" content="{prefix}">', 1)
+
+
 def page(name: str, frame_ancestors: str = "'none'", connect_src: str = _CONNECT_DEFAULT) -> Response:
     """An HTML page from ``chalicelib/web/<name>.html``; ``connect_src`` narrows where its
     scripts may fetch from (the login page: only the app and the OIDC issuer)."""
@@ -43,7 +86,7 @@ def page(name: str, frame_ancestors: str = "'none'", connect_src: str = _CONNECT
     }
     if frame_ancestors == "'none'":
         headers["X-Frame-Options"] = "DENY"
-    return Response(body=_read(WEB_DIR / f"{name}.html"), status_code=200, headers=headers)
+    return Response(body=_render(name, _prefix.get()), status_code=200, headers=headers)
 
 
 def static_file(name: str) -> Response:

@@ -24,17 +24,28 @@ _NOT_FOUND = json.dumps({"error": {"code": "not_found", "message": "찾을 수 �
 
 
 class LocalApiGateway:
-    def __init__(self, app: Any, stage: str = "local") -> None:
+    """API Gateway's REST proxy in front of the app. By default as reached on a custom domain
+    (paths without the stage); ``stage_in_path=True`` as on the default execute-api domain, where
+    every URL starts with ``/<stage>`` and ``requestContext.path`` carries it."""
+
+    def __init__(self, app: Any, stage: str = "local", stage_in_path: bool = False) -> None:
         from chalice.local import RouteMatcher
 
         self.app = app
         self.stage = stage
+        self.stage_in_path = stage_in_path
         self.matcher = RouteMatcher(list(app.routes))
 
     def event(self, method: str, raw_path: str, headers: dict[str, list[str]], body: bytes,
               client_ip: str) -> dict[str, Any] | None:
         """The API Gateway REST proxy event for a request, or None when no route matches."""
         parts = urlsplit(raw_path)
+        called = parts.path or "/"
+        if self.stage_in_path:
+            prefix = f"/{self.stage}"
+            if called != prefix and not called.startswith(prefix + "/"):
+                return None
+            parts = parts._replace(path=called[len(prefix):] or "/")
         try:
             match = self.matcher.match_route(parts.path or "/")
         except ValueError:
@@ -55,7 +66,7 @@ class LocalApiGateway:
             "pathParameters": match.captured or None,
             "stageVariables": None,
             "requestContext": {
-                "resourcePath": match.route, "httpMethod": method, "path": f"/{self.stage}{path}",
+                "resourcePath": match.route, "httpMethod": method, "path": called,
                 "stage": self.stage, "requestId": str(uuid.uuid4()), "accountId": "123456789012",
                 "apiId": "local", "protocol": "HTTP/1.1", "domainName": single_headers.get("host", ""),
                 "requestTimeEpoch": int(time.time() * 1000),
@@ -121,8 +132,10 @@ def _handler_class(gateway: LocalApiGateway) -> type[BaseHTTPRequestHandler]:
 class LocalApiServer:
     """``ThreadingHTTPServer`` around the gateway; ``start()`` serves in a background thread."""
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 8000) -> None:
-        self.gateway = LocalApiGateway(app)
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 8000,
+                 stage_in_path: bool = False) -> None:
+        stage = "prod" if stage_in_path else "local"
+        self.gateway = LocalApiGateway(app, stage=stage, stage_in_path=stage_in_path)
         self.httpd = ThreadingHTTPServer((host, port), _handler_class(self.gateway))
         self.httpd.daemon_threads = True
         self.thread: threading.Thread | None = None

@@ -2,14 +2,24 @@
 (function () {
   "use strict";
   const TOKEN_KEY = "gdesk.token";
+  // "/<stage>" when the app is reached on API Gateway's default domain, "" otherwise (set by the server).
+  const meta = document.querySelector('meta[name="gdesk-base"]');
+  const base = (meta && meta.content) || "";
+
+  /** The URL of an app path ("/trips") under the base the page was served from. */
+  function url(path) { return path.startsWith("/") && !path.startsWith("//") ? base + path : path; }
+  /** The app path of the current page, without the base. */
+  function here() {
+    const path = location.pathname.startsWith(base + "/") ? location.pathname.slice(base.length) : location.pathname;
+    return path + location.search;
+  }
 
   function token() { return localStorage.getItem(TOKEN_KEY); }
   function setToken(value) {
     if (value) localStorage.setItem(TOKEN_KEY, value); else localStorage.removeItem(TOKEN_KEY);
   }
   function toLogin() {
-    const next = encodeURIComponent(location.pathname + location.search);
-    location.href = "/login?next=" + next;
+    location.href = url("/login?next=" + encodeURIComponent(here()));
   }
 
   /** Calls the API with the bearer token; returns parsed JSON, throws {status, code, message}. */
@@ -24,7 +34,7 @@
     }
     let response;
     try {
-      response = await fetch(path, opts);
+      response = await fetch(url(path), opts);
     } catch (e) {
       throw { status: 0, code: "network", message: "네트워크에 연결할 수 없습니다." };
     }
@@ -47,7 +57,7 @@
       who.textContent = user.name + " · " + user.department + " ";
       const out = document.createElement("a");
       out.href = "#"; out.textContent = "로그아웃"; out.id = "logout";
-      out.addEventListener("click", (e) => { e.preventDefault(); setToken(null); location.href = "/login"; });
+      out.addEventListener("click", (e) => { e.preventDefault(); setToken(null); location.href = url("/login"); });
       who.appendChild(out);
     }
     return user;
@@ -62,5 +72,5 @@
     return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
   }
 
-  window.gdesk = { api, me, token, setToken, toLogin, showError, escapeHtml };
+  window.gdesk = { api, me, url, token, setToken, toLogin, showError, escapeHtml };
 })();

@@ -12,7 +12,7 @@
   }
   const safeNext = sameSitePath(params.get("next") || "/");
   function fail(message) { gdesk.showError(errorBox, { message: message }); }
-  function done(token, next) { gdesk.setToken(token); location.href = sameSitePath(next); }
+  function done(token, next) { gdesk.setToken(token); location.href = gdesk.url(sameSitePath(next)); }
 
   function base64url(bytes) {
     let text = "";

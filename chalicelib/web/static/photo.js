@@ -20,7 +20,7 @@
   }
 
   async function claim(code) {
-    const response = await fetch("/photos/pairings/claim", {
+    const response = await fetch(gdesk.url("/photos/pairings/claim"), {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ code }),
     });
     const body = await response.json();
@@ -39,7 +39,7 @@
       delete opts.json;
     }
     let response;
-    try { response = await fetch(path, opts); } catch (e) {
+    try { response = await fetch(gdesk.url(path), opts); } catch (e) {
       throw { retry: true, message: "네트워크에 연결할 수 없습니다." };
     }
     const body = await response.json().catch(() => ({}));

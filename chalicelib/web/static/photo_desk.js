@@ -62,7 +62,7 @@
     const headers = { Authorization: "Bearer " + gdesk.token() };
     if (etag) headers["If-None-Match"] = etag;
     try {
-      const response = await fetch("/photos?limit=30", { headers });
+      const response = await fetch(gdesk.url("/photos?limit=30"), { headers });
       if (response.status === 401) { gdesk.setToken(null); gdesk.toLogin(); return; }
       if (response.status === 200) {
         etag = response.headers.get("ETag");

@@ -174,7 +174,7 @@
       return li;
     });
     $("qr-reasons").replaceChildren(...reasons);
-    const response = await fetch(proof.qr_png, { headers: { Authorization: "Bearer " + gdesk.token() } });
+    const response = await fetch(gdesk.url(proof.qr_png), { headers: { Authorization: "Bearer " + gdesk.token() } });
     if (!response.ok) throw { status: response.status, message: "QR 코드를 불러오지 못했습니다." };
     const image = $("qr-image");
     if (image.src.startsWith("blob:")) URL.revokeObjectURL(image.src);

@@ -100,7 +100,7 @@
         if (codes.length) return codes[0].rawValue;
       } catch (e) { /* fall back to the server */ }
     }
-    const response = await fetch("/proofs/decode-qr", { method: "POST", body: file,
+    const response = await fetch(gdesk.url("/proofs/decode-qr"), { method: "POST", body: file,
       headers: { "Content-Type": file.type || "application/octet-stream" } });
     const body = await response.json();
     if (!response.ok) throw body.error || { message: "QR 코드를 읽지 못했습니다." };
