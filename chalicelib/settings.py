@@ -257,7 +257,7 @@ class BriefingNotifySettings:
     """The notifier half: queue, channel secrets, senders, retry pacing."""
 
     queue_url: str
-    secret_prefix: str  # per-user channel secrets: <prefix><user_id>
+    channel_key: str  # KMS key (alias/ARN) wrapping the data keys of per-user channel secrets
     naverworks_secret: str  # the organisation's NAVER WORKS bot credentials (id or ARN)
     naverworks_api_url: str
     naverworks_token_url: str
@@ -271,7 +271,7 @@ class BriefingNotifySettings:
     def from_env(cls, env: Mapping[str, str]) -> BriefingNotifySettings:
         return cls(
             queue_url=_str(env, "GDESK_NOTIFY_QUEUE_URL"),
-            secret_prefix=_str(env, "GDESK_NOTIFY_SECRET_PREFIX", "gdesk/briefing/channels/"),
+            channel_key=_str(env, "GDESK_NOTIFY_CHANNEL_KEY", "alias/gdesk-briefing-channels"),
             naverworks_secret=_str(env, "GDESK_NAVERWORKS_SECRET"),
             naverworks_api_url=_str(env, "GDESK_NAVERWORKS_API_URL",
                                     "https://www.worksapis.com/v1.0").rstrip("/"),

@@ -11,6 +11,11 @@ Single table (shared with the crawler), keys:
 | delivery | ``DELIVERY#<user>#<key>`` | ``DELIVERY`` | |
 | hourly counter | ``RATE#<user>`` | ``HOUR#<yyyy-mm-ddThh KST>`` | |
 | digest entry | ``DIGESTQ#<user>`` | ``<published_at>#<item>`` | |
+| channel secrets | ``USER#<user>`` | ``SECRETS`` | |
+
+Channel secrets are envelope-encrypted: one item per user holds the AES-256-GCM ciphertext of
+the JSON, the KMS-wrapped data key (encryption context: the user id and purpose) and a format
+version. Only the API (GenerateDataKey, Decrypt) and the notifier (Decrypt) may use the key.
 
 Deliveries are the exactly-once guard: created by a conditional write and leased, so two
 concurrent or repeated notifications of one (user, item) cannot both send.
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -37,6 +43,8 @@ MATCH_TTL_DAYS = 180
 DELIVERY_TTL_DAYS = 30
 DIGEST_TTL_DAYS = 14
 DAY = 86400
+SECRETS_FORMAT = 1  # the ``version`` of a SECRETS item: AES-256-GCM under a KMS data key
+SECRETS_PURPOSE = "briefing-channels"
 
 
 def _plain(value: Any) -> Any:
@@ -56,6 +64,30 @@ def _conditional_failed(exc: Exception) -> bool:
     return getattr(exc, "response", {}).get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
+def secrets_context(user_id: str) -> dict[str, str]:
+    """KMS encryption context of a user's wrapped data key: a data key (and so the ciphertext it
+    seals) cannot be unwrapped for another user or another purpose."""
+    return {"user_id": user_id, "purpose": SECRETS_PURPOSE}
+
+
+def _secrets_aad(user_id: str) -> bytes:
+    return f"gdesk/{SECRETS_PURPOSE}/v{SECRETS_FORMAT}/USER#{user_id}".encode()
+
+
+def seal_secrets(key: bytes, plaintext: bytes, user_id: str) -> tuple[bytes, bytes]:
+    """AES-256-GCM with a random 12-byte nonce; the user id is authenticated data."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = os.urandom(12)
+    return nonce, AESGCM(key).encrypt(nonce, plaintext, _secrets_aad(user_id))
+
+
+def open_secrets(key: bytes, nonce: bytes, ciphertext: bytes, user_id: str) -> bytes:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM(key).decrypt(nonce, ciphertext, _secrets_aad(user_id))
+
+
 def match_key(published_at: str, item_id: str) -> str:
     return f"MATCH#{published_at}#{item_id}"
 
@@ -71,9 +103,10 @@ class Delivery:
 
 class BriefingStore:
     def __init__(self, settings: BriefingSettings | None = None, *, dynamodb: Any = None,
-                 s3: Any = None, sqs: Any = None, secrets: Any = None) -> None:
+                 s3: Any = None, sqs: Any = None, secrets: Any = None, kms: Any = None) -> None:
         self.settings = settings or get_settings().briefing
         self._dynamodb, self._s3, self._sqs, self._secrets = dynamodb, s3, sqs, secrets
+        self._kms = kms
 
     # -- clients --------------------------------------------------------------------------
 
@@ -90,8 +123,12 @@ class BriefingStore:
         return self._sqs or aws.client("sqs")
 
     @property
-    def secretsmanager(self) -> Any:
+    def secretsmanager(self) -> Any:  # the organisation's NAVER WORKS secret only
         return self._secrets or aws.client("secretsmanager")
+
+    @property
+    def kms(self) -> Any:
+        return self._kms or aws.client("kms")
 
     # -- profiles -------------------------------------------------------------------------
 
@@ -132,29 +169,40 @@ class BriefingStore:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    # -- channel secrets (Secrets Manager, one secret per user) ---------------------------------
+    # -- channel secrets (envelope-encrypted item per user) ----------------------------------
 
-    def _secret_name(self, user_id: str) -> str:
-        return f"{self.settings.notify.secret_prefix}{user_id}"
+    def _secrets_key(self, user_id: str) -> dict[str, str]:
+        return {"pk": f"USER#{user_id}", "sk": "SECRETS"}
 
     def get_channel_secrets(self, user_id: str) -> dict[str, dict[str, str]]:
-        sm = self.secretsmanager
-        try:
-            value = sm.get_secret_value(SecretId=self._secret_name(user_id))["SecretString"]
-        except sm.exceptions.ResourceNotFoundException:
+        """The user's channel secrets (channel id → {"secret"} or {"url"}); {} when none."""
+        item = self.table.get_item(Key=self._secrets_key(user_id), ConsistentRead=True).get("Item")
+        if not item:
             return {}
-        data = json.loads(value or "{}")
+        if int(item.get("version", 0)) != SECRETS_FORMAT:
+            raise RuntimeError(f"channel secrets of an unknown format {item.get('version')!r}")
+        plaintext_key = self.kms.decrypt(CiphertextBlob=bytes(item["data_key"]),
+                                         KeyId=self.settings.notify.channel_key,
+                                         EncryptionContext=secrets_context(user_id))["Plaintext"]
+        data = json.loads(open_secrets(plaintext_key, bytes(item["nonce"]),
+                                       bytes(item["ciphertext"]), user_id))
         return data if isinstance(data, dict) else {}
 
     def put_channel_secrets(self, user_id: str, values: dict[str, dict[str, str]]) -> None:
-        sm = self.secretsmanager
-        payload = json.dumps(values, ensure_ascii=False)
-        try:
-            sm.put_secret_value(SecretId=self._secret_name(user_id), SecretString=payload)
-        except sm.exceptions.ResourceNotFoundException:
-            sm.create_secret(Name=self._secret_name(user_id), SecretString=payload,
-                             Description="G-Desk briefing: the user's channel secrets (hooks, HMAC keys)",
-                             Tags=[{"Key": "gdesk:tool", "Value": "briefing"}])
+        """Replace the user's channel secrets: a fresh AES-256 data key from KMS per write (bound
+        to the user by the encryption context), the JSON sealed with AES-GCM; only the wrapped data
+        key is stored. No values: the item is deleted."""
+        if not values:
+            self.table.delete_item(Key=self._secrets_key(user_id))
+            return
+        generated = self.kms.generate_data_key(KeyId=self.settings.notify.channel_key, KeySpec="AES_256",
+                                               EncryptionContext=secrets_context(user_id))
+        payload = json.dumps(values, ensure_ascii=False, sort_keys=True).encode()
+        nonce, ciphertext = seal_secrets(generated["Plaintext"], payload, user_id)
+        self.table.put_item(Item={**self._secrets_key(user_id), "version": SECRETS_FORMAT,
+                                  "kms_key": str(generated.get("KeyId", "")),
+                                  "data_key": generated["CiphertextBlob"], "nonce": nonce,
+                                  "ciphertext": ciphertext, "updated_at": int(time.time())})
 
     def get_org_secret(self) -> dict[str, str]:
         secret_id = self.settings.notify.naverworks_secret

@@ -37,6 +37,7 @@ PRICE = {
     "secret": 0.40,                    # per secret-month
     "kms_key": 1.00,                   # per customer-managed key-month
     "kms_sign_request": 0.15 / 10_000,  # asymmetric (ECC) Sign
+    "kms_request": 0.03 / 10_000,       # symmetric (GenerateDataKey, Decrypt)
     "ses_email": 0.10 / 1000,
 }
 
@@ -56,7 +57,9 @@ BRIEFING_REQUESTS = 3
 SHELL_REQUESTS = 6                       # home page, /me, static files, per employee per day
 ALERTS_PER_USER = 5                      # briefing deliveries per user per day (all users)
 EMAIL_SHARE = 0.30                       # deliveries sent by e-mail (the rest by messenger webhooks)
-PERSONAL_CHANNELS = 0.10 * EMPLOYEES     # users with a personal channel secret in Secrets Manager
+PERSONAL_CHANNELS = 0.10 * EMPLOYEES     # users with a personal channel secret (webhook, Slack...)
+PROFILE_SAVES = 4                        # per personal-channel user per month (GenerateDataKey)
+ORG_SECRETS = 1                          # Secrets Manager: the NAVER WORKS bot credentials
 COUNTER_ZONES = 4                        # cafeteria zones with a people counter
 COUNTER_RECORDS_PER_SECOND = 1.0         # per zone, 24 h (the counters do not stop)
 
@@ -106,6 +109,9 @@ def estimate() -> list[Line]:
     log_gb = invocations * 2 / 1024 / 1024               # ~2 KB of JSON log per invocation
     alarms = 6 * 2 + 3 + 1 + 1                           # 6 functions, 3 DLQs, 1 stream, 1 API
     signs = TRAVELLERS * 2 * WORKING_DAYS
+    # channel secrets: one Decrypt per delivery to a personal channel (webhook, Slack, Dooray),
+    # one Decrypt + GenerateDataKey per profile save
+    channel_kms = PERSONAL_CHANNELS * (ALERTS_PER_USER * WORKING_DAYS + PROFILE_SAVES * 2)
     return [
         Line("Lambda compute", f"{gb_s:,.0f} GB-s", gb_s * p["lambda_gb_s"]),
         Line("Lambda requests", f"{invocations / 1e6:.2f} M", invocations * p["lambda_request"]),
@@ -125,10 +131,11 @@ def estimate() -> list[Line]:
              log_gb * p["logs_ingest_gb"] + log_gb * 3 * p["logs_storage_gb"]),
         Line("CloudWatch alarms + dashboard", f"{alarms} alarms, 1 dashboard",
              alarms * p["alarm"] + p["dashboard"]),
-        Line("Secrets Manager", f"{PERSONAL_CHANNELS + 1:,.0f} secrets",
-             (PERSONAL_CHANNELS + 1) * p["secret"]),
+        Line("Secrets Manager", f"{ORG_SECRETS} secret", ORG_SECRETS * p["secret"]),
         Line("KMS (proof signing key)", f"1 key, {signs / 1000:.0f} k Sign",
              p["kms_key"] + signs * p["kms_sign_request"]),
+        Line("KMS (briefing channel key)", f"1 key, {channel_kms / 1000:.0f} k requests",
+             p["kms_key"] + channel_kms * p["kms_request"]),
         Line("SES e-mail", f"{deliveries * EMAIL_SHARE / 1000:.0f} k e-mails",
              deliveries * EMAIL_SHARE * p["ses_email"]),
     ]

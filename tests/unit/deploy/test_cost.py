@@ -25,8 +25,12 @@ def test_the_estimate_covers_the_services_the_issue_asks_for() -> None:
 def test_the_headline_numbers_in_the_text_match_the_table() -> None:
     lines = cost.estimate()
     total = sum(line.usd for line in lines)
-    secrets = next(line.usd for line in lines if line.service == "Secrets Manager")
+    channel_key = next(line.usd for line in lines if line.service == "KMS (briefing channel key)")
     doc = (ROOT / "docs" / "cost.md").read_text(encoding="utf-8")
     assert f"About **USD {round(total, -1):.0f} a month**" in doc
-    assert f"**USD {round(secrets, -1):.0f} is Secrets Manager**" in doc
-    assert f"about **USD {round(total - secrets, -1):.0f} a month**" in doc
+    assert f"channel secrets\ncost **USD {channel_key:.2f} a month**" in doc
+
+
+def test_only_the_organisations_secret_is_in_secrets_manager() -> None:
+    secrets = next(line for line in cost.estimate() if line.service == "Secrets Manager")
+    assert secrets.usage == "1 secret" and secrets.usd < 1
