@@ -15,6 +15,10 @@ from typing import Any
 
 MAX_VERSION = 20
 MASK = 2  # fixed; see the module docstring
+# Byte-mode capacity at error correction M of versions 1..20 (ISO/IEC 18004, table 7). Picking
+# the version from it skips the library's fit pass, which builds the data stream a second time.
+BYTE_CAPACITY_M = (14, 26, 42, 62, 84, 106, 122, 152, 180, 213,
+                   251, 287, 331, 362, 412, 450, 504, 560, 624, 666)
 
 
 class QrTooLarge(ValueError):
@@ -25,11 +29,14 @@ def _matrix(text: str) -> Any:
     import qrcode
     from qrcode.constants import ERROR_CORRECT_M
 
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4, box_size=1, mask_pattern=MASK)
-    code.add_data(text.encode("utf-8"), optimize=0)
-    code.make(fit=True)
-    if code.version > MAX_VERSION:
-        raise QrTooLarge(f"QR version {code.version} > {MAX_VERSION}")
+    data = text.encode("utf-8")
+    version = next((v for v, cap in enumerate(BYTE_CAPACITY_M, start=1) if len(data) <= cap), None)
+    if version is None:
+        raise QrTooLarge(f"{len(data)} bytes need a QR version > {MAX_VERSION}")
+    code = qrcode.QRCode(version=version, error_correction=ERROR_CORRECT_M, border=4, box_size=1,
+                         mask_pattern=MASK)
+    code.add_data(data, optimize=0)
+    code.make(fit=False)
     return code
 
 
