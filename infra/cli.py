@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
+import os
 import signal
 import sys
 import threading
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
 
 def _fail(message: str, code: int = 1) -> int:
     one_line = " ".join(str(message).split())
     print(f"gdesk: error: {one_line}", file=sys.stderr, flush=True)
     return code
+
+
+def _functions_log_to_file(home: str) -> tuple[TextIO, Path]:
+    """Point the process's stdout at ``<home>/logs/functions.log``: the functions' Powertools logs
+    and EMF metrics land there, as they would in CloudWatch, instead of flooding the terminal.
+    Returns a handle on the original stdout for the lines meant for the user."""
+    path = Path(home) / "logs" / "functions.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    terminal = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
+    with path.open("a", encoding="utf-8") as log:
+        os.dup2(log.fileno(), sys.stdout.fileno())
+    return terminal, path
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -31,11 +47,11 @@ def cmd_up(args: argparse.Namespace) -> int:
     settings = get_settings()
     if not port_free(args.api_port):
         return _fail(f"port {args.api_port} is already in use (choose another with --api-port)")
-    cloud = LocalCloud(home=args.home or settings.home, endpoint_url=settings.aws_endpoint_url,
+    home = args.home or settings.home
+    terminal, function_log = _functions_log_to_file(home)
+    cloud = LocalCloud(home=home, endpoint_url=settings.aws_endpoint_url,
                        aws_port=args.aws_port, api_port=args.api_port)
     if args.template:
-        from pathlib import Path
-
         cloud.template_path = Path(args.template)
     stopping = threading.Event()
 
@@ -61,16 +77,18 @@ def cmd_up(args: argparse.Namespace) -> int:
     except Exception as exc:  # noqa: BLE001 - one clear line, and nothing left running
         cloud.stop()
         return _fail(f"{type(exc).__name__}: {exc}")
-    print(f"READY {cloud.api_url}", flush=True)
-    print(f"  AWS endpoint (local cloud): {endpoint}", flush=True)
-    print(f"  홈 (home): {cloud.api_url}/", flush=True)
-    print(f"  로그인 (login, demo users): {cloud.api_url}/login", flush=True)
+    say = functools.partial(print, file=terminal, flush=True)
+    say(f"READY {cloud.api_url}")
+    say(f"  AWS endpoint (local cloud): {endpoint}")
+    say(f"  홈 (home): {cloud.api_url}/")
+    say(f"  로그인 (login, demo users): {cloud.api_url}/login")
     for line in lines:
-        print(f"  {line}", flush=True)
-    print("Ctrl-C to stop.", flush=True)
+        say(f"  {line}")
+    say(f"  함수 로그 (the functions' JSON logs and metrics, as CloudWatch would get them): {function_log}")
+    say("Ctrl-C to stop.")
     while not stopping.wait(0.5):
         pass
-    print("stopping…", flush=True)
+    say("stopping…")
     cloud.stop()
     return 0
 

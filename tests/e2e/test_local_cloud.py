@@ -160,6 +160,11 @@ def test_up_ready_health_token_me_and_a_clean_stop(start_up: object, tmp_path: P
 def test_up_with_demo_data(start_up: object, tmp_path: Path) -> None:
     lines = _run_and_stop(start_up, tmp_path, ready_timeout=90)
     assert lines[-1].startswith("ready after")
+    # The terminal gets the URLs; the functions' JSON logs and EMF metrics go to the log file.
+    assert not [line for line in lines if line.lstrip().startswith("{")], lines
+    log_line = next(line for line in lines if "functions.log" in line)
+    log = Path(log_line.rsplit(": ", 1)[1]).read_text(encoding="utf-8")
+    assert '"_aws"' in log or '"level"' in log
 
 
 def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
