@@ -23,6 +23,7 @@ pytestmark = pytest.mark.e2e
 
 SPEED = 20  # schedules 20x faster: the 5-minute crawl runs every 15 s
 SITE = re.compile(r"^\s*AI 비서 데모 보도자료 사이트 .*: (http://127\.0\.0\.1:\d+)/$")
+INBOX = re.compile(r"^\s*AI 비서 데모 메신저 수신함.*: (http://127\.0\.0\.1:\d+)/$")
 
 
 @pytest.fixture
@@ -60,10 +61,16 @@ def _rows(aws_port: int) -> list[dict[str, object]]:
     return list(table.scan()["Items"])
 
 
+def _inbox(inbox: str, title: str) -> list[dict[str, object]]:
+    messages = requests.get(f"{inbox}/messages.json", timeout=5).json()["messages"]
+    return [m for m in messages if title in json.dumps(m["payload"], ensure_ascii=False)]
+
+
 def test_a_release_published_on_the_demo_site_is_crawled_within_one_interval(
-        up: tuple[Up, int], tmp_path: Path) -> None:
+        up: tuple[Up, int], tmp_path: Path, browser: object) -> None:
     current, aws_port = up
-    current.wait_for(READY, timeout=90)
+    api_url = current.wait_for(READY, timeout=90).group(1)
+    inbox = current.wait_for(INBOX, timeout=10).group(1)
     site = current.wait_for(SITE, timeout=10).group(1)
     assert "보도자료" in requests.get(f"{site}/rss/press.xml", timeout=5).text
 
@@ -93,6 +100,29 @@ def test_a_release_published_on_the_demo_site_is_crawled_within_one_interval(
     latency = time.monotonic() - started
     assert any(r["title"] == title for r in _items(aws_port)), "not crawled within one interval + 30 s"
     print(f"publication → stored: {latency:.1f} s (crawl interval {interval:.0f} s)")
+
+    # The road-maintenance release reaches the road department's employee (E1001) in the demo
+    # messenger, signed, with the reason - and nobody else.
+    while time.monotonic() - started < interval + 30 and not _inbox(inbox, title):
+        time.sleep(0.5)
+    alerts = _inbox(inbox, title)
+    assert [m["user"] for m in alerts] == ["E1001"], alerts
+    assert alerts[0]["verified"] is True
+    print(f"publication → alert: {time.monotonic() - started:.1f} s")
+    token = subprocess.run([str(GDESK), "token", "--user", "E1001"], cwd=tmp_path,
+                           env=_env(tmp_path / "home"), capture_output=True, text=True, timeout=60,
+                           check=True).stdout.strip()
+    page = browser.new_page()  # type: ignore[attr-defined]
+    try:
+        page.goto(api_url + "/login")
+        page.evaluate("t => localStorage.setItem('gdesk.token', t)", token)
+        page.goto(api_url + "/briefing")
+        card = page.locator("article.item", has_text=title)
+        card.wait_for(timeout=20000)
+        assert "사유:" in card.locator(".reason").inner_text()
+        assert "도로" in card.locator(".reason").inner_text() or "행정안전부" in card.inner_text()
+    finally:
+        page.close()
 
     sources = tmp_path / "home" / "briefing" / "demo-sources.yaml"
     result = subprocess.run(
