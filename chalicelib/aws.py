@@ -49,3 +49,21 @@ def reset() -> None:
     client.cache_clear()
     resource.cache_clear()
     _session.cache_clear()
+
+
+def plain(value: Any) -> Any:
+    """A DynamoDB resource value as plain JSON-friendly Python: Decimals become int or float, sets
+    sorted lists, binary bytes (recursively)."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, set):
+        return sorted(plain(v) for v in value)
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    return value

@@ -33,6 +33,7 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib import aws
+from chalicelib.aws import plain
 from chalicelib.briefing.matching import DocumentFrequencies
 from chalicelib.briefing.profiles import Profile
 from chalicelib.errors import InvalidField
@@ -47,17 +48,6 @@ SECRETS_FORMAT = 1  # the ``version`` of a SECRETS item: AES-256-GCM under a KMS
 SECRETS_PURPOSE = "briefing-channels"
 
 
-def _plain(value: Any) -> Any:
-    """DynamoDB's Decimals back to int/float, recursively."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, set):
-        return sorted(_plain(v) for v in value)
-    return value
 
 
 def _conditional_failed(exc: Exception) -> bool:
@@ -135,7 +125,7 @@ class BriefingStore:
     def get_profile(self, user_id: str) -> Profile | None:
         item = self.table.get_item(Key={"pk": f"USER#{user_id}", "sk": "PROFILE"},
                                    ConsistentRead=True).get("Item")
-        return Profile.from_record(_plain(item)) if item else None
+        return Profile.from_record(plain(item)) if item else None
 
     def put_profile(self, profile: Profile, expected_version: int) -> Profile:
         """Write with optimistic locking: ``expected_version`` is the version read (0: new)."""
@@ -164,7 +154,7 @@ class BriefingStore:
         while True:
             page = self.table.query(**kwargs)
             for item in page.get("Items", []):
-                yield Profile.from_record(_plain(item))
+                yield Profile.from_record(plain(item))
             if "LastEvaluatedKey" not in page:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -233,14 +223,14 @@ class BriefingStore:
     def get_match(self, user_id: str, sort_key: str) -> dict[str, Any] | None:
         item = self.table.get_item(Key={"pk": f"USER#{user_id}", "sk": sort_key},
                                    ConsistentRead=True).get("Item")
-        return _plain(item) if item else None
+        return plain(item) if item else None
 
     def find_match(self, user_id: str, item_id: str) -> dict[str, Any] | None:
         page = self.table.query(IndexName="gsi1", KeyConditionExpression="gsi1pk = :p AND gsi1sk = :s",
                                 ExpressionAttributeValues={":p": f"UITEM#{user_id}#{item_id}",
                                                            ":s": "MATCH"}, Limit=1)
         items = page.get("Items", [])
-        return _plain(items[0]) if items else None
+        return plain(items[0]) if items else None
 
     def set_match_status(self, user_id: str, sort_key: str, status: str) -> None:
         self.table.update_item(Key={"pk": f"USER#{user_id}", "sk": sort_key},
@@ -279,7 +269,7 @@ class BriefingStore:
         items: list[dict[str, Any]] = []
         for _ in range(10):  # a filter can leave pages short: read on, a bounded number of times
             page = self.table.query(**kwargs)
-            items.extend(_plain(i) for i in page.get("Items", []))
+            items.extend(plain(i) for i in page.get("Items", []))
             last = page.get("LastEvaluatedKey")
             if not last or len(items) >= limit:
                 break
@@ -316,9 +306,9 @@ class BriefingStore:
                 raise
             current = self.table.get_item(Key={"pk": pk, "sk": "DELIVERY"}, ConsistentRead=True).get("Item")
             if current and current.get("state") not in ("pending", "failed"):
-                return _delivery(_plain(current))
+                return _delivery(plain(current))
             return None
-        return _delivery(_plain(answer["Attributes"]))
+        return _delivery(plain(answer["Attributes"]))
 
     def update_delivery(self, user_id: str, key: str, *, state: str | None = None,
                         decided: str | None = None, sent_channel: str | None = None,
@@ -360,7 +350,7 @@ class BriefingStore:
     def get_delivery(self, user_id: str, key: str) -> dict[str, Any] | None:
         item = self.table.get_item(Key={"pk": f"DELIVERY#{user_id}#{key}", "sk": "DELIVERY"},
                                    ConsistentRead=True).get("Item")
-        return _plain(item) if item else None
+        return plain(item) if item else None
 
     # -- the hourly cap ---------------------------------------------------------------------
 
@@ -391,7 +381,7 @@ class BriefingStore:
         page = self.table.query(KeyConditionExpression="pk = :p",
                                 ExpressionAttributeValues={":p": f"DIGESTQ#{user_id}"},
                                 ScanIndexForward=False, Limit=limit, ConsistentRead=True)
-        return [_plain(i) for i in page.get("Items", [])]
+        return [plain(i) for i in page.get("Items", [])]
 
     def remove_digest_entries(self, user_id: str, sort_keys: Iterable[str]) -> None:
         with self.table.batch_writer() as batch:

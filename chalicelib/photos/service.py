@@ -4,7 +4,6 @@ another user's photo id is simply "not found" (no existence oracle)."""
 
 from __future__ import annotations
 
-import json
 import time
 import urllib.error
 import urllib.request
@@ -211,17 +210,7 @@ def claim_pairing(body: dict[str, Any]) -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _webhook_secret() -> str:
-    from chalicelib import aws
-
-    secret_id = get_settings().photos.webhook_secret_id
-    value = str(aws.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"])
-    try:  # a JSON secret {"key": "..."} or the plain string
-        parsed = json.loads(value)
-        if isinstance(parsed, dict) and isinstance(parsed.get("key"), str):
-            return parsed["key"]
-    except ValueError:
-        pass
-    return value
+    return store().webhook_secret()
 
 
 def _webhook_target(url: str) -> str:

@@ -14,6 +14,7 @@ Bucket:
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from typing import Any
 from urllib.parse import quote
 
 from chalicelib import aws
+from chalicelib.aws import plain
 from chalicelib.photos import domain
 from chalicelib.settings import PhotosSettings
 
@@ -52,15 +54,6 @@ def parse_original_key(key: str) -> tuple[str, str] | None:
     return (match.group(1), match.group(2)) if match else None
 
 
-def _plain(value: Any) -> Any:
-    """DynamoDB's Decimals → int/float, recursively."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _dynamo(value: Any) -> Any:
@@ -104,6 +97,17 @@ class PhotoStore:
     def bucket(self) -> str:
         return self.settings.bucket
 
+    def webhook_secret(self) -> str:
+        """The "보내기" webhook's HMAC key from Secrets Manager: a JSON ``{"key": ...}`` or the
+        plain string."""
+        value = str(aws.client("secretsmanager").get_secret_value(
+            SecretId=self.settings.webhook_secret_id)["SecretString"])
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return value
+        return parsed["key"] if isinstance(parsed, dict) and isinstance(parsed.get("key"), str) else value
+
     # -- photos ---------------------------------------------------------------------------------
 
     def create_upload(self, user_id: str, request: domain.UploadRequest, *, keep_gps: bool,
@@ -136,7 +140,7 @@ class PhotoStore:
     def get_photo(self, seg: str, photo_id: str) -> dict[str, Any] | None:
         found = self.table.get_item(Key={"pk": f"USER#{seg}", "sk": f"PHOTO#{photo_id}"},
                                     ConsistentRead=True).get("Item")
-        return _plain(found) if found else None
+        return plain(found) if found else None
 
     def list_photos(self, seg: str, limit: int,
                     cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
@@ -149,7 +153,7 @@ class PhotoStore:
         if cursor:
             args["ExclusiveStartKey"] = {"pk": f"USER#{seg}", "sk": f"PHOTO#{cursor}"}
         page = self.table.query(**args)
-        items = [_plain(i) for i in page.get("Items", [])]
+        items = [plain(i) for i in page.get("Items", [])]
         last = page.get("LastEvaluatedKey")
         next_cursor = str(last["sk"]).removeprefix("PHOTO#") if last and len(items) == limit else None
         return items, next_cursor
@@ -263,7 +267,7 @@ class PhotoStore:
                 ReturnValues="ALL_NEW")
         except client_errors.ConditionalCheckFailedException:
             return None
-        pairing = _plain(result["Attributes"])
+        pairing = plain(result["Attributes"])
         user_id = str(pairing["user_id"])
         self.table.put_item(Item={
             "pk": f"PSESS#{session_hash}", "sk": "PSESS", "user_id": user_id, "name": pairing.get("name", ""),
@@ -282,4 +286,4 @@ class PhotoStore:
 
     def pairing_state(self, code_hash: str) -> dict[str, Any] | None:
         item = self.table.get_item(Key={"pk": f"PAIR#{code_hash}", "sk": "PAIR"}).get("Item")
-        return _plain(item) if item else None
+        return plain(item) if item else None

@@ -32,6 +32,7 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib import aws
+from chalicelib.aws import plain
 from chalicelib.settings import TripsSettings
 from chalicelib.trips import token as jws
 from chalicelib.trips.orders import TripOrder
@@ -83,17 +84,6 @@ def _ddb(value: Any) -> Any:
     return value
 
 
-def plain(value: Any) -> Any:
-    """DynamoDB resource values → JSON-friendly Python (Decimals become int or float)."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value)
-    return value
 
 
 class TripsStore:
