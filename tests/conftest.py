@@ -24,7 +24,7 @@ def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     cloud = LocalCloud(
         home=str(tmp_path_factory.mktemp("gdesk-home")),
         endpoint_url=endpoint,
-        aws_port=free_port(),
+        aws_port=0,  # the OS picks it when moto binds: no race with other sessions
         api_port=free_port(),
         # On a shared endpoint (LocalStack, AWS) every session gets its own resource names.
         stack_name=f"gdesk-t{secrets.token_hex(3)}" if endpoint else "gdesk-test",

@@ -42,7 +42,7 @@ def reset_app_caches() -> None:
 class LocalCloud:
     home: str
     endpoint_url: str = ""  # empty: start a moto server on aws_port
-    aws_port: int = 4566
+    aws_port: int = 4566  # 0: any free port
     api_port: int = 8000
     stack_name: str = "gdesk-local"
     template_path: Path = TEMPLATE_PATH
@@ -65,7 +65,10 @@ class LocalCloud:
                 raise moto_server.EndpointError(
                     f"AWS_ENDPOINT_URL={self.endpoint_url} does not answer (is LocalStack/moto running?)")
         else:
-            self.moto = moto_server.start_moto(self.aws_port)
+            if self.aws_port == 0:  # any free port, picked atomically by the OS
+                self.moto, self.aws_port = moto_server.start_moto_on_any_port()
+            else:
+                self.moto = moto_server.start_moto(self.aws_port)
             self.endpoint_url = f"http://127.0.0.1:{self.aws_port}"
         os.environ.update(aws_environment(self.endpoint_url))
         return self.endpoint_url

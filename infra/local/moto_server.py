@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -69,6 +71,49 @@ def start_moto(port: int, host: str = "127.0.0.1", timeout: float = 30.0) -> sub
             raise EndpointError(f"moto server exited with code {process.returncode}")
         if endpoint_answers(url + "/moto-api/", timeout=0.5):
             return process
+        time.sleep(0.1)
+    stop(process)
+    raise EndpointError(f"moto server did not answer on {url} within {timeout:.0f} s")
+
+
+_RUNNING_ON = re.compile(rb"Running on http://[^:]+:(\d+)")
+
+
+def start_moto_on_any_port(host: str = "127.0.0.1",
+                           timeout: float = 30.0) -> tuple[subprocess.Popen[bytes], int]:
+    """A moto server on a port the OS picks when it binds (``-p 0``), read from its start-up line.
+    Unlike ``free_port()`` + ``start_moto()`` there is no window in which another process can take
+    the port, so concurrent test sessions never end up sharing one server."""
+    env = dict(os.environ)
+    env.pop("AWS_ENDPOINT_URL", None)
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "moto.server", "-H", host, "-p", "0"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, preexec_fn=_die_with_parent,
+    )
+    assert process.stderr is not None
+    found: list[int] = []
+    ready = threading.Event()
+
+    def read_stderr() -> None:  # find the port, then keep draining the request log
+        assert process.stderr is not None
+        for line in process.stderr:
+            match = _RUNNING_ON.search(line)
+            if match and not found:
+                found.append(int(match.group(1)))
+                ready.set()
+        ready.set()
+
+    threading.Thread(target=read_stderr, name="moto-stderr", daemon=True).start()
+    if not ready.wait(timeout) or not found:
+        stop(process)
+        raise EndpointError(f"moto server did not start within {timeout:.0f} s")
+    url = f"http://{host}:{found[0]}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise EndpointError(f"moto server exited with code {process.returncode}")
+        if endpoint_answers(url + "/moto-api/", timeout=0.5):
+            return process, found[0]
         time.sleep(0.1)
     stop(process)
     raise EndpointError(f"moto server did not answer on {url} within {timeout:.0f} s")
