@@ -84,26 +84,26 @@ def create_proof(trip_id: str):  # type: ignore[no-untyped-def]
     return json_response(result, 200 if result.get("repeated") else 201)
 
 
-@bp.route("/proofs/{proof_id}/qr.png", methods=["GET"])
-def proof_qr_png(proof_id: str):  # type: ignore[no-untyped-def]
+def _proof_qr(proof_id: str, fmt: str) -> Response:
+    """The verify link of a proof its viewer may see, as a QR image (``png`` or ``svg``)."""
     from chalicelib.trips import qr
 
     request = _request()
     proof = proofs.proof_for_viewer(store(), current_user(request), proof_id)
-    body = qr.png(proofs.verify_url(base_url(request), proof["token"]))
-    return Response(body=body, status_code=200, headers={"Content-Type": "image/png",
+    link = proofs.verify_url(base_url(request), proof["token"])
+    body, content_type = (qr.png(link), "image/png") if fmt == "png" else (qr.svg(link), "image/svg+xml")
+    return Response(body=body, status_code=200, headers={"Content-Type": content_type,
                                                          "Cache-Control": "private, max-age=300"})
+
+
+@bp.route("/proofs/{proof_id}/qr.png", methods=["GET"])
+def proof_qr_png(proof_id: str):  # type: ignore[no-untyped-def]
+    return _proof_qr(proof_id, "png")
 
 
 @bp.route("/proofs/{proof_id}/qr.svg", methods=["GET"])
 def proof_qr_svg(proof_id: str):  # type: ignore[no-untyped-def]
-    from chalicelib.trips import qr
-
-    request = _request()
-    proof = proofs.proof_for_viewer(store(), current_user(request), proof_id)
-    body = qr.svg(proofs.verify_url(base_url(request), proof["token"]))
-    return Response(body=body, status_code=200, headers={"Content-Type": "image/svg+xml",
-                                                         "Cache-Control": "private, max-age=300"})
+    return _proof_qr(proof_id, "svg")
 
 
 @bp.route("/proofs/verify", methods=["POST"])

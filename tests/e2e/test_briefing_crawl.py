@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ import pytest
 import requests
 
 from infra.local.moto_server import free_port
+from tests.e2e.support import stop_gdesk
 from tests.e2e.test_local_cloud import GDESK, READY, Up, _env
 
 pytestmark = pytest.mark.e2e
@@ -36,13 +36,7 @@ def up(tmp_path: Path) -> Iterator[tuple[Up, int]]:
     try:
         yield current, aws_port
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_gdesk(process)
 
 
 def _states(aws_port: int) -> list[dict[str, object]]:

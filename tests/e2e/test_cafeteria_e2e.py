@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -22,7 +21,7 @@ import pytest
 import requests
 
 from infra.local.moto_server import free_port
-from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS, stop_gdesk
 
 pytestmark = pytest.mark.e2e
 
@@ -100,13 +99,7 @@ def cloud(tmp_path: Path) -> Iterator[dict[str, Any]]:
     finally:
         allowed.close()
         other.close()
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_gdesk(process)
 
 
 def _server_now(cloud: dict[str, Any]) -> tuple[datetime, float]:

@@ -22,6 +22,7 @@ import pytest
 import requests
 
 from infra.local.moto_server import free_port, port_free
+from tests.e2e.support import stop_gdesk
 
 pytestmark = pytest.mark.e2e
 
@@ -111,13 +112,7 @@ def start_up(tmp_path: Path) -> Iterator[object]:
 
     yield start
     for up in started:  # never leave a local cloud behind, even when a test fails
-        if up.process.poll() is None:
-            up.process.send_signal(signal.SIGINT)
-            try:
-                up.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                up.process.kill()
-                up.process.wait()
+        stop_gdesk(up.process)
 
 
 def _run_and_stop(start_up: object, tmp_path: Path, *flags: str, ready_timeout: float) -> list[str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -25,7 +24,7 @@ import requests
 from chalicelib.photos.imaging import read_metadata
 from infra.local.moto_server import free_port
 from tests import photo_samples as ps
-from tests.e2e.support import decode_qr
+from tests.e2e.support import decode_qr, stop_gdesk
 
 pytestmark = pytest.mark.e2e
 
@@ -67,12 +66,7 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
                                env=env, capture_output=True, text=True, timeout=60, check=True).stdout.strip()
         yield {"url": url[0], "token": token}
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_gdesk(process)
 
 
 
