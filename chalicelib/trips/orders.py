@@ -56,8 +56,14 @@ class TripOrder:
         return self.start.astimezone(KST).date() <= day <= self.end.astimezone(KST).date()
 
 
+def new_id(prefix: str, length: int = 11) -> str:
+    """A random id: a letter, then lower-case letters and digits without look-alikes. It never
+    starts with a character that a spreadsheet runs as a formula (the settlement CSV shows it as is)."""
+    return prefix + "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
+
+
 def new_trip_id() -> str:
-    return "t" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(11))
+    return new_id("t")
 
 
 def imported_trip_id(employee_id: str, start: datetime, destination: str) -> str:

@@ -7,7 +7,6 @@ themselves live in ``verdict.py`` (judging a fix) and ``token.py`` (the JWS and 
 from __future__ import annotations
 
 import re
-import secrets
 import time
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -17,7 +16,7 @@ from chalicelib.auth import User
 from chalicelib.errors import Conflict, Forbidden, InvalidField, NotFound
 from chalicelib.trips import token as jws
 from chalicelib.trips import verdict as vd
-from chalicelib.trips.orders import TripOrder, decode_csv, parse_order, plan_import
+from chalicelib.trips.orders import TripOrder, decode_csv, new_id, parse_order, plan_import
 from chalicelib.trips.store import TripsStore, from_iso, iso
 from chalicelib.validation import field_bool, field_datetime, field_float, field_str
 
@@ -28,7 +27,7 @@ _NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 def new_proof_id() -> str:
-    return secrets.token_urlsafe(9)  # 72 bits, 12 characters
+    return new_id("v", 15)  # 75 random bits
 
 
 def verify_url(base_url: str, token: str) -> str:

@@ -114,7 +114,9 @@ def test_settlement_csv_of_the_month(api_url: str, http: requests.Session, make_
                                      prove: Any, auth_headers: Callable[..., dict[str, str]]) -> None:
     consent("E1001")
     trip = make_trip(destination="양산시청")
-    proof = prove(trip["trip_id"]).json()
+    created = prove(trip["trip_id"])
+    assert created.status_code == 201, created.text
+    proof = created.json()
     month = datetime.now(UTC).astimezone(KST).strftime("%Y-%m")
     url = f"{api_url}/admin/proofs.csv?month={month}"
     assert http.get(url, headers=auth_headers("E1001")).status_code == 403
@@ -126,7 +128,7 @@ def test_settlement_csv_of_the_month(api_url: str, http: requests.Session, make_
     assert f"trip-proofs-{month}.csv" in response.headers["Content-Disposition"]
     assert response.content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
-    row = next(r for r in rows if r["증빙번호"] == proof["proof_id"])
+    [row] = [r for r in rows if r["증빙번호"] == proof["proof_id"]]
     assert row["출장지"] == "양산시청" and row["성명"] == "김민준" and row["결과"] == "확인"
     assert http.get(url, headers=auth_headers("A2001")).status_code == 200
     assert http.get(f"{api_url}/admin/proofs.csv?month=2020-01", headers=auth_headers("M9001")).content \

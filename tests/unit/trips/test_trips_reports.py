@@ -58,3 +58,15 @@ def test_evidence_sheet_escapes_and_shows_the_latest_proofs_with_qr() -> None:
 def test_evidence_sheet_without_proofs() -> None:
     html = reports.evidence_html(_order(), [], {}, datetime(2025, 5, 20, tzinfo=UTC), "https://x")
     assert "증빙이 없습니다" in html
+
+
+def test_generated_ids_appear_in_the_csv_exactly_as_issued() -> None:
+    """A proof id is what an auditor searches for in the settlement file: none may be altered by
+    the formula guard (token_urlsafe ids started with '-' one time in 64)."""
+    from chalicelib.trips.proofs import new_proof_id
+
+    ids = [new_proof_id() for _ in range(2000)]
+    rows = list(csv.DictReader(io.StringIO(
+        reports.proofs_csv([(_proof(pid), _order()) for pid in ids]).decode("utf-8-sig"))))
+    assert [row["증빙번호"] for row in rows] == ids
+    assert len(set(ids)) == len(ids)
