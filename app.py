@@ -19,6 +19,7 @@ from chalicelib.trips.routes import bp as trips_bp
 # whenever sys.stdout is not the stream Powertools captured (tests, embedded servers).
 app = Chalice(app_name="gdesk", configure_logs=False)
 app.experimental_feature_flags.update(["BLUEPRINTS"])
+app.api.binary_types.append("application/pdf")  # the trip evidence sheet; also in template.yaml
 app.register_blueprint(core_bp)
 app.register_blueprint(trips_bp)
 app.register_blueprint(photos_bp)

@@ -107,6 +107,7 @@ def main() -> int:
             result = proofs.create_proof(st, user, trip["trip_id"], body(), base)
             qr.png(result["verify_url"])
 
+        first_pdf = timed(lambda: proofs.evidence_pdf(st, user, trip["trip_id"], base), 1)  # imports, font
         timed(create_with_qr, 5)  # warm: keys, data key, connections
         create_total = timed(create_with_qr, runs)
         create_no_qr = timed(create_only, runs)
@@ -125,6 +126,12 @@ def main() -> int:
         verify = timed(lambda: proofs.verify(st, token, None, "127.0.0.1"), runs)
         auditor = User(id="A2001", name="최감사", department="감사위원회", roles=("employee", "auditor"))
         verify_audit = timed(lambda: proofs.verify(st, token, auditor, "127.0.0.1"), runs)
+        claim = proofs.create_trip(st, user, {  # a trip as travellers have them: two proofs
+            "destination": "창원시청", "lat": 35.2280, "lon": 128.6811, "start": start.isoformat(),
+            "end": (start + timedelta(hours=8)).isoformat(), "purpose": "벤치마크"})
+        for _ in range(2):
+            proofs.create_proof(st, user, claim["trip_id"], body(), base)
+        pdf = timed(lambda: proofs.evidence_pdf(st, user, claim["trip_id"], base), max(5, runs // 10))
 
         print(f"Machine: {platform.machine()}, {os.cpu_count()} CPU, Python {platform.python_version()}; "
               f"moto server on 127.0.0.1 (every AWS call is an HTTP round trip).\n")
@@ -140,7 +147,9 @@ def main() -> int:
                 ("QR SVG", qr_svg),
                 ("verify token: signature + claims (cached keys, no decryption)", check),
                 ("verify use case, public (+ proof read, access-log write)", verify),
-                ("verify use case, auditor (+ decrypt, order, position, 2 log writes)", verify_audit)):
+                ("verify use case, auditor (+ decrypt, order, position, 2 log writes)", verify_audit),
+                ("evidence PDF, first in a process (imports fpdf2, parses the font)", first_pdf),
+                ("evidence PDF of a trip with 2 proofs (reads, 2 QR, font subset, one A4 page)", pdf)):
             print(row(name, samples))
         calls = count_calls(create_only)
         aws_url = proofs.verify_url(AWS_BASE, token)

@@ -323,14 +323,31 @@ def jwks(st: TripsStore) -> dict[str, Any]:
 
 # -- evidence, settlement export, import -------------------------------------------------------------
 
-def evidence(st: TripsStore, user: User, trip_id: str, base_url: str) -> str:
-    from chalicelib.trips import qr, reports
+def _evidence_of(st: TripsStore, user: User, trip_id: str, base_url: str
+                 ) -> tuple[TripOrder, list[dict[str, Any]], dict[str, str]]:
+    """The order, its proofs (valid first, oldest first) and the verify links of those shown with a QR."""
+    from chalicelib.trips import reports
 
     order = _own_trip(st, user, trip_id, auditors=True)
     proof_list = sorted(st.proofs_of_trip(trip_id), key=lambda p: (bool(p.get("revoked")), p["created_at"]))
-    shown = proof_list[:reports.QR_ON_SHEET]
-    svgs = {p["proof_id"]: qr.svg(verify_url(base_url, p["token"])) for p in shown}
+    links = {p["proof_id"]: verify_url(base_url, p["token"]) for p in proof_list[:reports.QR_ON_SHEET]}
+    return order, proof_list, links
+
+
+def evidence(st: TripsStore, user: User, trip_id: str, base_url: str) -> str:
+    from chalicelib.trips import qr, reports
+
+    order, proof_list, links = _evidence_of(st, user, trip_id, base_url)
+    svgs = {pid: qr.svg(link) for pid, link in links.items()}
     return reports.evidence_html(order, proof_list, svgs, datetime.now(UTC), base_url)
+
+
+def evidence_pdf(st: TripsStore, user: User, trip_id: str, base_url: str) -> bytes:
+    from chalicelib.trips import qr, reports
+
+    order, proof_list, links = _evidence_of(st, user, trip_id, base_url)
+    pngs = {pid: qr.png(link, scale=4) for pid, link in links.items()}
+    return reports.evidence_pdf(order, proof_list, pngs, datetime.now(UTC), base_url)
 
 
 def export_month(st: TripsStore, month: str) -> bytes:

@@ -146,6 +146,16 @@ def trip_evidence(trip_id: str):  # type: ignore[no-untyped-def]
                                    "frame-ancestors 'none'", "X-Content-Type-Options": "nosniff"})
 
 
+@bp.route("/trips/{trip_id}/evidence.pdf", methods=["GET"])
+def trip_evidence_pdf(trip_id: str):  # type: ignore[no-untyped-def]
+    request = _request()
+    pdf = proofs.evidence_pdf(store(), current_user(request), trip_id, base_url(request))
+    return Response(body=pdf, status_code=200, headers={
+        "Content-Type": "application/pdf", "Cache-Control": "private, no-store",
+        "Content-Disposition": f'inline; filename="trip-evidence-{trip_id}.pdf"',
+        "X-Content-Type-Options": "nosniff"})
+
+
 @bp.route("/admin/proofs.csv", methods=["GET"])
 def admin_proofs_csv():  # type: ignore[no-untyped-def]
     request = _request()

@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -52,6 +53,8 @@ def _phone(browser: Any, api_url: str, bearer: str, **options: Any) -> Any:
 
 def test_one_tap_on_the_phone_gives_a_qr_that_an_auditor_verifies(
         browser: Any, api_url: str, http: requests.Session, token: Callable[..., str]) -> None:
+    import pypdfium2 as pdfium
+    import zxingcpp
     from joserfc import jws as jose_jws
     from joserfc.jwk import KeySet
 
@@ -71,9 +74,16 @@ def test_one_tap_on_the_phone_gives_a_qr_that_an_auditor_verifies(
         assert page.locator("#qr-verdict").inner_text() == "출장지 확인"
         assert "목적지에서" in page.locator("#qr-detail").inner_text()
         screenshot = page.screenshot(full_page=False)
+        with page.expect_download() as download:  # the sheet for the expense claim, from the QR screen
+            page.get_by_role("button", name=re.compile("증빙서 PDF 저장")).click()
+        pdf = Path(download.value.path()).read_bytes()
+        assert download.value.suggested_filename == f"출장증빙-{trip['trip_id']}.pdf"
     finally:
         context.close()
 
+    sheet = pdfium.PdfDocument(pdf)[0]
+    assert "한지우" in sheet.get_textpage().get_text_range()
+    assert [r.text for r in zxingcpp.read_barcodes(sheet.render(scale=2).to_pil())] == decode_qr(screenshot)
     codes = decode_qr(screenshot)
     assert len(codes) == 1, f"expected one QR code on the screen, found {len(codes)}"
     link = codes[0]

@@ -110,6 +110,30 @@ def test_evidence_sheet_for_the_traveller_and_auditors_only(
     assert missing.status_code == 404
 
 
+def test_evidence_pdf_through_the_api_carries_a_qr_that_verifies(
+        api_url: str, http: requests.Session, make_trip: Any, consent: Any, prove: Any,
+        auth_headers: Callable[..., dict[str, str]]) -> None:
+    import pypdfium2 as pdfium
+    import zxingcpp
+
+    consent("E1001")
+    trip = make_trip(destination="김해시청")
+    created = prove(trip["trip_id"])
+    assert created.status_code == 201, created.text
+    url = f"{api_url}/trips/{trip['trip_id']}/evidence.pdf"
+    response = http.get(url, headers={**auth_headers("A2001"), "Accept": "application/pdf"})
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/pdf"
+    assert f"trip-evidence-{trip['trip_id']}.pdf" in response.headers["Content-Disposition"]
+    page = pdfium.PdfDocument(response.content)[0]
+    assert "김해시청" in page.get_textpage().get_text_range()
+    [code] = zxingcpp.read_barcodes(page.render(scale=2).to_pil())
+    assert code.text == created.json()["verify_url"]
+    verdict = http.post(f"{api_url}/proofs/verify", json={"token": code.text}).json()
+    assert verdict["valid"] is True
+    assert http.get(url, headers=auth_headers("E1002")).status_code == 403
+    assert http.get(url).status_code == 401
+
+
 def test_settlement_csv_of_the_month(api_url: str, http: requests.Session, make_trip: Any, consent: Any,
                                      prove: Any, auth_headers: Callable[..., dict[str, str]]) -> None:
     consent("E1001")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
+from typing import Any
 
 from chalicelib.trips import orders, reports
 
@@ -70,3 +71,51 @@ def test_generated_ids_appear_in_the_csv_exactly_as_issued() -> None:
         reports.proofs_csv([(_proof(pid), _order()) for pid in ids]).decode("utf-8-sig"))))
     assert [row["증빙번호"] for row in rows] == ids
     assert len(set(ids)) == len(ids)
+
+
+def _pdf_page(data: bytes) -> tuple[tuple[float, float], str, Any]:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(data)
+    assert len(document) == 1  # one A4 page
+    page = document[0]
+    return page.get_size(), page.get_textpage().get_text_range(), page.render(scale=2).to_pil()
+
+
+def test_evidence_pdf_is_one_a4_page_with_selectable_korean_and_readable_qr() -> None:
+    from dataclasses import replace
+
+    import zxingcpp
+
+    from chalicelib.trips import qr
+
+    order = replace(_order(purpose="金海 현장 점검 😀"), name="똠얌꿻")  # a rare syllable, Hanja, an emoji
+    revoked = {"reason": "중복 제출", "at": "", "by": "M"}
+    proofs = [_proof("vp1"), _proof("vp2", passed=False, revoked=revoked), _proof("vp3")]
+    links = {pid: f"https://gdesk.example/verify#{pid}.{'A' * 460}" for pid in ("vp1", "vp2")}
+    data = reports.evidence_pdf(order, proofs, {pid: qr.png(link, scale=4) for pid, link in links.items()},
+                                datetime(2025, 5, 20, 9, 0, tzinfo=UTC), "https://gdesk.example")
+    assert data.startswith(b"%PDF-") and b"GDeskGothicKR" in data  # the font is embedded
+    size, text, image = _pdf_page(data)
+    assert [round(v) for v in size] == [595, 842]  # A4 in points
+    for expected in ("출장 방문 증빙서", "똠얌꿻 (E1001) · 도로관리과", "金海 현장 점검 □",
+                     "출장지 확인 · 목적지에서 120m", "출장지 미확인 · 목적지에서 2,300m",
+                     "취소됨: 중복 제출", "주의: 단말기 시각 차이", "판정 시각: 2025-05-20 12:00 (한국 시각)",
+                     "그 밖의 증빙", "vp3", "출력 2025-05-20 18:00"):
+        assert expected in text, expected
+    assert "35.2383" not in text and "128.6925" not in text  # no exact position on the sheet
+    assert sorted(r.text for r in zxingcpp.read_barcodes(image)) == sorted(links.values())
+
+
+def test_evidence_pdf_without_proofs() -> None:
+    data = reports.evidence_pdf(_order(), [], {}, datetime(2025, 5, 20, tzinfo=UTC), "https://x")
+    assert reports.NO_PROOFS in _pdf_page(data)[1]
+
+
+def test_a_trip_with_many_proofs_still_fits_one_page() -> None:
+    proofs = [_proof(f"vp{i:02d}") for i in range(40)]
+    html = reports.evidence_html(_order(), proofs, {}, datetime(2025, 5, 20, tzinfo=UTC), "https://x")
+    data = reports.evidence_pdf(_order(), proofs, {}, datetime(2025, 5, 20, tzinfo=UTC), "https://x")
+    text = _pdf_page(data)[1]  # asserts one page
+    for sheet in (html, text):
+        assert "vp09" in sheet and "vp10" not in sheet and "외 30건" in sheet
