@@ -113,9 +113,9 @@ class LocalCloud:
         thread.start()
         self.threads.append(thread)
 
-    def start_event_sources(self, schedule_speedup: float = 1.0) -> None:
+    def start_event_sources(self, schedule_speedup: float = 1.0, schedules: bool = True) -> None:
         assert self.runtime is not None
-        self.runtime.start(self.stop_event, self.spawn, schedule_speedup=schedule_speedup)
+        self.runtime.start(self.stop_event, self.spawn, schedule_speedup=schedule_speedup, schedules=schedules)
 
     def stop(self) -> None:
         self.stop_event.set()
