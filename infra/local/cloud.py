@@ -115,7 +115,8 @@ class LocalCloud:
 
     def start_event_sources(self, schedule_speedup: float = 1.0, schedules: bool = True) -> None:
         assert self.runtime is not None
-        self.runtime.start(self.stop_event, self.spawn, schedule_speedup=schedule_speedup, schedules=schedules)
+        self.runtime.start(self.stop_event, self.spawn, schedule_speedup=schedule_speedup,
+                           schedules=schedules)
 
     def stop(self) -> None:
         self.stop_event.set()
