@@ -31,14 +31,17 @@ DEMO_USER = {"sub": "E7001", "name": "한지민", "department": "정보통신과
 
 @dataclass
 class FakeIdp:
-    """An OIDC provider that signs in one demo user at once (no login form)."""
+    """An OIDC provider that signs in one demo user at once (no login form) and remembers that in
+    a session cookie, so ``prompt=none`` succeeds only after an interactive sign-in."""
 
     redirect_uri: str = ""  # the one registered callback URL
     codes: dict[str, dict[str, str]] = field(default_factory=dict)
     exchanged: int = 0
+    silent: list[str] = field(default_factory=list)  # the answer to each prompt=none request
     errors: list[str] = field(default_factory=list)
     tamper_state: bool = False
     tamper_nonce: bool = False
+    audience: str = CLIENT_ID  # another value makes ID tokens the app refuses
     httpd: ThreadingHTTPServer | None = None
 
     def __post_init__(self) -> None:
@@ -61,10 +64,11 @@ class FakeIdp:
         import jwt
 
         now = int(time.time())
-        claims = dict(DEMO_USER, iss=self.url, aud=CLIENT_ID, iat=now, exp=now + lifetime, nonce=nonce)
+        claims = dict(DEMO_USER, iss=self.url, aud=self.audience, iat=now, exp=now + lifetime, nonce=nonce)
         return jwt.encode(claims, self.key, algorithm="ES256", headers={"kid": "idp-1"})
 
-    def authorize(self, query: dict[str, str]) -> tuple[int, dict[str, str], dict[str, Any]]:
+    def authorize(self, query: dict[str, str], has_session: bool
+                  ) -> tuple[int, dict[str, str], dict[str, Any]]:
         problems = [name for name, ok in (
             ("client_id", query.get("client_id") == CLIENT_ID),
             ("redirect_uri", query.get("redirect_uri") == self.redirect_uri),
@@ -77,11 +81,17 @@ class FakeIdp:
         if problems:
             self.errors.append(f"authorize: bad {problems}")
             return 400, {}, {"error": "invalid_request", "error_description": f"bad {problems}"}
+        if query.get("prompt") == "none":
+            self.silent.append("code" if has_session else "login_required")
+            if not has_session:
+                answer = urlencode({"error": "login_required", "state": query["state"]})
+                return 302, {"Location": f"{self.redirect_uri}?{answer}"}, {}
         code = secrets.token_urlsafe(16)
         self.codes[code] = {"challenge": query["code_challenge"], "nonce": query["nonce"],
                             "redirect_uri": query["redirect_uri"]}
         state = "forged-state" if self.tamper_state else query["state"]
-        return 302, {"Location": f"{self.redirect_uri}?{urlencode({'code': code, 'state': state})}"}, {}
+        return 302, {"Location": f"{self.redirect_uri}?{urlencode({'code': code, 'state': state})}",
+                     "Set-Cookie": "idp_session=alive; Path=/authorize; HttpOnly; SameSite=Lax"}, {}
 
     def token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         grant = self.codes.pop(form.get("code", ""), None)  # a code is good once
@@ -130,7 +140,8 @@ class FakeIdp:
                 elif parts.path == "/jwks":
                     self._send(200, idp.jwks())
                 elif parts.path == "/authorize":
-                    status, headers, body = idp.authorize(query)
+                    status, headers, body = idp.authorize(
+                        query, "idp_session=alive" in (self.headers.get("Cookie") or ""))
                     self._send(status, body, headers)
                 else:
                     self._send(404, {"error": "not_found"})
@@ -208,7 +219,9 @@ def page(browser: Any) -> Iterator[Any]:
 
 def _reset(idp: FakeIdp) -> None:
     idp.tamper_state = idp.tamper_nonce = False
+    idp.audience = CLIENT_ID
     idp.errors.clear()
+    idp.silent.clear()
 
 
 def test_sso_signs_in_and_returns_to_the_page_asked_for(sso_app: str, idp: FakeIdp, page: Any) -> None:
@@ -219,6 +232,7 @@ def test_sso_signs_in_and_returns_to_the_page_asked_for(sso_app: str, idp: FakeI
     expect(page.locator("#dev-users")).to_be_hidden()  # the dev issuer is off, as in AWS
     page.get_by_role("button", name="기관 계정으로 로그인 (SSO)").click()
     expect(page).to_have_url(f"{sso_app}/?from=bookmark")
+    assert idp.silent == ["login_required"]  # tried without a click first; no IdP session yet
     expect(page.locator("header.bar .who")).to_contain_text("한지민 · 정보통신과")
     expect(page.locator("#roles")).to_have_text("권한: 직원")
     assert idp.exchanged == before + 1 and not idp.errors
@@ -240,6 +254,60 @@ def test_an_expired_token_leads_through_sso_again(sso_app: str, idp: FakeIdp, pa
     expect(page).to_have_url(f"{sso_app}/")
     expect(page.locator("header.bar .who")).to_contain_text("한지민")
     assert page.evaluate("localStorage.getItem('gdesk.token')") != expired
+
+
+def _sign_in(sso_app: str, page: Any) -> str:
+    """An interactive sign-in in this browser (the IdP session cookie is set); the app's token."""
+    page.goto(f"{sso_app}/login")
+    page.get_by_role("button", name="기관 계정으로 로그인 (SSO)").click()
+    expect(page.locator("header.bar .who")).to_contain_text("한지민")
+    return str(page.evaluate("localStorage.getItem('gdesk.token')"))
+
+
+def _expire_token_and_forget_silent_attempts(page: Any, idp: FakeIdp) -> str:
+    expired = idp.id_token("n", lifetime=-120)
+    page.evaluate(f"localStorage.setItem('gdesk.token', {json.dumps(expired)});"
+                  "sessionStorage.removeItem('gdesk.oidc.silent_at')")  # as if a minute had passed
+    return expired
+
+
+def test_with_a_live_idp_session_an_expired_token_is_renewed_without_a_click(
+        sso_app: str, idp: FakeIdp, page: Any) -> None:
+    _reset(idp)
+    _sign_in(sso_app, page)
+    expired = _expire_token_and_forget_silent_attempts(page, idp)
+    before = idp.exchanged
+    page.goto(f"{sso_app}/?tab=mine")  # /me answers 401 → /login → prompt=none → back, signed in
+    expect(page).to_have_url(f"{sso_app}/?tab=mine")
+    expect(page.locator("header.bar .who")).to_contain_text("한지민")
+    assert idp.silent[-1] == "code" and idp.exchanged == before + 1 and not idp.errors
+    renewed = page.evaluate("localStorage.getItem('gdesk.token')")
+    assert renewed and renewed != expired
+
+
+def test_after_signing_out_the_login_page_waits_for_a_click(sso_app: str, idp: FakeIdp, page: Any) -> None:
+    _reset(idp)
+    _sign_in(sso_app, page)
+    page.evaluate("sessionStorage.removeItem('gdesk.oidc.silent_at')")
+    silent_before = len(idp.silent)
+    page.locator("#logout").click()
+    expect(page).to_have_url(f"{sso_app}/login?signed_out=1")
+    expect(page.get_by_role("button", name="기관 계정으로 로그인 (SSO)")).to_be_visible()
+    assert page.evaluate("localStorage.getItem('gdesk.token')") is None
+    assert len(idp.silent) == silent_before  # the live IdP session was not used to sign back in
+
+
+def test_a_token_the_api_refuses_does_not_loop_through_the_idp(sso_app: str, idp: FakeIdp, page: Any) -> None:
+    _reset(idp)
+    _sign_in(sso_app, page)
+    _expire_token_and_forget_silent_attempts(page, idp)
+    idp.audience = "another-app"  # every new ID token is for someone else: the API says 401
+    before = idp.exchanged
+    page.goto(f"{sso_app}/")
+    expect(page).to_have_url(f"{sso_app}/login?next=%2F")
+    expect(page.get_by_role("button", name="기관 계정으로 로그인 (SSO)")).to_be_visible()
+    page.wait_for_timeout(500)  # nothing else happens
+    assert idp.silent[-1:] == ["code"] and idp.exchanged == before + 1  # one silent round, then stop
 
 
 def test_a_wrong_state_is_rejected(sso_app: str, idp: FakeIdp, page: Any) -> None:

@@ -57,7 +57,11 @@
       who.textContent = user.name + " · " + user.department + " ";
       const out = document.createElement("a");
       out.href = "#"; out.textContent = "로그아웃"; out.id = "logout";
-      out.addEventListener("click", (e) => { e.preventDefault(); setToken(null); location.href = url("/login"); });
+      out.addEventListener("click", (e) => {
+        e.preventDefault();
+        setToken(null);
+        location.href = url("/login?signed_out=1");  // no silent SSO straight back in
+      });
       who.appendChild(out);
     }
     return user;

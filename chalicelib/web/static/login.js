@@ -1,8 +1,16 @@
 /* Login: OIDC sign-in with the organisation's IdP (authorization code + PKCE S256, state, nonce;
-   a public client, so no secret), the local dev issuer's user list, or a pasted token. */
+   a public client, so no secret), the local dev issuer's user list, or a pasted token.
+   Silent sign-in: with SSO on and no dev issuer, the page first asks the IdP with prompt=none, so
+   a user whose IdP session is alive (first visit, or an expired token) gets in without a click.
+   Not after 로그아웃 (?signed_out=1), and at most once a minute per tab (no redirect loop when
+   the API refuses what the IdP gives). */
 (async function () {
   "use strict";
   const FLOW_KEY = "gdesk.oidc";  // sessionStorage: {state, nonce, verifier, next, redirect_uri, ...}
+  const SILENT_KEY = "gdesk.oidc.silent_at";  // sessionStorage: when a silent attempt last started
+  const SILENT_EVERY_MS = 60000;
+  // The IdP's answers to prompt=none that mean "the user must interact": show the button, no error.
+  const NEEDS_USER = ["login_required", "interaction_required", "consent_required", "account_selection_required"];
   const errorBox = document.getElementById("error");
   const params = new URLSearchParams(location.search);
 
@@ -10,7 +18,7 @@
     return typeof value === "string" && value.startsWith("/") && !value.startsWith("//") &&
       !value.startsWith("/\\") ? value : "/";
   }
-  const safeNext = sameSitePath(params.get("next") || "/");
+  let safeNext = sameSitePath(params.get("next") || "/");
   function fail(message) { gdesk.showError(errorBox, { message: message }); }
   function done(token, next) { gdesk.setToken(token); location.href = gdesk.url(sameSitePath(next)); }
 
@@ -41,14 +49,15 @@
     return doc;
   }
 
-  /** Step 1: to the IdP's authorization endpoint with a fresh PKCE verifier, state and nonce. */
-  async function startSso(config) {
+  /** Step 1: to the IdP's authorization endpoint with a fresh PKCE verifier, state and nonce
+      (``silent``: prompt=none, the IdP answers at once with a code or login_required). */
+  async function startSso(config, silent) {
     try {
       const doc = await discovery(config.issuer);
       const flow = {
         state: randomString(32), nonce: randomString(32), verifier: randomString(48),  // 64 chars
         next: safeNext, redirect_uri: config.redirect_uri, client_id: config.client_id,
-        token_endpoint: doc.token_endpoint, issuer: config.issuer, started: Date.now(),
+        token_endpoint: doc.token_endpoint, issuer: config.issuer, started: Date.now(), silent: !!silent,
       };
       sessionStorage.setItem(FLOW_KEY, JSON.stringify(flow));
       const url = new URL(doc.authorization_endpoint);
@@ -60,10 +69,20 @@
       url.searchParams.set("nonce", flow.nonce);
       url.searchParams.set("code_challenge", await s256(flow.verifier));
       url.searchParams.set("code_challenge_method", "S256");
+      if (silent) {
+        url.searchParams.set("prompt", "none");
+        sessionStorage.setItem(SILENT_KEY, String(Date.now()));
+      }
       location.assign(url.toString());
     } catch (e) {
+      if (silent) return false;  // the button is still there
       fail("인증 서버에 연결할 수 없습니다. 잠시 후 다시 시도하세요. (" + (e.message || e) + ")");
     }
+    return true;
+  }
+  function silentAllowed() {
+    const last = Number(sessionStorage.getItem(SILENT_KEY) || 0);
+    return !params.has("signed_out") && Date.now() - last > SILENT_EVERY_MS;
   }
 
   /** Step 2: back from the IdP with ?code&state (or ?error): check, exchange, check the nonce. */
@@ -71,13 +90,18 @@
     const raw = sessionStorage.getItem(FLOW_KEY);
     sessionStorage.removeItem(FLOW_KEY);  // one use, whatever happens
     history.replaceState(null, "", location.pathname);  // the code must not stay in the address bar
+    let flow;
+    try { flow = JSON.parse(raw || "null"); } catch (e) { flow = null; }
+    if (flow && flow.silent && NEEDS_USER.includes(params.get("error"))) {
+      safeNext = sameSitePath(flow.next);  // for the click that follows
+      history.replaceState(null, "", location.pathname + "?next=" + encodeURIComponent(safeNext));
+      return;
+    }
     if (params.get("error")) {
       fail("기관 인증 서버가 로그인을 거부했습니다: " + params.get("error") +
         (params.get("error_description") ? " (" + params.get("error_description") + ")" : ""));
       return;
     }
-    let flow;
-    try { flow = JSON.parse(raw || "null"); } catch (e) { flow = null; }
     if (!flow || !params.get("state") || params.get("state") !== flow.state) {
       fail("로그인 요청이 올바르지 않습니다(state 불일치). 처음부터 다시 로그인하세요.");
       return;
@@ -113,14 +137,19 @@
 
   let sso = null;
   try { sso = await gdesk.api("/auth/config", { noRedirect: true }); } catch (e) { sso = null; }
+  let devUsers = null;
+  try { devUsers = await gdesk.api("/dev/users", { noRedirect: true }); } catch (e) { devUsers = null; }
+  const returning = params.has("state") || params.has("error");
+  if (sso && !devUsers && !returning && silentAllowed() && await startSso(sso, true)) return;
   if (sso) {
     document.getElementById("sso-login").classList.remove("hidden");
-    document.getElementById("sso-button").addEventListener("click", () => startSso(sso));
+    document.getElementById("sso-button").addEventListener("click", () => startSso(sso, false));
   }
-  if (params.has("state") || params.has("error")) await finishSso();
+  if (returning) await finishSso();
 
   try {
-    const data = await gdesk.api("/dev/users", { noRedirect: true });
+    if (!devUsers) throw new Error("no dev issuer");
+    const data = devUsers;
     const list = document.getElementById("user-list");
     const labels = { employee: "직원", auditor: "감사", admin: "관리자" };
     for (const u of data.users) {
