@@ -57,5 +57,5 @@ def start(ctx: DemoContext) -> list[str]:
         f"원터치 출장 증빙 (김민준 E1001로 로그인, 오늘 경상남도청 출장): {ctx.api_url}/trip",
         f"출장 증빙 검증 (감사 최감사 A2001로 로그인하면 상세 기록): {ctx.api_url}/verify",
         f"검증 예시 (이서연, 창원시청): {proof['verify_url']}",
-        f"증빙서 예시 (A4 인쇄용): {ctx.api_url}/trips/{example.trip_id}/evidence",
+        f"증빙서 PDF (이서연 E1002로 로그인 → 출장 카드의 '증빙서 PDF 저장'): {ctx.api_url}/trip",
     ]

@@ -75,7 +75,7 @@ def test_one_tap_on_the_phone_gives_a_qr_that_an_auditor_verifies(
         assert "목적지에서" in page.locator("#qr-detail").inner_text()
         screenshot = page.screenshot(full_page=False)
         with page.expect_download() as download:  # the sheet for the expense claim, from the QR screen
-            page.get_by_role("button", name=re.compile("증빙서 PDF 저장")).click()
+            page.locator("#qr-screen").get_by_role("button", name=re.compile("증빙서 PDF 저장")).click()
         pdf = Path(download.value.path()).read_bytes()
         assert download.value.suggested_filename == f"출장증빙-{trip['trip_id']}.pdf"
     finally:
@@ -144,7 +144,23 @@ def test_the_verify_page_shows_green_and_the_auditor_sees_the_record(
     page.locator("#record").wait_for(state="visible")
     record = page.locator("#record").inner_text()
     assert "윤서아" in record and "35.238500, 128.692700" in record and "창원시청" in record
+    with page.expect_download() as download:  # the auditor takes the claim's evidence sheet along
+        page.locator("#record").get_by_role("button", name="증빙서 PDF 저장").click()
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF-")
     auditor.close()
+
+    # The traveller finds the same sheet on the trip's card on /trip later.
+    phone = _phone(browser, api_url, bearer)
+    page = phone.new_page()
+    try:
+        page.goto(f"{api_url}/trip")
+        card = page.locator(f'.trip[data-trip-id="{trip["trip_id"]}"]')
+        expect(card).to_contain_text("최근 증빙")
+        with page.expect_download() as download:
+            card.locator("xpath=..").get_by_role("button", name="증빙서 PDF 저장").click()
+        assert download.value.suggested_filename == f"출장증빙-{trip['trip_id']}.pdf"
+    finally:
+        phone.close()
 
 
 def test_permission_denied_and_offline_fix_sent_later(

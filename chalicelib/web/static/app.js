@@ -48,6 +48,26 @@
     return body;
   }
 
+  /** Fetches a file the API serves to signed-in users (a PDF) and saves it under ``filename``:
+      a plain link cannot carry the bearer token. Throws {status, message} in Korean. */
+  async function download(path, filename, accept) {
+    let response;
+    try {
+      response = await fetch(url(path), { headers: { Authorization: "Bearer " + token(), Accept: accept || "*/*" } });
+    } catch (e) {
+      throw { status: 0, code: "network", message: "네트워크에 연결할 수 없습니다." };
+    }
+    if (response.status === 401) { setToken(null); toLogin(); }
+    if (!response.ok) throw { status: response.status, message: "파일을 받지 못했습니다. 잠시 후 다시 시도하세요." };
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(await response.blob());
+    link.download = filename;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+  }
+
   /** Fills <header class="bar"> with the user's name and a sign-out link; resolves to the user. */
   async function me() {
     if (!token()) { toLogin(); return new Promise(() => {}); }
@@ -76,5 +96,16 @@
     return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
   }
 
-  window.gdesk = { api, me, url, token, setToken, toLogin, showError, escapeHtml };
+  /** The button that saves a trip's one-page evidence sheet (PDF) for the expense claim. */
+  function evidenceButton(tripId, onError, label) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary evidence";
+    button.textContent = label || "증빙서 PDF 저장";
+    button.addEventListener("click", () => download("/trips/" + encodeURIComponent(tripId) + "/evidence.pdf",
+      "출장증빙-" + tripId + ".pdf", "application/pdf").catch(onError));
+    return button;
+  }
+
+  window.gdesk = { api, me, url, token, setToken, toLogin, showError, escapeHtml, download, evidenceButton };
 })();

@@ -78,31 +78,16 @@
       el.appendChild(last);
     }
     if (selectable) el.addEventListener("click", () => select(trip));
-    else if (trip.last_proof) el.appendChild(evidenceButton(trip.trip_id));
-    return el;
+    if (!trip.last_proof) return el;
+    const evidence = gdesk.evidenceButton(trip.trip_id, (err) => error(err.message));
+    if (!selectable) { el.appendChild(evidence); return el; }
+    const wrap = document.createElement("div");  // a button cannot hold another button
+    wrap.append(el, evidence);
+    return wrap;
   }
 
-  // -- the evidence sheet (PDF) for the expense claim ----------------------------------------------
-  function evidenceButton(tripId) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "secondary evidence";
-    button.textContent = "증빙서 PDF 저장";
-    button.addEventListener("click", () => saveEvidence(tripId).catch((err) => error(err.message)));
-    return button;
-  }
-  async function saveEvidence(tripId) {
-    const response = await fetch(gdesk.url("/trips/" + encodeURIComponent(tripId) + "/evidence.pdf"),
-      { headers: { Authorization: "Bearer " + gdesk.token(), Accept: "application/pdf" } });
-    if (!response.ok) throw { status: response.status, message: "증빙서를 만들지 못했습니다. 잠시 후 다시 시도하세요." };
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(await response.blob());
-    link.download = "출장증빙-" + tripId + ".pdf";
-    document.body.appendChild(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 60000);
-  }
+
+
   function select(trip) {
     selected = trip;
     document.querySelectorAll("#trip-list .trip").forEach((el) =>
@@ -203,7 +188,8 @@
     if (image.src.startsWith("blob:")) URL.revokeObjectURL(image.src);
     image.src = URL.createObjectURL(await response.blob());
     image.dataset.proofId = proof.proof_id;
-    $("qr-evidence").dataset.tripId = proof.trip_id;
+    $("qr-evidence").replaceChildren(gdesk.evidenceButton(proof.trip_id, (err) => error(err.message),
+      "증빙서 PDF 저장 (여비 정산 첨부용)"));
     $("qr-screen").classList.remove("hidden");
   }
 
@@ -215,8 +201,6 @@
   });
   $("tap").addEventListener("click", tap);
   $("qr-close").addEventListener("click", () => $("qr-screen").classList.add("hidden"));
-  $("qr-evidence").addEventListener("click", (event) =>
-    saveEvidence(event.currentTarget.dataset.tripId).catch((err) => error(err.message)));
   window.addEventListener("online", () => flushQueue().catch(() => {}));
 
   (async function start() {

@@ -76,6 +76,7 @@
     item(dl, "판정", record.verdict.message);
     if (record.revoked) item(dl, "취소", record.revoked.reason + " (" + record.revoked.by + ")");
     card.replaceChildren(title, dl);
+    if (record.trip) card.appendChild(gdesk.evidenceButton(record.trip.trip_id, (err) => error(err.message)));
     card.classList.remove("hidden");
   }
 
