@@ -78,6 +78,9 @@ def test_one_tap_on_the_phone_gives_a_qr_that_an_auditor_verifies(
             page.locator("#qr-screen").get_by_role("button", name=re.compile("증빙서 PDF 저장")).click()
         pdf = Path(download.value.path()).read_bytes()
         assert download.value.suggested_filename == f"출장증빙-{trip['trip_id']}.pdf"
+        page.route("**/evidence.pdf", lambda route: route.fulfill(status=503, body="{}"))  # a bad moment
+        page.locator("#qr-screen").get_by_role("button", name=re.compile("증빙서 PDF 저장")).click()
+        expect(page.locator("#qr-screen .qr-failed")).to_have_text(re.compile("받지 못했습니다"))
     finally:
         context.close()
 

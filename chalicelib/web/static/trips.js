@@ -85,9 +85,6 @@
     wrap.append(el, evidence);
     return wrap;
   }
-
-
-
   function select(trip) {
     selected = trip;
     document.querySelectorAll("#trip-list .trip").forEach((el) =>
@@ -188,8 +185,10 @@
     if (image.src.startsWith("blob:")) URL.revokeObjectURL(image.src);
     image.src = URL.createObjectURL(await response.blob());
     image.dataset.proofId = proof.proof_id;
-    $("qr-evidence").replaceChildren(gdesk.evidenceButton(proof.trip_id, (err) => error(err.message),
-      "증빙서 PDF 저장 (여비 정산 첨부용)"));
+    const failed = document.createElement("p");  // on the full-screen QR, the page's error box is hidden
+    failed.className = "qr-failed";
+    $("qr-evidence").replaceChildren(gdesk.evidenceButton(proof.trip_id, (err) => { failed.textContent = err.message; },
+      "증빙서 PDF 저장 (여비 정산 첨부용)"), failed);
     $("qr-screen").classList.remove("hidden");
   }
 
