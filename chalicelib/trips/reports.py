@@ -151,13 +151,12 @@ class _PdfSheet:
 
     def line(self, text: str, size: float = 10.5, color: tuple[int, int, int] = (17, 17, 17),
              x: float | None = None, align: str = "L") -> None:
-        from fpdf.enums import XPos, YPos
-
         self.pdf.set_font("gdesk", "", size)
         self.pdf.set_text_color(*color)
         if x is not None:
             self.pdf.set_x(x)
-        self.pdf.multi_cell(0, size * 0.5, self.shown(text), align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.pdf.multi_cell(0, size * 0.5, self.shown(text), align=align,
+                            new_x="LMARGIN", new_y="NEXT")
 
     def table(self, rows: list[tuple[str, str]]) -> None:
         from fpdf.fonts import FontFace

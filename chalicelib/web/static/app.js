@@ -22,25 +22,33 @@
     location.href = url("/login?next=" + encodeURIComponent(here()));
   }
 
+  /** fetch() of an app path with the bearer token. A network failure throws {status: 0, …}; a 401
+      forgets the token and goes to the login page (unless ``noRedirect``). */
+  async function send(path, opts) {
+    const options = Object.assign({}, opts, { headers: Object.assign({}, opts.headers) });
+    if (token()) options.headers["Authorization"] = "Bearer " + token();
+    let response;
+    try {
+      response = await fetch(url(path), options);
+    } catch (e) {
+      throw { status: 0, code: "network", message: "네트워크에 연결할 수 없습니다." };
+    }
+    if (response.status === 401 && !opts.noRedirect) { setToken(null); toLogin(); }
+    return response;
+  }
+
   /** Calls the API with the bearer token; returns parsed JSON, throws {status, code, message}. */
   async function api(path, options) {
     const opts = Object.assign({ method: "GET", headers: {} }, options || {});
     opts.headers = Object.assign({}, opts.headers);
-    if (token()) opts.headers["Authorization"] = "Bearer " + token();
     if (opts.json !== undefined) {
       opts.body = JSON.stringify(opts.json);
       opts.headers["Content-Type"] = "application/json";
       delete opts.json;
     }
-    let response;
-    try {
-      response = await fetch(url(path), opts);
-    } catch (e) {
-      throw { status: 0, code: "network", message: "네트워크에 연결할 수 없습니다." };
-    }
+    const response = await send(path, opts);
     const type = response.headers.get("content-type") || "";
     const body = type.includes("application/json") ? await response.json() : await response.text();
-    if (response.status === 401 && !opts.noRedirect) { setToken(null); toLogin(); }
     if (!response.ok) {
       const err = (body && body.error) || {};
       throw { status: response.status, code: err.code || "error", message: err.message || "요청을 처리하지 못했습니다." };
@@ -51,13 +59,7 @@
   /** Fetches a file the API serves to signed-in users (a PDF) and saves it under ``filename``:
       a plain link cannot carry the bearer token. Throws {status, message} in Korean. */
   async function download(path, filename, accept) {
-    let response;
-    try {
-      response = await fetch(url(path), { headers: { Authorization: "Bearer " + token(), Accept: accept || "*/*" } });
-    } catch (e) {
-      throw { status: 0, code: "network", message: "네트워크에 연결할 수 없습니다." };
-    }
-    if (response.status === 401) { setToken(null); toLogin(); }
+    const response = await send(path, { headers: { Accept: accept || "*/*" } });
     if (!response.ok) throw { status: response.status, message: "파일을 받지 못했습니다. 잠시 후 다시 시도하세요." };
     const link = document.createElement("a");
     link.href = URL.createObjectURL(await response.blob());
