@@ -2,8 +2,10 @@
 
 - ``occupancy`` (the default, chosen by measurement): the background is the per-pixel *median* of
   frames sampled over a long window (``background_seconds``, default 5 minutes), so people walking
-  through never become background and someone standing still is forgotten only after standing on
-  the same spot for more than half the window (a queue moves on long before). What differs from the
+  through never become background. Pixels that have differed from the background for less than
+  half the window are not sampled (the background's value is kept there), so someone standing
+  still in the queue is counted for that long (2.5 minutes by default; a queue moves on long
+  before); a chair moved for good is absorbed after it. What differs from the
   background is cut into blobs; each blob counts as ``round(area / person_area(y))`` people, at
   least one, where ``person_area(y)`` is a perspective model (log area linear in the image row)
   fitted to the blobs this camera has seen itself — no per-scene numbers to set. Crowded,
@@ -133,18 +135,36 @@ class OccupancyCounter:
         self.background: np.ndarray | None = None
         self.size: PersonSize | None = None
         self._last_sample: float | None = None
+        self._foreground_since: np.ndarray | None = None  # per pixel: when it last turned foreground
         self._open = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
         self._close = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
 
-    def _sample_background(self, grey: np.ndarray, t: float) -> None:
-        # While warming up, sample faster (every 1/10 of the steady interval), so the first
-        # minutes already have a usable median.
-        every = self.sample_every if len(self.samples) >= self.samples.maxlen // 2 else self.sample_every / 10
+    @property
+    def warming_up(self) -> bool:
+        return len(self.samples) < self.samples.maxlen // 2
+
+    def _sample_background(self, grey: np.ndarray, mask: np.ndarray | None, t: float) -> None:
+        # While warming up, sample five times faster so the first minute already has a usable
+        # median; the warm-up takes every pixel (it must heal the ghosts of a first frame with
+        # people in it), later samples keep recent foreground out (people standing in the queue).
+        every = self.sample_every / 5 if self.warming_up else self.sample_every
         if self._last_sample is not None and t - self._last_sample < every:
             return
         self._last_sample = t
-        self.samples.append(grey)
+        sample = grey
+        if mask is not None and self.background is not None and not self.warming_up:
+            assert self._foreground_since is not None
+            recent = (mask > 0) & (t - self._foreground_since < self.background_seconds / 2)
+            sample = np.where(recent, self.background, grey)
+        self.samples.append(sample)
         self.background = np.median(np.stack(self.samples), axis=0).astype(np.uint8)
+
+    def _track_foreground(self, mask: np.ndarray, t: float) -> None:
+        if self._foreground_since is None or self._foreground_since.shape != mask.shape:
+            self._foreground_since = np.full(mask.shape, np.inf, np.float64)
+        on = mask > 0
+        self._foreground_since[~on] = np.inf
+        self._foreground_since[on & np.isinf(self._foreground_since)] = t
 
     def foreground(self, grey: np.ndarray) -> np.ndarray:
         assert self.background is not None
@@ -158,8 +178,12 @@ class OccupancyCounter:
         grey = cv2.GaussianBlur(grey, (3, 3), 0)
         if self.size is None:
             self.size = PersonSize(grey.shape[0])
-        self._sample_background(grey, t)
+        if self.background is None or self.background.shape != grey.shape:
+            self.samples.clear()
+            self._sample_background(grey, None, t)
         mask = self.foreground(grey)
+        self._track_foreground(mask, t)
+        self._sample_background(grey, mask, t)
         n, labels, stats, centroids = cv2.connectedComponentsWithStats(mask)
         areas = stats[1:, cv2.CC_STAT_AREA].astype(np.float64)
         cy = centroids[1:, 1]

@@ -46,8 +46,18 @@ def draw(background: np.ndarray, walkers: list[Walker], rng: np.random.Generator
         x, y = round(p.x), round(p.y)
         cv2.ellipse(frame, (x, y + 6), (11, 24), 0, 0, 360, (p.shade,) * 3, -1)
         cv2.circle(frame, (x, y - 24), 8, (p.shade // 2,) * 3, -1)
-    jitter = rng.normal(0, 2, frame.shape[:2] + (1,)).astype(np.int16)  # sensor noise
-    return np.clip(frame.astype(np.int16) + jitter, 0, 255).astype(np.uint8)
+    return cv2.add(frame, _noise(frame.shape, int(rng.integers(0, 8))))  # sensor noise
+
+
+_NOISE: dict[tuple[tuple[int, ...], int], np.ndarray] = {}
+
+
+def _noise(shape: tuple[int, ...], which: int) -> np.ndarray:
+    """One of eight fixed noise images (drawing fresh noise for every frame is the slow part)."""
+    key = (shape, which)
+    if key not in _NOISE:
+        _NOISE[key] = np.random.default_rng(which).integers(0, 5, shape, dtype=np.uint8)
+    return _NOISE[key]
 
 
 def walkers(count: int, w: int, h: int, rng: np.random.Generator, speed: float = 60.0,
