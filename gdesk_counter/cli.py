@@ -132,8 +132,11 @@ def cmd_run(args: argparse.Namespace, config: CounterConfig) -> int:
     from gdesk_counter.counting import make_counter
     from gdesk_counter.runner import run_service
     from gdesk_counter.sender import Sender, kinesis_client
-    from gdesk_counter.source import live_frames
+    from gdesk_counter.source import is_file, live_frames
     from gdesk_counter.spool import Spool
+
+    if is_file(config.source) and not Path(config.source).is_file():
+        raise UsageError(f"{config.source}: no such video file (a camera is an index like 0 or a URL)")
 
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
