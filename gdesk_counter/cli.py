@@ -159,7 +159,7 @@ def cmd_run(args: argparse.Namespace, config: CounterConfig) -> int:
              config.camera_id, config.stream, config.endpoint or "AWS", ",".join(z.id for z in config.zones),
              config.method, len(spool))
     frames = live_frames(config.source, 1.0 / config.sample_fps, stopping, loop=args.loop)
-    run_service(config, counter, frames, spool, sender, stop)
+    run_service(config, counter, frames, spool, sender)
     left = len(spool)
     spool.close()
     return 0 if left == 0 else 3

@@ -14,7 +14,6 @@ import json
 import logging
 import statistics
 import threading
-import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -83,20 +82,15 @@ def _spool(records: list[dict[str, Any]], spool: Spool) -> int:
 
 
 def run_service(config: CounterConfig, counter: Counter, frames: Iterable[tuple[float, np.ndarray]],
-                spool: Spool, sender: Any, stop: threading.Event) -> int:
-    """Counting in this thread, sending in another; returns the records spooled."""
-    thread = threading.Thread(target=sender.run, args=(stop,), name="gdesk-counter-sender", daemon=True)
+                spool: Spool, sender: Any) -> int:
+    """Counting in this thread, sending in another; returns the records spooled. The sender stops
+    (after a last flush) only once counting has finished, so the last report is sent too."""
+    counted = threading.Event()
+    thread = threading.Thread(target=sender.run, args=(counted,), name="gdesk-counter-sender", daemon=True)
     thread.start()
     try:
         return count_and_spool(config, counter, frames, spool)
     finally:
-        stop.set()
+        counted.set()
         thread.join(timeout=30)
         log.info("stopped; %d records sent, %d waiting in the spool", sender.sent, len(spool))
-
-
-def wait_until_sent(spool: Spool, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while len(spool) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return not len(spool)

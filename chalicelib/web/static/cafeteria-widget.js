@@ -13,7 +13,7 @@
       const badge = $("badge");
       const none = o.stale || !o.level;
       badge.className = "badge " + (none ? "level-none" : "level-" + o.level_code);
-      badge.textContent = none ? "데이터 없음" : o.level;
+      badge.textContent = none ? (o.stale && o.updated_at ? "카메라 응답 없음" : "데이터 없음") : o.level;
       badge.dataset.level = none ? "" : o.level;
       $("wait").textContent = none ? "" : "예상 대기 " + o.wait_minutes + "분";
       $("best").textContent = fc.best ? "한가한 시간 " + fc.best.start + "~" + fc.best.end : "";

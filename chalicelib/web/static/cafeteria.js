@@ -14,10 +14,14 @@
   }
   function clock(iso) { return iso ? iso.slice(11, 19) : ""; }
 
+  // Counters report every zone every few seconds, 0 included (their heartbeat): a zone whose
+  // cameras were heard from and then fell silent has a dead counter, not an empty queue.
+  function silence(item) { return item && item.stale && item.updated_at ? "카메라 응답 없음" : "데이터 없음"; }
+
   function setBadge(el, item, small) {
     const none = !item || item.stale || !item.level;
     el.className = "badge " + (none ? "level-none" : "level-" + item.level_code) + (small ? " small" : "");
-    el.textContent = none ? "데이터 없음" : item.level;
+    el.textContent = none ? silence(item) : item.level;
     el.dataset.level = none ? "" : item.level;
   }
 
@@ -25,8 +29,10 @@
     const o = now.overall;
     setBadge($("badge"), o, false);
     if (o.stale) {
-      $("wait").textContent = "데이터 없음";
-      $("count").textContent = "최근 2분 동안 카메라 보고가 없습니다.";
+      $("wait").textContent = silence(o);
+      $("count").textContent = o.updated_at
+        ? clock(o.updated_at) + " 이후 카메라 응답이 없습니다. 카운터 PC와 카메라를 확인해 주세요."
+        : "최근 2분 동안 카메라 보고가 없습니다.";
       $("trend").textContent = "";
     } else {
       $("wait").textContent = "예상 대기 " + o.wait_minutes + "분";
@@ -50,7 +56,7 @@
       setBadge(badge, z, true);
       head.append(name, badge);
       const line = document.createElement("div");
-      line.textContent = z.stale ? "데이터 없음" : "대기 " + z.count + "명 · 약 " + z.wait_minutes + "분";
+      line.textContent = z.stale ? silence(z) : "대기 " + z.count + "명 · 약 " + z.wait_minutes + "분";
       const trend = document.createElement("div");
       trend.className = "muted";
       const arrow = { up: "↑", down: "↓", flat: "→" }[z.trend.direction] || "";

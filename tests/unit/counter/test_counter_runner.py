@@ -52,3 +52,18 @@ def test_every_zone_is_reported_every_interval_zero_included(tmp_path: Path) -> 
     assert {(r["zone"], r["count"]) for r in records} == {("korean", 7), ("salad", 0)}
     assert {item.partition_key for item in spool.oldest(100)} == {"cam-9"}
     assert [r["ts"] for r in records] == sorted(r["ts"] for r in records)
+
+
+def test_the_last_report_is_sent_before_the_service_stops(tmp_path: Path) -> None:
+    from gdesk_counter.runner import run_service
+    from gdesk_counter.sender import Sender
+    from tests.fakes.counter import FakeKinesis
+
+    config = CounterConfig(camera_id="cam-9", zones=(ZoneSpec("korean"),), report_seconds=1)
+    frames = [(100.0 + i * 0.5, np.zeros((4, 4, 3), np.uint8)) for i in range(7)]
+    kinesis = FakeKinesis()
+    spool = Spool(tmp_path / "s.sqlite")
+    sender = Sender(kinesis, "s", spool, 3300)
+    spooled = run_service(config, Scripted([{"korean": 2}] * 7), frames, spool, sender)
+    assert spooled == 3 and len(spool) == 0  # reports at t = 101, 102 and 103 (the last frame)
+    assert [body["count"] for _, body in kinesis.stored] == [2, 2, 2]

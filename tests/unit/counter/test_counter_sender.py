@@ -4,36 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from gdesk_counter.sender import Sender
 from gdesk_counter.spool import Spool
-
-
-class FakeKinesis:
-    """An in-memory stream: ``down`` refuses every call; ``reject`` fails chosen records."""
-
-    def __init__(self) -> None:
-        self.stored: list[tuple[str, dict[str, Any]]] = []
-        self.down = False
-        self.reject: set[int] = set()
-        self.calls = 0
-
-    def put_records(self, StreamName: str, Records: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
-        self.calls += 1
-        if self.down:
-            raise ConnectionRefusedError("endpoint down")
-        assert len(Records) <= 500
-        results = []
-        for record in Records:
-            body = json.loads(record["Data"])
-            if body["n"] in self.reject:
-                results.append({"ErrorCode": "ProvisionedThroughputExceededException",
-                                "ErrorMessage": "slow down"})
-            else:
-                self.stored.append((record["PartitionKey"], body))
-                results.append({"SequenceNumber": str(len(self.stored)), "ShardId": "shardId-0"})
-        return {"FailedRecordCount": sum("ErrorCode" in r for r in results), "Records": results}
+from tests.fakes.counter import FakeKinesis
 
 
 class Clock:
