@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--duration", type=float, help="stop after this many seconds")
     run.add_argument("--loop", action="store_true", help="play a video file again and again")
     run.add_argument("--log-level", default="INFO")
+    run.add_argument("--log-file", help="also log to this file (rotated at 5 MB, 3 kept); e.g. on Windows")
     count = sub.add_parser("count", help="print counts for images or video files (measuring mode)")
     _common(count)
     count.add_argument("files", nargs="+", metavar="FILE")
@@ -138,7 +139,13 @@ def cmd_run(args: argparse.Namespace, config: CounterConfig) -> int:
     if is_file(config.source) and not Path(config.source).is_file():
         raise UsageError(f"{config.source}: no such video file (a camera is an index like 0 or a URL)")
 
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if args.log_file:
+        from logging.handlers import RotatingFileHandler
+
+        handlers.append(RotatingFileHandler(args.log_file, maxBytes=5_000_000, backupCount=3,
+                                            encoding="utf-8"))
+    logging.basicConfig(level=args.log_level.upper(), handlers=handlers,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     log = logging.getLogger("gdesk_counter")
     stop = threading.Event()

@@ -73,3 +73,8 @@ def test_defaults_point_at_the_local_cloud() -> None:
     config = CounterConfig()
     assert config.stream == "gdesk-local-DensityStream" and config.endpoint is None
     assert config.max_record_age_seconds < 3600  # below the stream function's maximum record age
+
+
+def test_the_shipped_example_configuration_is_valid() -> None:
+    config = load_config_file(Path(__file__).parents[3] / "infra/counter/counter.example.json")
+    assert config.camera_id == "cam-korean-1" and config.zones[0].id == "korean"
