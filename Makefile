@@ -33,7 +33,7 @@ test-unit: setup
 
 lint: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy chalicelib functions infra app.py
+	$(VENV)/bin/mypy chalicelib functions infra gdesk_counter app.py
 
 bench: setup
 	$(PY) bench/run_all.py

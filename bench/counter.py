@@ -71,9 +71,9 @@ def run_method(method: str, video: Path) -> dict:
     counter = make_counter(method, zones, width=640, background_seconds=total / fps_video)
     occupancy = counter if isinstance(counter, OccupancyCounter) else getattr(counter, "occupancy", None)
     if occupancy is not None:
-        step = max(1, total // occupancy.samples.maxlen)
+        step = max(1, total // occupancy.capacity)
         for index, frame in enumerate(read_frames(video)):
-            if index % step == 0 and len(occupancy.samples) < occupancy.samples.maxlen:
+            if index % step == 0 and len(occupancy.samples) < occupancy.capacity:
                 occupancy.samples.append(cv2.GaussianBlur(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), (3, 3), 0))
         occupancy.background = np.median(np.stack(occupancy.samples), axis=0).astype(np.uint8)
         occupancy._last_sample = float("inf")  # primed: no more background samples in this short run

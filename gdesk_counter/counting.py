@@ -128,6 +128,7 @@ class OccupancyCounter:
         self.width = width
         self.masks = ZoneMasks(zones)
         self.background_seconds = background_seconds
+        self.capacity = background_samples
         self.samples: deque[np.ndarray] = deque(maxlen=background_samples)
         self.sample_every = background_seconds / background_samples
         self.threshold = threshold
@@ -141,7 +142,7 @@ class OccupancyCounter:
 
     @property
     def warming_up(self) -> bool:
-        return len(self.samples) < self.samples.maxlen // 2
+        return len(self.samples) < self.capacity // 2
 
     def _sample_background(self, grey: np.ndarray, mask: np.ndarray | None, t: float) -> None:
         # While warming up, sample five times faster so the first minute already has a usable
@@ -168,8 +169,8 @@ class OccupancyCounter:
 
     def foreground(self, grey: np.ndarray) -> np.ndarray:
         assert self.background is not None
-        mask = (cv2.absdiff(grey, self.background) > self.threshold).astype(np.uint8)
-        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, self._open)
+        differs = (cv2.absdiff(grey, self.background) > self.threshold).astype(np.uint8)
+        mask = cv2.morphologyEx(differs, cv2.MORPH_OPEN, self._open)
         return cv2.morphologyEx(mask, cv2.MORPH_CLOSE, self._close)
 
     def update(self, frame: np.ndarray, t: float) -> dict[str, Estimate]:
@@ -191,7 +192,7 @@ class OccupancyCounter:
         self.size.observe(cy[big], areas[big])
         expected = self.size.area(cy)
         people = np.where(areas >= self.min_fraction * expected, np.maximum(1, np.rint(areas / expected)), 0)
-        warm = len(self.samples) / self.samples.maxlen
+        warm = len(self.samples) / self.capacity
         # lighting change or camera moved: most of the image differs from the background
         disturbed = float(mask.mean()) > 0.5
         result = {}
@@ -215,15 +216,15 @@ class HogCounter:
         self.masks = ZoneMasks(zones)
         self.min_weight = min_weight
         self.hog = cv2.HOGDescriptor()
-        self.hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())
+        self.hog.setSVMDetector(cv2.HOGDescriptor_getDefaultPeopleDetector())  # type: ignore[attr-defined]
 
     def detect(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         rects, weights = self.hog.detectMultiScale(image, winStride=(8, 8), padding=(8, 8), scale=1.05)
         if len(rects) == 0:
             return np.zeros((0, 4), int), np.zeros(0)
-        weights = np.asarray(weights, float).reshape(-1)
-        keep = weights >= self.min_weight
-        return np.asarray(rects)[keep], weights[keep]
+        scores = np.asarray(weights, float).reshape(-1)
+        keep = scores >= self.min_weight
+        return np.asarray(rects)[keep], scores[keep]
 
     def update(self, frame: np.ndarray, t: float) -> dict[str, Estimate]:
         image = scale_frame(frame, self.width)
