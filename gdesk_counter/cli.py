@@ -192,12 +192,20 @@ def cmd_count(args: argparse.Namespace, config: CounterConfig) -> int:
     from gdesk_counter.source import video_frames
 
     inputs = _inputs(args.files)
-    make = lambda: make_counter(config.method, config.zones, config.width, config.background_seconds)  # noqa: E731
-    counter = make()
-    images_alone = any(is_image for _, is_image in inputs) and not args.sequence
-    if counter.needs_sequence and images_alone:
-        raise UsageError(f"the {config.method} method learns the background from consecutive frames: "
-                         "give --sequence (the images are frames of one camera) or --method hog")
+
+    def make(method: str) -> Any:
+        return make_counter(method, config.zones, config.width, config.background_seconds)
+
+    counter = make(config.method)
+    image_method = config.method
+    if counter.needs_sequence and not args.sequence and any(is_image for _, is_image in inputs):
+        # Independent images have no history to learn a background from: the per-image detector.
+        if args.method:
+            raise UsageError(f"the {config.method} method learns the background from consecutive frames: "
+                             "give --sequence (the images are frames of one camera) or --method hog")
+        image_method = "hog"
+        print(f"gdesk-counter: single images are counted with hog ({config.method} needs --sequence)",
+              file=sys.stderr)
     status = 0
     t = 0.0
     for name, is_image in inputs:
@@ -208,12 +216,12 @@ def cmd_count(args: argparse.Namespace, config: CounterConfig) -> int:
                 status = 1
                 continue
             if not args.sequence:
-                counter = make()
+                counter = make(image_method)
             _emit(args, name, 0, counter.update(frame, t))
             t += args.interval
             continue
         if not args.sequence:
-            counter = make()
+            counter = make(config.method)
         seen = 0
         for index, at, frame in video_frames(name, 1.0 / args.fps):
             _emit(args, name, index, counter.update(frame, t + at))

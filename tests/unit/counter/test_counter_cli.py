@@ -55,12 +55,17 @@ def test_images_as_a_sequence(tmp_path: Path, capsys: Capture) -> None:
     assert [r["count"] for r in rows] == [0, 0, 0, 1]
 
 
-def test_single_images_need_a_method_without_history(tmp_path: Path, capsys: Capture) -> None:
-    cv2.imwrite(str(tmp_path / "a.png"), floor(320, 240, np.random.default_rng(2)))
-    assert main(["count", str(tmp_path / "a.png"), "--json"]) == 2
+def test_single_images_are_counted_by_the_detector(tmp_path: Path, capsys: Capture) -> None:
+    for name in ("a.png", "b.jpg"):
+        cv2.imwrite(str(tmp_path / name), floor(320, 240, np.random.default_rng(2)))
+    files = [str(tmp_path / "a.png"), str(tmp_path / "b.jpg")]
+    assert main(["count", *files, "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "counted with hog" in captured.err
+    assert [json.loads(line) for line in captured.out.splitlines()] == [
+        {"file": f, "frame": 0, "count": 0, "confidence": 0.5} for f in files]
+    assert main(["count", *files, "--json", "--method", "occupancy"]) == 2  # asked for explicitly: refused
     assert "--sequence" in capsys.readouterr().err
-    assert main(["count", str(tmp_path / "a.png"), "--json", "--method", "hog"]) == 0
-    assert lines(capsys) == [{"file": str(tmp_path / "a.png"), "frame": 0, "count": 0, "confidence": 0.5}]
 
 
 def test_bad_input_is_one_clear_line(tmp_path: Path, capsys: Capture) -> None:
