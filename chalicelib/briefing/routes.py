@@ -8,7 +8,7 @@ from chalicelib import web
 from chalicelib.auth import current_user
 from chalicelib.briefing import service
 from chalicelib.briefing.store import BriefingStore
-from chalicelib.errors import json_response
+from chalicelib.platform.http import json_response
 from chalicelib.validation import json_object
 
 bp = Blueprint(__name__)
