@@ -43,6 +43,12 @@ def _optional_user(request: Any) -> Any:
         return None
 
 
+def _private_document(body: Any, content_type: str, headers: dict[str, str]) -> Response:
+    """A document only its viewer may see: never cached by anything shared."""
+    return Response(body=body, status_code=200,
+                    headers={"Content-Type": content_type, "Cache-Control": "private, no-store", **headers})
+
+
 # -- pages ------------------------------------------------------------------------------------------
 
 @bp.route("/trip", methods=["GET"])
@@ -141,8 +147,7 @@ def jwks():  # type: ignore[no-untyped-def]
 def trip_evidence(trip_id: str):  # type: ignore[no-untyped-def]
     request = _request()
     html = service.evidence(store(), current_user(request), trip_id, base_url(request))
-    return Response(body=html, status_code=200, headers={
-        "Content-Type": "text/html; charset=utf-8", "Cache-Control": "private, no-store",
+    return _private_document(html, "text/html; charset=utf-8", {
         "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
                                    "frame-ancestors 'none'", "X-Content-Type-Options": "nosniff"})
 
@@ -151,8 +156,7 @@ def trip_evidence(trip_id: str):  # type: ignore[no-untyped-def]
 def trip_evidence_pdf(trip_id: str):  # type: ignore[no-untyped-def]
     request = _request()
     pdf = service.evidence_pdf(store(), current_user(request), trip_id, base_url(request))
-    return Response(body=pdf, status_code=200, headers={
-        "Content-Type": "application/pdf", "Cache-Control": "private, no-store",
+    return _private_document(pdf, "application/pdf", {
         "Content-Disposition": f'inline; filename="trip-evidence-{trip_id}.pdf"',
         "X-Content-Type-Options": "nosniff"})
 
@@ -163,9 +167,8 @@ def admin_proofs_csv():  # type: ignore[no-untyped-def]
     current_user(request, "admin", "auditor")
     month = inputs.parse_month(request.query_params)
     # A text body (API Gateway sends it as UTF-8); the BOM is its first character.
-    return Response(body=service.export_month(store(), month).decode("utf-8"), status_code=200, headers={
-        "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "private, no-store",
-        "Content-Disposition": f'attachment; filename="trip-proofs-{month}.csv"'})
+    return _private_document(service.export_month(store(), month).decode("utf-8"), "text/csv; charset=utf-8",
+                             {"Content-Disposition": f'attachment; filename="trip-proofs-{month}.csv"'})
 
 
 @bp.route("/admin/trips/import", methods=["POST"],
