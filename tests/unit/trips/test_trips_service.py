@@ -98,7 +98,8 @@ def test_create_proof_signs_a_token_that_verifies(st: FakeTripsStore) -> None:
     assert result["verify_url"] == f"{BASE}/verify#{result['token']}"
     assert result["qr_png"] == f"/proofs/{result['proof_id']}/qr.png"
     assert service.check_token(st, result["token"]).valid
-    assert st.get_position(result["proof_id"])["lat"] == pytest.approx(35.2386)
+    position = st.get_position(result["proof_id"])
+    assert position is not None and position["lat"] == pytest.approx(35.2386)
     listed = service.my_trips(st, TRAVELLER)["trips"][0]
     assert listed["last_proof"]["proof_id"] == result["proof_id"]
 
