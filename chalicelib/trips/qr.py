@@ -1,4 +1,5 @@
-"""QR codes of verify links: PNG and SVG with ``qrcode``, error correction M.
+"""QR codes of links: PNG and SVG with ``qrcode``, error correction M - the one QR writer of the app
+(trips' verify links; the photos pairing QR is meant to call ``svg`` as well).
 
 The verify link must fit QR version 20 (97×97 modules; 666 bytes at level M) so a phone camera
 reads it off another phone's screen; ``version_of`` reports it and the tests hold the line.
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import io
 from typing import Any
+
+from chalicelib.errors import InvalidField, PayloadTooLarge
 
 MAX_VERSION = 20
 MASK = 2  # fixed; see the module docstring
@@ -87,8 +90,6 @@ MAX_IMAGE_PIXELS = 24_000_000
 def decode_image(data: bytes) -> str:
     """The text of the first QR code in an uploaded photo or screenshot (zxing-cpp)."""
     from PIL import Image, UnidentifiedImageError
-
-    from chalicelib.errors import InvalidField, PayloadTooLarge
 
     if not data:
         raise InvalidField("image", "이미지가 비어 있습니다. (empty image)")

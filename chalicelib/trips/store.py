@@ -47,7 +47,6 @@ UNKNOWN_KID_REFRESH_SECONDS = 10
 SIGNING_PURPOSE_TAG = {"TagKey": "gdesk-purpose", "TagValue": "trips-proof-signing"}
 
 
-
 class _KeyCache:
     """What one container remembers about keys between invocations (lives as long as its store)."""
 
