@@ -62,8 +62,9 @@ def png(text: str, scale: int = 6) -> bytes:
     return out.getvalue()
 
 
-def svg(text: str, scale: int = 6) -> str:
-    """SVG of the QR: one path of unit squares, crisp at any print size."""
+def svg(text: str, scale: int = 6, *, document: bool = False) -> str:
+    """SVG of the QR: one path of unit squares, crisp at any print size. Inline in HTML by default;
+    ``document=True`` adds the XML declaration of a standalone file (a ``data:`` URL, a download)."""
     modules = _matrix(text).get_matrix()
     size = len(modules)
     parts = []
@@ -77,7 +78,8 @@ def svg(text: str, scale: int = 6) -> str:
                 parts.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
             else:
                 x += 1
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
+    declaration = '<?xml version="1.0" encoding="UTF-8"?>\n' if document else ""
+    return (f'{declaration}<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
             f'width="{size * scale}" height="{size * scale}" shape-rendering="crispEdges">'
             f'<rect width="{size}" height="{size}" fill="#fff"/>'
             f'<path d="{"".join(parts)}" fill="#000"/></svg>')
