@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
@@ -33,22 +33,11 @@ from chalicelib.cafeteria.density import (
     parse_record,
     summarize_minute,
 )
-from chalicelib.cafeteria.store import StoredMinute, StoreUnavailable
+from chalicelib.cafeteria.ports import DeadLetters, MinuteStore, StoredMinute, StoreUnavailable
 
 MAX_DLQ_DATA_CHARS = 4096
 MAX_LOGGED_REJECTIONS = 20
 MAX_CONFLICT_RETRIES = 5
-
-
-class MinuteStore(Protocol):
-    def load(self, keys: Sequence[MinuteKey]) -> dict[MinuteKey, StoredMinute]: ...
-
-    def save(self, key: MinuteKey, cameras: Mapping[str, CameraSample], summary: Mapping[str, Any],
-             expected_version: int | None, expires_at: int) -> bool: ...
-
-
-class DeadLetters(Protocol):
-    def send(self, messages: Sequence[tuple[str, Mapping[str, Any]]]) -> set[str]: ...
 
 
 class DeadLetterUnavailable(RuntimeError):

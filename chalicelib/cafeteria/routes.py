@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib import web
+from chalicelib import web, wiring
 from chalicelib.auth import current_user
 from chalicelib.cafeteria import service
-from chalicelib.errors import json_response
+from chalicelib.platform.http import json_response
 from chalicelib.settings import get_settings
 
 bp = Blueprint(__name__)
@@ -16,19 +16,22 @@ bp = Blueprint(__name__)
 @bp.route("/cafeteria/now", methods=["GET"])
 def cafeteria_now():  # type: ignore[no-untyped-def]
     current_user(bp.current_request)
-    return json_response(service.now_view())
+    return json_response(service.now_view(wiring.cafeteria_store(), wiring.cafeteria_config(),
+                                          wiring.cafeteria_clock()))
 
 
 @bp.route("/cafeteria/today", methods=["GET"])
 def cafeteria_today():  # type: ignore[no-untyped-def]
     current_user(bp.current_request)
-    return json_response(service.today_view())
+    return json_response(service.today_view(wiring.cafeteria_store(), wiring.cafeteria_config(),
+                                            wiring.cafeteria_clock()))
 
 
 @bp.route("/cafeteria/forecast", methods=["GET"])
 def cafeteria_forecast():  # type: ignore[no-untyped-def]
     current_user(bp.current_request)
-    return json_response(service.forecast_view())
+    return json_response(service.forecast_view(wiring.cafeteria_store(), wiring.cafeteria_config(),
+                                               wiring.cafeteria_clock()))
 
 
 @bp.route("/cafeteria", methods=["GET"])
