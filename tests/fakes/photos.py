@@ -66,7 +66,7 @@ class FakePhotoStore:
 
     def list_photos(self, prefix: str, limit: int,
                     cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-        ids = sorted((pid for prefix, pid in self.items if prefix == prefix), reverse=True)
+        ids = sorted((pid for owner, pid in self.items if owner == prefix), reverse=True)
         if cursor:
             ids = [pid for pid in ids if pid < cursor]
         page = [dict(self.items[(prefix, pid)]) for pid in ids[:limit]]
@@ -138,8 +138,8 @@ class FakePhotoStore:
         pairing = self.pairings.get(code_hash)
         if pairing is None or pairing["claimed"] or pairing["expires_at"] <= now:
             return None
-        pairing.update(claimed=True, session_id=session_id)
         expires = now + session_seconds
+        pairing.update(claimed=True, session_id=session_id, session_expires_at=expires)
         self.sessions[session_hash] = {"user_id": pairing["user_id"], "name": pairing["name"],
                                        "session_id": session_id, "expires_at": expires}
         return self._session(session_hash)
