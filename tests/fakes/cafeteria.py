@@ -4,12 +4,14 @@ and the DLQ, for the unit tests of every use case."""
 from __future__ import annotations
 
 import base64
+import copy
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chalicelib.cafeteria.density import CameraSample, MinuteKey, MinuteRecord, SlotMeans
 from chalicelib.cafeteria.ports import StoredMinute, StoreUnavailable
+from tests.events import load_event
 
 
 class FakeCafeteriaStore:
@@ -92,16 +94,14 @@ class FakeDeadLetters:
 
 
 def kinesis_event(payloads: Sequence[Any], first_sequence: int = 1000) -> dict[str, Any]:
-    """A Lambda Kinesis event (the shape the runtime and AWS send) for the given payloads."""
+    """A Lambda Kinesis event (``tests/events/kinesis_stream.json``) carrying the given payloads."""
+    template = load_event("kinesis_stream")["Records"][0]
     records = []
     for i, payload in enumerate(payloads):
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         seq = str(first_sequence + i)
-        records.append({
-            "kinesis": {"kinesisSchemaVersion": "1.0", "partitionKey": "cam", "sequenceNumber": seq,
-                        "data": base64.b64encode(data).decode(), "approximateArrivalTimestamp": 1.0},
-            "eventSource": "aws:kinesis", "eventVersion": "1.0", "eventID": f"shardId-000000000000:{seq}",
-            "eventName": "aws:kinesis:record", "invokeIdentityArn": "arn:aws:iam::123456789012:role/x",
-            "awsRegion": "ap-northeast-2",
-            "eventSourceARN": "arn:aws:kinesis:ap-northeast-2:123456789012:stream/density"})
-    return {"Records": records}
+        record = copy.deepcopy(template)
+        record["kinesis"].update(sequenceNumber=seq, data=base64.b64encode(data).decode())
+        record["eventID"] = f"shardId-000000000000:{seq}"
+        records.append(record)
+    return load_event("kinesis_stream", Records=records)

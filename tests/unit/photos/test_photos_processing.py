@@ -12,6 +12,7 @@ import pytest
 from chalicelib.photos import events, processing
 from chalicelib.photos.store import original_key, web_key
 from tests import photo_samples as ps
+from tests.events import load_event
 from tests.fakes.photos import SETTINGS
 from tests.fakes.photos import FakePhotoStore as FakeStore
 
@@ -19,13 +20,20 @@ PHOTO = "018f0000000000aaaaaaaa"
 
 
 def s3_event(key: str, bucket: str = "b", name: str = "ObjectCreated:Post") -> dict[str, Any]:
-    return {"eventSource": "aws:s3", "eventName": name,
-            "s3": {"bucket": {"name": bucket}, "object": {"key": key.replace("/", "%2F"), "size": 1}}}
+    """One S3 record (``tests/events/s3_object_created.json``) for ``key``, URL-encoded as S3 sends it."""
+    record = load_event("s3_object_created")["Records"][0]
+    record["eventName"] = name
+    record["s3"]["bucket"]["name"] = bucket
+    record["s3"]["object"]["key"] = key.replace("/", "%2F")
+    return dict(record)
 
 
 def sqs_event(*bodies: Any) -> dict[str, Any]:
-    return {"Records": [{"messageId": f"m{i}", "body": b if isinstance(b, str) else json.dumps(b)}
-                        for i, b in enumerate(bodies)]}
+    """An SQS event (``tests/events/sqs.json``) with one message per body (JSON unless a string)."""
+    template = load_event("sqs")["Records"][0]
+    return load_event("sqs", Records=[
+        {**template, "messageId": f"m{i}", "body": b if isinstance(b, str) else json.dumps(b)}
+        for i, b in enumerate(bodies)])
 
 
 @pytest.fixture
