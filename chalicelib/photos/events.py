@@ -12,7 +12,10 @@ from chalice import Blueprint
 from chalicelib import wiring
 from chalicelib.photos.ports import PhotoStorePort
 
-bp = Blueprint(__name__)
+# Chalice names a blueprint's Lambda handlers after the blueprint's import name. They are "app.<name>"
+# (template: Handler app.photo_processor) because Lambda must import app.py: registering this
+# blueprint there is what attaches the app's middleware (correlation ids, metrics) to the handler.
+bp = Blueprint("app")
 
 
 @bp.lambda_function(name="photo_processor")
