@@ -23,8 +23,7 @@ def photos_store() -> PhotoStore:
     from chalicelib.photos.store import PhotoStore
     from chalicelib.settings import get_settings
 
-    return PhotoStore(get_settings().photos, ddb=aws.resource("dynamodb"), s3=aws.client("s3"),
-                      secrets=aws.client("secretsmanager"))
+    return PhotoStore(get_settings().photos, ddb=aws.resource("dynamodb"), s3=aws.client("s3"))
 
 
 # --- end photos ---

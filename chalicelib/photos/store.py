@@ -78,14 +78,15 @@ def _dynamo(value: Any) -> Any:
 
 class PhotoStore:
     """Clients come in from ``chalicelib.wiring`` (built once per container); by default from
-    ``chalicelib.aws``."""
+    ``chalicelib.aws``. Secrets Manager's is taken only when the webhook key is first needed (a
+    client costs 20-50 ms to build, and only "보내기" ever uses it)."""
 
     def __init__(self, settings: PhotosSettings, ddb: Any = None, s3: Any = None,
                  secrets: Any = None) -> None:
         self.settings = settings
         self.table = (ddb if ddb is not None else aws.resource("dynamodb")).Table(settings.table)
         self.s3 = s3 if s3 is not None else aws.client("s3")
-        self._secrets = secrets if secrets is not None else aws.client("secretsmanager")
+        self._secrets = secrets
         self._webhook_secret: str | None = None
 
     @property
@@ -97,7 +98,8 @@ class PhotoStore:
         plain string. Read once per store (once per container)."""
         if self._webhook_secret is None:
             secret_id = self.settings.webhook_secret_id
-            value = str(self._secrets.get_secret_value(SecretId=secret_id)["SecretString"])
+            secrets = self._secrets if self._secrets is not None else aws.client("secretsmanager")
+            value = str(secrets.get_secret_value(SecretId=secret_id)["SecretString"])
             try:
                 parsed = json.loads(value)
             except ValueError:
