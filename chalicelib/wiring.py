@@ -5,16 +5,11 @@ settings call ``reset()``. Stores get their boto3 clients from ``chalicelib.aws`
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from chalicelib.cafeteria.density import CafeteriaConfig
-    from chalicelib.cafeteria.store import CafeteriaStore, DeadLetterQueue
-    from chalicelib.photos.store import PhotoStore
-
 # --- photos ---
+if TYPE_CHECKING:
+    from chalicelib.photos.store import PhotoStore
 
 
 @functools.cache
@@ -29,6 +24,12 @@ def photos_store() -> PhotoStore:
 # --- end photos ---
 
 # --- cafeteria ---
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
+    from chalicelib.cafeteria.density import CafeteriaConfig
+    from chalicelib.cafeteria.store import CafeteriaStore, DeadLetterQueue
 
 
 @functools.cache
