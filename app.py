@@ -10,6 +10,8 @@ from chalicelib import web
 from chalicelib.briefing.routes import bp as briefing_bp
 from chalicelib.cafeteria.routes import bp as cafeteria_bp
 from chalicelib.observability import flush_metrics, logger
+from chalicelib.photos.events import bp as photos_events_bp
+from chalicelib.photos.events import photo_processor  # noqa: F401 - Handler: app.photo_processor
 from chalicelib.photos.routes import bp as photos_bp
 from chalicelib.platform.http import App, normalize_chalice_error
 from chalicelib.platform.routes import bp as platform_bp
@@ -23,6 +25,7 @@ app.api.binary_types.append("application/pdf")  # the trip evidence sheet; also 
 app.register_blueprint(platform_bp)
 app.register_blueprint(trips_bp)
 app.register_blueprint(photos_bp)
+app.register_blueprint(photos_events_bp)
 app.register_blueprint(cafeteria_bp)
 app.register_blueprint(briefing_bp)
 
@@ -52,14 +55,6 @@ def json_errors(event: Any, get_response: Any) -> Response:
 
 
 # Non-HTTP handlers (each declared in template.yaml as its own function: Handler app.<name>).
-@app.lambda_function(name="photo_processor")
-def photo_processor(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """S3 ObjectCreated → SQS → here (template: PhotoProcessorFunction); partial batch response."""
-    from chalicelib.photos import pipeline, service
-
-    return pipeline.handle_sqs_batch(event, service.store())
-
-
 @app.on_sqs_message(queue="NotifyQueue", batch_size=10)
 def notify(event: Any) -> dict[str, Any]:
     """NotifyQueue → the users' channels (template: NotifierFunction, ReportBatchItemFailures)."""

@@ -72,9 +72,9 @@ def main() -> int:
     runs = parser.parse_args().runs
 
     os.environ["GDESK_TRIPS_DOUBLE_TAP_SECONDS"] = "0"  # every tap a new proof
+    from chalicelib import qr
     from chalicelib.auth import User
     from chalicelib.clock import KST
-    from chalicelib.trips import qr
     from chalicelib.trips import service as proofs
     from chalicelib.trips import token as jws
     from chalicelib.trips.inputs import parse_tap

@@ -95,7 +95,7 @@ def create_proof(trip_id: str):  # type: ignore[no-untyped-def]
 
 def _proof_qr(proof_id: str, fmt: str) -> Response:
     """The verify link of a proof its viewer may see, as a QR image (``png`` or ``svg``)."""
-    from chalicelib.trips import qr
+    from chalicelib import qr
 
     request = _request()
     proof = service.proof_for_viewer(store(), current_user(request), proof_id)
@@ -126,7 +126,7 @@ def verify_proof():  # type: ignore[no-untyped-def]
 @bp.route("/proofs/decode-qr", methods=["POST"],
           content_types=["image/png", "image/jpeg", "image/webp", "application/octet-stream"])
 def decode_qr():  # type: ignore[no-untyped-def]
-    from chalicelib.trips import qr
+    from chalicelib import qr
 
     return json_response({"text": qr.decode_image(_request().raw_body or b"")})
 

@@ -300,7 +300,8 @@ def _evidence_of(st: TripsPort, user: User, trip_id: str, base_url: str
 
 
 def evidence(st: TripsPort, user: User, trip_id: str, base_url: str) -> str:
-    from chalicelib.trips import qr, reports
+    from chalicelib import qr
+    from chalicelib.trips import reports
 
     order, proof_list, links = _evidence_of(st, user, trip_id, base_url)
     svgs = {pid: qr.svg(link) for pid, link in links.items()}
@@ -308,7 +309,8 @@ def evidence(st: TripsPort, user: User, trip_id: str, base_url: str) -> str:
 
 
 def evidence_pdf(st: TripsPort, user: User, trip_id: str, base_url: str) -> bytes:
-    from chalicelib.trips import qr, reports
+    from chalicelib import qr
+    from chalicelib.trips import reports
 
     order, proof_list, links = _evidence_of(st, user, trip_id, base_url)
     pngs = {pid: qr.png(link, scale=4) for pid, link in links.items()}

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from chalicelib.trips import qr
+from chalicelib import qr
 
 LINK = "https://gdesk.example.kr/photo/pair#c0de-페어링"
 

@@ -87,7 +87,7 @@ def test_evidence_pdf_is_one_a4_page_with_selectable_korean_and_readable_qr() ->
 
     import zxingcpp
 
-    from chalicelib.trips import qr
+    from chalicelib import qr
 
     order = replace(_order(purpose="金海 현장 점검 😀"), name="똠얌꿻")  # a rare syllable, Hanja, an emoji
     revoked = {"reason": "중복 제출", "at": "", "by": "M"}

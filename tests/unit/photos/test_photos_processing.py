@@ -1,4 +1,4 @@
-"""The processor's decisions against an in-memory store: test events, foreign keys, duplicates,
+"""The upload processor's decisions against the in-memory fake store: test events, foreign keys, duplicates,
 replaced objects, rejections, deletion during processing, and partial batch failures."""
 
 from __future__ import annotations
@@ -9,80 +9,24 @@ from typing import Any
 
 import pytest
 
-from chalicelib.photos import pipeline
-from chalicelib.photos.store import original_key, thumb_key, web_key
-from chalicelib.settings import PhotosSettings
+from chalicelib.photos import events, processing
+from chalicelib.photos.store import original_key, web_key
 from tests import photo_samples as ps
 from tests.events import load_event
+from tests.fakes.photos import SETTINGS
+from tests.fakes.photos import FakePhotoStore as FakeStore
 
-SETTINGS = PhotosSettings(table="t", bucket="b", max_upload_bytes=25 * 1024 * 1024, upload_url_seconds=300,
-                          view_url_seconds=600, retention_days=30, pairing_seconds=300,
-                          max_image_pixels=60_000_000, webhook_url="", webhook_secret_id="")
 PHOTO = "018f0000000000aaaaaaaa"
 
 
-class FakeStore:
-    """The subset of PhotoStore the pipeline uses, in dictionaries."""
-
-    def __init__(self) -> None:
-        self.settings = SETTINGS
-        self.bucket = "b"
-        self.items: dict[tuple[str, str], dict[str, Any]] = {}
-        self.objects: dict[str, tuple[bytes, str, str]] = {}  # key → (data, content type, etag)
-        self.puts = 0
-        self.fail_reads = False
-
-    def add(self, seg: str, photo_id: str, data: bytes | None, content_type: str = "image/jpeg",
-            etag: str = "e1") -> None:
-        self.items[(seg, photo_id)] = {"photo_id": photo_id, "status": "uploading", "keep_gps": False}
-        if data is not None:
-            self.objects[original_key(seg, photo_id)] = (data, content_type, etag)
-
-    def get_photo(self, seg: str, photo_id: str) -> dict[str, Any] | None:
-        item = self.items.get((seg, photo_id))
-        return dict(item) if item else None
-
-    def head_original(self, seg: str, photo_id: str) -> dict[str, Any] | None:
-        found = self.objects.get(original_key(seg, photo_id))
-        return {"etag": found[2], "size": len(found[0]), "content_type": found[1]} if found else None
-
-    def read_original(self, seg: str, photo_id: str, limit: int) -> bytes:
-        if self.fail_reads:
-            raise ConnectionError("S3 unavailable")
-        return self.objects[original_key(seg, photo_id)][0][:limit + 1]
-
-    def put_variant(self, key: str, data: bytes) -> None:
-        self.puts += 1
-        self.objects[key] = (data, "image/jpeg", str(self.puts))
-
-    def mark_ready(self, seg: str, photo_id: str, meta: dict[str, Any], etag: str, size: int) -> bool:
-        return self._finish(seg, photo_id, status="ready", meta=meta, source_etag=etag)
-
-    def mark_rejected(self, seg: str, photo_id: str, code: str, reason: str, etag: str) -> bool:
-        return self._finish(seg, photo_id, status="rejected", reason_code=code, reason=reason,
-                            source_etag=etag)
-
-    def _finish(self, seg: str, photo_id: str, **values: Any) -> bool:
-        if (seg, photo_id) not in self.items:
-            return False
-        self.items[(seg, photo_id)].update(values)
-        return True
-
-    def delete_objects(self, keys: list[str]) -> None:
-        for key in keys:
-            self.objects.pop(key, None)
-
-    def delete_photo(self, seg: str, photo_id: str) -> None:
-        self.delete_objects([original_key(seg, photo_id), web_key(seg, photo_id), thumb_key(seg, photo_id)])
-        self.items.pop((seg, photo_id), None)
-
-
 def s3_event(key: str, bucket: str = "b", name: str = "ObjectCreated:Post") -> dict[str, Any]:
+    """One S3 record for ``key``, URL-encoded as S3 sends it."""
     return load_event("s3_object_created", eventName=name, s3__bucket__name=bucket,
                       s3__object__key=key.replace("/", "%2F"))
 
 
 def sqs_event(*bodies: Any) -> dict[str, Any]:
+    """An SQS event with one message per body (JSON unless a string)."""
     return {"Records": [load_event("sqs_record", messageId=f"m{i}",
                                    body=b if isinstance(b, str) else json.dumps(b))
                         for i, b in enumerate(bodies)]}
@@ -96,18 +40,18 @@ def store() -> FakeStore:
 def test_a_good_photo_becomes_ready_and_a_second_delivery_changes_nothing(store: FakeStore) -> None:
     store.add("E1001", PHOTO, ps.jpeg(orientation=6))
     record = s3_event(original_key("E1001", PHOTO))
-    assert pipeline.handle_s3_record(record, store) == "ready"
+    assert processing.handle_s3_record(record, store) == "ready"
     snapshot = (dict(store.items[("E1001", PHOTO)]), dict(store.objects), store.puts)
-    assert pipeline.handle_s3_record(record, store) == "duplicate"
+    assert processing.handle_s3_record(record, store) == "duplicate"
     assert (store.items[("E1001", PHOTO)], store.objects, store.puts) == snapshot
 
 
 def test_a_replaced_object_is_processed_again(store: FakeStore) -> None:
     store.add("E1001", PHOTO, ps.jpeg())
     record = s3_event(original_key("E1001", PHOTO))
-    pipeline.handle_s3_record(record, store)
+    processing.handle_s3_record(record, store)
     store.objects[original_key("E1001", PHOTO)] = (ps.HTML_AS_JPG, "image/jpeg", "e2")
-    assert pipeline.handle_s3_record(record, store) == "rejected"
+    assert processing.handle_s3_record(record, store) == "rejected"
     assert web_key("E1001", PHOTO) not in store.objects  # the old variants go with it
 
 
@@ -119,7 +63,7 @@ def test_a_replaced_object_is_processed_again(store: FakeStore) -> None:
 def test_bad_files_are_rejected_and_deleted(store: FakeStore, data: bytes, content_type: str,
                                            code: str) -> None:
     store.add("E1001", PHOTO, data, content_type)
-    result = pipeline.handle_sqs_batch(sqs_event({"Records": [s3_event(original_key("E1001", PHOTO))]}),
+    result = events.process_batch(sqs_event({"Records": [s3_event(original_key("E1001", PHOTO))]}),
                                        store)
     assert result == {"batchItemFailures": []}  # consumed: no retry loop
     item = store.items[("E1001", PHOTO)]
@@ -131,13 +75,13 @@ def test_over_the_limit_is_rejected_without_reading_it(store: FakeStore) -> None
     store.settings = replace(SETTINGS, max_upload_bytes=100)
     store.add("E1001", PHOTO, ps.jpeg())
     store.fail_reads = True  # proves it is never downloaded
-    assert pipeline.handle_s3_record(s3_event(original_key("E1001", PHOTO)), store) == "rejected"
+    assert processing.handle_s3_record(s3_event(original_key("E1001", PHOTO)), store) == "rejected"
     assert store.items[("E1001", PHOTO)]["reason_code"] == "too_large"
 
 
 def test_objects_without_a_record_are_deleted(store: FakeStore) -> None:
     store.objects[original_key("E1001", PHOTO)] = (ps.jpeg(), "image/jpeg", "e")
-    assert pipeline.handle_s3_record(s3_event(original_key("E1001", PHOTO)), store) == "orphan_deleted"
+    assert processing.handle_s3_record(s3_event(original_key("E1001", PHOTO)), store) == "orphan_deleted"
     assert not store.objects
 
 
@@ -151,7 +95,7 @@ def test_a_photo_deleted_during_processing_leaves_nothing(store: FakeStore,
         store.items.pop(("E1001", PHOTO), None)
 
     monkeypatch.setattr(store, "put_variant", put_then_owner_deletes)
-    assert pipeline.handle_s3_record(s3_event(original_key("E1001", PHOTO)), store) == "deleted_meanwhile"
+    assert processing.handle_s3_record(s3_event(original_key("E1001", PHOTO)), store) == "deleted_meanwhile"
     assert not store.objects
 
 
@@ -162,14 +106,14 @@ def test_a_photo_deleted_during_processing_leaves_nothing(store: FakeStore,
 ])
 def test_events_outside_the_contract_are_ignored(store: FakeStore, record: dict[str, Any]) -> None:
     store.add("E1001", PHOTO, ps.jpeg())
-    assert pipeline.handle_s3_record(record, store) == "ignored"
+    assert processing.handle_s3_record(record, store) == "ignored"
     assert store.items[("E1001", PHOTO)]["status"] == "uploading"
 
 
 def test_test_events_and_junk_bodies_are_consumed(store: FakeStore) -> None:
     event = sqs_event({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "b"}, "not json", "[1]",
                       {"Records": "nope"})
-    assert pipeline.handle_sqs_batch(event, store) == {"batchItemFailures": []}
+    assert events.process_batch(event, store) == {"batchItemFailures": []}
 
 
 def test_only_the_failing_message_is_reported(store: FakeStore) -> None:
@@ -180,6 +124,6 @@ def test_only_the_failing_message_is_reported(store: FakeStore) -> None:
     event = sqs_event({"Service": "Amazon S3", "Event": "s3:TestEvent"},
                       {"Records": [s3_event(original_key("E1001", PHOTO))]},
                       {"Records": [s3_event(original_key("E1002", other))]})
-    result = pipeline.handle_sqs_batch(event, store)
+    result = events.process_batch(event, store)
     assert result == {"batchItemFailures": [{"itemIdentifier": "m1"}, {"itemIdentifier": "m2"}]}
     assert store.items[("E1001", PHOTO)]["status"] == "uploading"  # nothing half-written
