@@ -7,7 +7,7 @@ from typing import Any
 from chalice import Chalice, Response
 
 from chalicelib import web
-from chalicelib.briefing.routes import bp as briefing_bp
+from chalicelib.briefing.notifying.routes import bp as briefing_bp
 from chalicelib.cafeteria.routes import bp as cafeteria_bp
 from chalicelib.core.routes import bp as core_bp
 from chalicelib.errors import AppError, app_error_response, error_response, normalize_chalice_error
@@ -87,7 +87,7 @@ def digest(event: Any) -> dict[str, Any]:
 @app.schedule("rate(5 minutes)", name="crawl")
 def crawl(event: Any) -> dict[str, Any]:
     """The briefing crawler: one round over the sources that are due (per-source intervals)."""
-    from chalicelib.briefing.crawler import run_scheduled_round
+    from chalicelib.briefing.crawling.crawler import run_scheduled_round
 
     return run_scheduled_round(remaining_ms=event.context.get_remaining_time_in_millis())
 

@@ -29,7 +29,7 @@ def main() -> int:
     parser.add_argument("--items", type=int, default=10)
     args = parser.parse_args()
 
-    from chalicelib.briefing import pipeline
+    from chalicelib.briefing.notifying import new_item_matching as pipeline
     from chalicelib.briefing.model import Item
     from infra.demo import briefing_profiles
     from infra.local.cloud import LocalCloud

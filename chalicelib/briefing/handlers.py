@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.briefing import notify
-from chalicelib.briefing.store import BriefingStore
+from chalicelib.briefing.notifying import notify
+from chalicelib.briefing.notifying.store import BriefingStore
 from chalicelib.settings import get_settings
 
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.briefing import fetch
-from chalicelib.briefing.fetch import Fetcher, RobotsCache
+from chalicelib.briefing.crawling import fetch
+from chalicelib.briefing.crawling.fetch import Fetcher, RobotsCache
 from tests.integration.briefing.sitekit import Site, drip, hang, huge, page, redirect
 
 pytestmark = pytest.mark.integration

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from chalicelib.briefing import notify
-from chalicelib.briefing.channels.base import SendError
-from chalicelib.briefing.profiles import Channel, Profile
-from chalicelib.briefing.store import Delivery
+from chalicelib.briefing.notifying import notify
+from chalicelib.briefing.notifying.channels.base import SendError
+from chalicelib.briefing.notifying.profiles import Channel, Profile
+from chalicelib.briefing.notifying.store import Delivery
 from chalicelib.settings import Settings
 
 

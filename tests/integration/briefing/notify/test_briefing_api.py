@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from chalicelib.briefing import pipeline
+from chalicelib.briefing.notifying import new_item_matching as pipeline
 from chalicelib.briefing.model import Attachment
 from tests.integration.briefing.notify.items import make_item
 

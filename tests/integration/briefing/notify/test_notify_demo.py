@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from chalicelib.briefing import pipeline
+from chalicelib.briefing.notifying import new_item_matching as pipeline
 from infra.demo import briefing_profiles
 from infra.local.demo import DemoContext
 from tests.integration.briefing.notify.items import make_item

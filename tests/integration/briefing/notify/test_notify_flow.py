@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.briefing import pipeline
-from chalicelib.briefing.channels import webhook
-from chalicelib.briefing.profiles import Channel
+from chalicelib.briefing.notifying import new_item_matching as pipeline
+from chalicelib.briefing.notifying.channels import webhook
+from chalicelib.briefing.notifying.profiles import Channel
 from infra.local.runtime import scheduled_event
 from tests.integration.briefing.notify.items import KST, make_item, put_item
 

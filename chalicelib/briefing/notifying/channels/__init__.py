@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.briefing.channels import dooray, mail, naverworks, slack, webhook
-from chalicelib.briefing.channels.base import Message, SendError
+from chalicelib.briefing.notifying.channels import dooray, mail, naverworks, slack, webhook
+from chalicelib.briefing.notifying.channels.base import Message, SendError
 
 __all__ = ["Message", "SendError", "send"]
 
@@ -21,7 +21,7 @@ def send(channel: Any, secret: dict[str, str], message: Message, delivery_id: st
 
     ``org_secret``: a callable returning the NAVER WORKS credentials (fetched only when needed);
     ``ses``: an SES client for e-mail."""
-    from chalicelib.briefing.channels import transport as http
+    from chalicelib.briefing.notifying.channels import transport as http
 
     timeout = settings.send_timeout_seconds
     loopback = settings.allow_loopback
@@ -54,7 +54,7 @@ def send(channel: Any, secret: dict[str, str], message: Message, delivery_id: st
 
 def _naverworks(channel: Any, message: Message, headers: dict[str, str], settings: Any,
                 credentials: dict[str, str]) -> None:
-    from chalicelib.briefing.channels import transport as http
+    from chalicelib.briefing.notifying.channels import transport as http
 
     bot_id = credentials.get("bot_id")
     if not bot_id:

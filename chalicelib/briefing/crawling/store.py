@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from chalicelib.briefing import items as ident
+from chalicelib.briefing.crawling import items as ident
 from chalicelib.briefing.model import Item
 
 BAND_TTL_S = 30 * 24 * 3600

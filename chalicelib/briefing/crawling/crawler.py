@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.briefing import feeds
-from chalicelib.briefing import items as ident
+from chalicelib.briefing.crawling import feeds
+from chalicelib.briefing.crawling import items as ident
 from chalicelib.briefing.dates import KST, parse_iso, to_kst_iso
-from chalicelib.briefing.fetch import (
+from chalicelib.briefing.crawling.fetch import (
     AddressNotAllowed,
     BadUrl,
     Fetcher,
@@ -34,8 +34,8 @@ from chalicelib.briefing.fetch import (
     RobotsDisallowed,
 )
 from chalicelib.briefing.model import Item
-from chalicelib.briefing.sources import Source, SourceSet
-from chalicelib.briefing.store_items import ItemStore, MemoryItemStore, SourceState
+from chalicelib.briefing.crawling.sources import Source, SourceSet
+from chalicelib.briefing.crawling.store import ItemStore, MemoryItemStore, SourceState
 
 REFUSALS = (HostNotAllowed, AddressNotAllowed, RobotsDisallowed, BadUrl)  # permanent: not worth retrying
 SCHEDULE_SLACK_S = 30  # a source due in less than this is crawled now rather than a round later
@@ -221,7 +221,7 @@ class Crawler:
 
     def _build_item(self, source: Source, item_id: str, canonical: str, entry: feeds.FeedEntry
                     ) -> tuple[Item, tuple[int, ...]] | None:
-        from chalicelib.briefing.extract import Extracted, extract
+        from chalicelib.briefing.crawling.extract import Extracted, extract
 
         extracted = Extracted(title="", text="", published_at=None)
         refused = False
@@ -279,8 +279,8 @@ def crawler_from_settings(sources_path: str | None = None, deadline: float | Non
                           host_delay: float | None = None) -> Crawler:
     """The crawler wired from settings: the configured sources, the SSRF allowlist they imply,
     the briefing table/bucket and the notifier's seam."""
-    from chalicelib.briefing import pipeline
-    from chalicelib.briefing.sources import load_sources
+    from chalicelib.briefing.notifying import new_item_matching as pipeline
+    from chalicelib.briefing.crawling.sources import load_sources
     from chalicelib.settings import get_settings
 
     settings = get_settings().briefing

@@ -15,7 +15,7 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
-from chalicelib.briefing.channels.base import SendError
+from chalicelib.briefing.notifying.channels.base import SendError
 
 USER_AGENT = "GDesk-Briefing/1.0"
 MAX_RESPONSE_BYTES = 64 * 1024

@@ -12,8 +12,8 @@ from typing import Any
 
 from chalicelib.auth import User
 from chalicelib.briefing import matching
-from chalicelib.briefing.profiles import Profile, default_profile, parse_profile
-from chalicelib.briefing.store import BriefingStore, ProfileChanged
+from chalicelib.briefing.notifying.profiles import Profile, default_profile, parse_profile
+from chalicelib.briefing.notifying.store import BriefingStore, ProfileChanged
 from chalicelib.errors import Conflict, InvalidField, NotFound
 
 FEEDBACK_VALUES = ("useful", "not_useful")

@@ -15,8 +15,8 @@ from typing import Any
 
 from chalicelib.briefing.matching import Match, Matcher, document_terms
 from chalicelib.briefing.model import Item
-from chalicelib.briefing.notify import digest_entry
-from chalicelib.briefing.store import BriefingStore, match_key
+from chalicelib.briefing.notifying.notify import digest_entry
+from chalicelib.briefing.notifying.store import BriefingStore, match_key
 from chalicelib.observability import logger, metrics
 
 

@@ -35,7 +35,8 @@ from typing import Any
 from chalicelib import aws
 from chalicelib.aws import plain
 from chalicelib.briefing.matching import DocumentFrequencies
-from chalicelib.briefing.profiles import Profile
+from chalicelib.briefing.notifying.profiles import Profile
+from chalicelib.clock import now_kst
 from chalicelib.errors import InvalidField
 from chalicelib.settings import BriefingSettings, get_settings
 
@@ -130,8 +131,6 @@ class BriefingStore:
     def put_profile(self, profile: Profile, expected_version: int) -> Profile:
         """Write with optimistic locking: ``expected_version`` is the version read (0: new)."""
         from dataclasses import replace
-
-        from chalicelib.briefing.notify import now_kst
 
         saved = replace(profile, version=expected_version + 1, updated_at=now_kst().isoformat())
         record = {"pk": f"USER#{profile.user_id}", "sk": "PROFILE", "gsi1pk": "PROFILES",

@@ -113,7 +113,7 @@ class FetchResult:
         return self.headers.get("content-type", "")
 
     def text(self) -> str:
-        from chalicelib.briefing.charset import decode
+        from chalicelib.briefing.crawling.charset import decode
 
         return decode(self.body, self.content_type)[0]
 

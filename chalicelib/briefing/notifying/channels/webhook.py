@@ -14,7 +14,7 @@ import json
 import time
 from typing import Any
 
-from chalicelib.briefing.channels.base import Message
+from chalicelib.briefing.notifying.channels.base import Message
 
 SIGNATURE_HEADER = "X-GDesk-Signature"
 TIMESTAMP_HEADER = "X-GDesk-Timestamp"

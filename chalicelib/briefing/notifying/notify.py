@@ -21,24 +21,20 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
-from chalicelib.briefing import channels as channel_adapters
-from chalicelib.briefing.channels.base import Message, SendError
+from chalicelib.briefing.notifying import channels as channel_adapters
+from chalicelib.briefing.notifying.channels.base import Message, SendError
+from chalicelib.clock import KST, now_kst
 from chalicelib.observability import logger, metrics
 
-KST = timezone(timedelta(hours=9), "KST")
 FINAL_STATES = ("sent", "held", "undeliverable", "no_channel")
 MAX_BACKOFF_SECONDS = 900
 
 
 class RetryLater(Exception):
     """The message must come back later (a send failed, or another attempt holds the lease)."""
-
-
-def now_kst() -> datetime:
-    return datetime.now(UTC).astimezone(KST)
 
 
 def _minutes(hhmm: str) -> int:

@@ -6,8 +6,8 @@ from chalice import Blueprint
 
 from chalicelib import web
 from chalicelib.auth import current_user
-from chalicelib.briefing import service
-from chalicelib.briefing.store import BriefingStore
+from chalicelib.briefing.notifying import service
+from chalicelib.briefing.notifying.store import BriefingStore
 from chalicelib.errors import json_response
 from chalicelib.validation import json_object
 
