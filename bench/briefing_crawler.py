@@ -21,13 +21,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+CRAWLER = "import app; import chalicelib.briefing.crawling.crawler"
 STEPS = [
     ("handler module (`import app`)", "import app"),
-    ("+ crawler (`chalicelib.briefing.crawling.crawler`)", "import app; import chalicelib.briefing.crawling.crawler"),
-    ("+ feedparser (first feed)", "import app; import chalicelib.briefing.crawling.crawler; import feedparser"),
+    ("+ crawler (`chalicelib.briefing.crawling.crawler`)", CRAWLER),
+    ("+ feedparser (first feed)", f"{CRAWLER}; import feedparser"),
     ("+ trafilatura (first article)",
-     "import app; import chalicelib.briefing.crawling.crawler; import feedparser; import chalicelib.briefing.crawling.extract, "
-     "trafilatura"),
+     f"{CRAWLER}; import feedparser; import chalicelib.briefing.crawling.extract, trafilatura"),
 ]
 
 
@@ -46,7 +46,7 @@ def demo_round() -> tuple[int, float]:
     from chalicelib.briefing.crawling.crawler import Crawler
     from chalicelib.briefing.crawling.fetch import Fetcher, RobotsCache
     from chalicelib.briefing.crawling.sources import parse_sources
-    from chalicelib.briefing.crawling.store import MemoryItemStore
+    from infra.commands.memory_items import MemoryItemStore
     from infra.demo.briefing_releases import RELEASES
     from infra.demo.briefing_site import PressSite
 

@@ -169,10 +169,10 @@ def _inbox_port() -> int:
 
 def seed_profiles(inbox: DemoInbox, store: Any = None) -> list[str]:
     """Create the demo profiles that do not exist yet; returns the user ids created."""
+    from chalicelib import wiring
     from chalicelib.briefing.notifying.profiles import Channel, Profile
-    from chalicelib.briefing.notifying.store import BriefingStore
 
-    store = store or BriefingStore()
+    store = store or wiring.briefing_notify_store()
     created = []
     for user_id, fields in DEMO_PROFILES.items():
         if store.get_profile(user_id) is not None:

@@ -16,7 +16,7 @@ from typing import Any
 from chalicelib.briefing.matching import Match, Matcher, document_terms
 from chalicelib.briefing.model import Item
 from chalicelib.briefing.notifying.notify import digest_entry
-from chalicelib.briefing.notifying.store import BriefingStore, match_key
+from chalicelib.briefing.notifying.ports import NotifyStorePort, match_key
 from chalicelib.observability import logger, metrics
 
 
@@ -36,13 +36,12 @@ def match_record(item: Item, match: Match) -> dict[str, Any]:
     }
 
 
-def on_new_items(items: Sequence[Item], store: Any = None) -> dict[str, int]:
+def on_new_items(items: Sequence[Item], store: NotifyStorePort) -> dict[str, int]:
     """Match and route a round's new items; returns counts (for logs and tests)."""
     fresh = [item for item in items if not item.duplicate_of]
     counts = {"items": len(fresh), "matches": 0, "alerts": 0, "digest": 0}
     if not fresh:
         return counts
-    store = store or BriefingStore()
     frequencies = store.load_frequencies()
     terms = {item.item_id: document_terms(item.title, item.text) for item in fresh}
     for item_terms in terms.values():

@@ -26,6 +26,7 @@ from typing import Any
 
 from chalicelib.briefing.notifying import channels as channel_adapters
 from chalicelib.briefing.notifying.channels.base import Message, SendError
+from chalicelib.briefing.notifying.ports import NotifyStorePort
 from chalicelib.clock import KST, now_kst
 from chalicelib.observability import logger, metrics
 
@@ -85,24 +86,16 @@ def digest_message(entries: list[dict[str, Any]], date: str, page_url: str) -> M
 
 
 class Notifier:
-    def __init__(self, store: Any, settings: Any, *, sender: Callable[..., None] | None = None,
-                 clock: Callable[[], datetime] = now_kst, ses: Any = None) -> None:
-        self.store = store
+    def __init__(self, store: NotifyStorePort, settings: Any, *, sender: Callable[..., None] | None = None,
+                 clock: Callable[[], datetime] = now_kst) -> None:
+        self.store = store  # also the e-mail adapter (``send_email``): SES is built only in the store
         self.settings = settings  # chalicelib.settings.Settings
         self.sender = sender or channel_adapters.send
         self.clock = clock
-        self._ses = ses
 
     @property
     def page_url(self) -> str:
         return f"{self.settings.public_url}/briefing"
-
-    def ses(self) -> Any:
-        if self._ses is None:
-            from chalicelib import aws
-
-            self._ses = aws.client("ses")
-        return self._ses
 
     def handle(self, body: dict[str, Any]) -> str:
         """Process one queue message; returns the outcome, raises ``RetryLater``."""
@@ -191,7 +184,7 @@ class Notifier:
             try:
                 self.sender(channel, secrets.get(channel.id, {}), message, ident,
                             settings=self.settings.briefing.notify, org_secret=self.store.get_org_secret,
-                            ses=self.ses() if channel.type == "email" else None)
+                            ses=self.store if channel.type == "email" else None)
             except SendError as exc:
                 failures.append((channel.type, exc))
                 logger.warning("briefing send failed", extra={
@@ -212,30 +205,30 @@ class Notifier:
         raise RetryLater(error)
 
 
-def handle_sqs_event(event: dict[str, Any], notifier: Notifier) -> dict[str, Any]:
-    """The SQS handler body: partial batch failures, each failed message delayed by backoff."""
-    failures = []
-    base = notifier.settings.briefing.notify.retry_base_seconds
-    for record in event.get("Records", []):
-        message_id = record["messageId"]
+def handle_record(notifier: Notifier, message_id: str, body: str, receipt_handle: str,
+                  receives: int) -> str:
+    """One NotifyQueue record (the record handler under the events' BatchProcessor): the outcome,
+    or the exception that marks the record failed. On ``RetryLater`` the message is first delayed
+    by the backoff (``retry_base × 2^(receives-1)``); malformed bodies and store errors are retried
+    by SQS as they are, then parked in NotifyDLQ."""
+    try:
+        message = json.loads(body)
+        outcome = notifier.handle(message)
+    except RetryLater as exc:
+        base = notifier.settings.briefing.notify.retry_base_seconds
         try:
-            body = json.loads(record["body"])
-            outcome = notifier.handle(body)
-            logger.info("briefing notification", extra={"outcome": outcome, "user_id": body.get("user"),
-                                                         "message_id": message_id})
-        except RetryLater as exc:
-            failures.append({"itemIdentifier": message_id})
-            receives = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
-            try:
-                notifier.store.delay_retry(record["receiptHandle"], backoff_seconds(receives, base))
-            except Exception:  # noqa: BLE001 - the queue's own visibility timeout still applies
-                logger.exception("could not delay the retry")
-            logger.info("briefing notification retry", extra={"message_id": message_id,
-                                                               "receives": receives, "error": str(exc)})
-        except Exception:  # noqa: BLE001 - malformed or a store error: retried, then the DLQ
-            logger.exception("briefing notification failed", extra={"message_id": message_id})
-            failures.append({"itemIdentifier": message_id})
-    return {"batchItemFailures": failures}
+            notifier.store.delay_retry(receipt_handle, backoff_seconds(receives, base))
+        except Exception:  # noqa: BLE001 - the queue's own visibility timeout still applies
+            logger.exception("could not delay the retry")
+        logger.info("briefing notification retry", extra={"message_id": message_id,
+                                                           "receives": receives, "error": str(exc)})
+        raise
+    except Exception:
+        logger.exception("briefing notification failed", extra={"message_id": message_id})
+        raise
+    logger.info("briefing notification", extra={"outcome": outcome, "user_id": message.get("user"),
+                                                 "message_id": message_id})
+    return outcome
 
 
 def digest_messages(profiles: Any, moment: datetime) -> list[dict[str, Any]]:
