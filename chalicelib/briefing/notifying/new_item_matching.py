@@ -17,7 +17,6 @@ from chalicelib.briefing.matching import Match, Matcher, document_terms
 from chalicelib.briefing.model import Item
 from chalicelib.briefing.notifying.notify import digest_entry
 from chalicelib.briefing.notifying.ports import NotifyStorePort, match_key
-from chalicelib.observability import logger, metrics
 
 
 def _attachment(value: Any) -> dict[str, str]:
@@ -50,7 +49,7 @@ def on_new_items(items: Sequence[Item], store: NotifyStorePort) -> dict[str, int
     try:
         store.save_frequencies(frequencies)
     except Exception:  # noqa: BLE001 - statistics are approximate; matching goes on
-        logger.exception("could not save the matching statistics")
+        _observability().logger.exception("could not save the matching statistics")
     alerts: list[dict[str, Any]] = []
     for profile in store.iter_profiles():
         if not profile.enabled:
@@ -72,6 +71,14 @@ def on_new_items(items: Sequence[Item], store: NotifyStorePort) -> dict[str, int
     if alerts:
         store.enqueue(alerts)
         counts["alerts"] = len(alerts)
-    metrics.add_metric(name="BriefingMatches", unit="Count", value=counts["matches"])
-    logger.info("briefing matching round", extra=counts)
+    _observability().metrics.add_metric(name="BriefingMatches", unit="Count", value=counts["matches"])
+    _observability().logger.info("briefing matching round", extra=counts)
     return counts
+
+
+def _observability() -> Any:
+    """Powertools' logger and metrics, imported on first use: they load botocore, and this module
+    stays importable without it."""
+    from chalicelib import observability
+
+    return observability

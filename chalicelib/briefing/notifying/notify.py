@@ -28,7 +28,6 @@ from chalicelib.briefing.notifying import channels as channel_adapters
 from chalicelib.briefing.notifying.channels.base import Message, SendError
 from chalicelib.briefing.notifying.ports import NotifyStorePort
 from chalicelib.clock import KST, now_kst
-from chalicelib.observability import logger, metrics
 
 FINAL_STATES = ("sent", "held", "undeliverable", "no_channel")
 MAX_BACKOFF_SECONDS = 900
@@ -130,7 +129,7 @@ class Notifier:
                 self.store.add_digest_entry(user, digest_entry(match))
                 self.store.update_delivery(user, key, state="held", error=held, release=True)
                 self.store.set_match_status(user, match_sk, held)
-                metrics.add_metric(name="BriefingAlertsHeld", unit="Count", value=1)
+                _observability().metrics.add_metric(name="BriefingAlertsHeld", unit="Count", value=1)
                 return held
             self.store.update_delivery(user, key, decided="send")
         outcome = self._send_all(user, key, profile, item_message(match, self.page_url), delivery)
@@ -187,12 +186,12 @@ class Notifier:
                             ses=self.store if channel.type == "email" else None)
             except SendError as exc:
                 failures.append((channel.type, exc))
-                logger.warning("briefing send failed", extra={
+                _observability().logger.warning("briefing send failed", extra={
                     "user_id": user, "delivery": key, "channel": channel.type, "error": str(exc),
                     "retryable": exc.retryable})
                 continue
             self.store.update_delivery(user, key, sent_channel=channel.id)
-            metrics.add_metric(name="BriefingMessagesSent", unit="Count", value=1)
+            _observability().metrics.add_metric(name="BriefingMessagesSent", unit="Count", value=1)
         if not failures:
             self.store.update_delivery(user, key, state="sent", release=True)
             return "sent"
@@ -201,7 +200,7 @@ class Notifier:
             self.store.update_delivery(user, key, state="undeliverable", error=error, release=True)
             return "undeliverable"
         self.store.update_delivery(user, key, state="failed", error=error, release=True)
-        metrics.add_metric(name="BriefingSendRetries", unit="Count", value=1)
+        _observability().metrics.add_metric(name="BriefingSendRetries", unit="Count", value=1)
         raise RetryLater(error)
 
 
@@ -219,15 +218,15 @@ def handle_record(notifier: Notifier, message_id: str, body: str, receipt_handle
         try:
             notifier.store.delay_retry(receipt_handle, backoff_seconds(receives, base))
         except Exception:  # noqa: BLE001 - the queue's own visibility timeout still applies
-            logger.exception("could not delay the retry")
-        logger.info("briefing notification retry", extra={"message_id": message_id,
-                                                           "receives": receives, "error": str(exc)})
+            _observability().logger.exception("could not delay the retry")
+        _observability().logger.info("briefing notification retry", extra={
+            "message_id": message_id, "receives": receives, "error": str(exc)})
         raise
     except Exception:
-        logger.exception("briefing notification failed", extra={"message_id": message_id})
+        _observability().logger.exception("briefing notification failed", extra={"message_id": message_id})
         raise
-    logger.info("briefing notification", extra={"outcome": outcome, "user_id": message.get("user"),
-                                                 "message_id": message_id})
+    _observability().logger.info("briefing notification", extra={
+        "outcome": outcome, "user_id": message.get("user"), "message_id": message_id})
     return outcome
 
 
@@ -236,3 +235,11 @@ def digest_messages(profiles: Any, moment: datetime) -> list[dict[str, Any]]:
     date = moment.astimezone(KST).strftime("%Y-%m-%d")
     return [{"kind": "digest", "user": p.user_id, "date": date} for p in profiles
             if p.enabled and any(c.enabled for c in p.channels)]
+
+
+def _observability() -> Any:
+    """Powertools' logger and metrics, imported on first use: they load botocore, and this module
+    stays importable without it."""
+    from chalicelib import observability
+
+    return observability

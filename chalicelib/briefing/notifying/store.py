@@ -87,34 +87,23 @@ class BriefingStore:
                  s3: Any = None, sqs: Any = None, secrets: Any = None, kms: Any = None,
                  ses: Any = None) -> None:
         self.settings = settings or get_settings().briefing
-        self._dynamodb, self._s3, self._sqs, self._secrets = dynamodb, s3, sqs, secrets
-        self._kms, self._ses = kms, ses
+        self._dynamodb = dynamodb
+        self._clients = {"s3": s3, "sqs": sqs, "secretsmanager": secrets, "kms": kms, "ses": ses}
 
-    # -- clients --------------------------------------------------------------------------
+    # -- clients: the ones given, else chalicelib.aws's (created on first use) --------------------
 
     @property
     def table(self) -> Any:
         return (self._dynamodb or aws.resource("dynamodb")).Table(self.settings.table)
 
-    @property
-    def s3(self) -> Any:
-        return self._s3 or aws.client("s3")
+    def _client(self, service: str) -> Any:
+        return self._clients[service] or aws.client(service)
 
-    @property
-    def sqs(self) -> Any:
-        return self._sqs or aws.client("sqs")
-
-    @property
-    def secretsmanager(self) -> Any:  # the organisation's NAVER WORKS secret only
-        return self._secrets or aws.client("secretsmanager")
-
-    @property
-    def kms(self) -> Any:
-        return self._kms or aws.client("kms")
-
-    @property
-    def ses(self) -> Any:
-        return self._ses or aws.client("ses")
+    s3 = property(lambda self: self._client("s3"))
+    sqs = property(lambda self: self._client("sqs"))
+    secretsmanager = property(lambda self: self._client("secretsmanager"))  # the NAVER WORKS secret only
+    kms = property(lambda self: self._client("kms"))
+    ses = property(lambda self: self._client("ses"))
 
     # -- profiles -------------------------------------------------------------------------
 
