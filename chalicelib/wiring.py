@@ -63,12 +63,11 @@ def _briefing_notifier(settings: Settings) -> Notifier:
     return Notifier(_briefing_notify_store(settings.briefing), settings)
 
 
-_BRIEFING = (_briefing_items_store, _briefing_notify_store, _briefing_notifier)
-
 # --- end briefing ---
 
 
 def reset() -> None:
     """Forget every cached store (tests that switch endpoints or settings)."""
-    for factory in (*_BRIEFING,):
-        factory.cache_clear()
+    _briefing_items_store.cache_clear()
+    _briefing_notify_store.cache_clear()
+    _briefing_notifier.cache_clear()

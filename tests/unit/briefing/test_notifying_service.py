@@ -16,6 +16,7 @@ from chalicelib.briefing.notifying.profiles import Profile
 from chalicelib.clock import KST
 from chalicelib.errors import Conflict, InvalidField, NotFound
 from chalicelib.settings import Settings
+from tests.events import load_event
 from tests.fakes.briefing import FakeNotifyStore
 
 USER = User(id="E1001", name="김도로", department="도로관리과", roles=("employee",))
@@ -131,13 +132,11 @@ def test_notify_batch_sends_once_and_delays_a_retry() -> None:
 
     notifier = notify.Notifier(store, Settings.from_env({}), sender=sender,
                                clock=lambda: datetime(2024, 12, 2, 10, 0, tzinfo=KST))
-    body = ('{"kind": "item", "user": "E1001", "item_id": "a", '
-            '"match_sk": "MATCH#2024-12-02T09:00:00+09:00#a"}')
-    record = {"messageId": "m1", "receiptHandle": "r1", "body": body,
-              "attributes": {"ApproximateReceiveCount": "2"}}
-    assert handle_notify_batch({"Records": [record]}, notifier) == {
-        "batchItemFailures": [{"itemIdentifier": "m1"}]}
-    assert store.delays == [("r1", 60)] and sent == []
-    assert handle_notify_batch({"Records": [record]}, notifier) == {"batchItemFailures": []}
-    assert handle_notify_batch({"Records": [record]}, notifier) == {"batchItemFailures": []}
+    event = load_event("sqs_notify_item")
+    receipt = event["Records"][0]["receiptHandle"]
+    failed = {"itemIdentifier": event["Records"][0]["messageId"]}
+    assert handle_notify_batch(event, notifier) == {"batchItemFailures": [failed]}
+    assert store.delays == [(receipt, 60)] and sent == []  # 30 s × 2^(2-1)
+    assert handle_notify_batch(event, notifier) == {"batchItemFailures": []}
+    assert handle_notify_batch(event, notifier) == {"batchItemFailures": []}
     assert sent == ["a"]  # the third delivery of the message found it sent
