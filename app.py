@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Chalice, Response
+from chalice import Response
 
 from chalicelib import web
 from chalicelib.briefing.crawling.events import bp as briefing_crawl_events_bp
@@ -13,18 +13,18 @@ from chalicelib.briefing.notifying.events import bp as briefing_notify_events_bp
 from chalicelib.briefing.notifying.events import digest, notify  # noqa: F401 - Handler app.digest, app.notify
 from chalicelib.briefing.notifying.routes import bp as briefing_bp
 from chalicelib.cafeteria.routes import bp as cafeteria_bp
-from chalicelib.core.routes import bp as core_bp
-from chalicelib.errors import AppError, app_error_response, error_response, normalize_chalice_error
 from chalicelib.observability import flush_metrics, logger
 from chalicelib.photos.routes import bp as photos_bp
+from chalicelib.platform.http import App, normalize_chalice_error
+from chalicelib.platform.routes import bp as platform_bp
 from chalicelib.trips.routes import bp as trips_bp
 
 # Powertools owns logging: Chalice's own set-up would put the shared "gdesk" logger at ERROR level
 # whenever sys.stdout is not the stream Powertools captured (tests, embedded servers).
-app = Chalice(app_name="gdesk", configure_logs=False)
+app = App(app_name="gdesk", configure_logs=False)
 app.experimental_feature_flags.update(["BLUEPRINTS"])
 app.api.binary_types.append("application/pdf")  # the trip evidence sheet; also in template.yaml
-app.register_blueprint(core_bp)
+app.register_blueprint(platform_bp)
 app.register_blueprint(trips_bp)
 app.register_blueprint(photos_bp)
 app.register_blueprint(cafeteria_bp)
@@ -51,26 +51,16 @@ def observe(event: Any, get_response: Any) -> Any:
 
 @app.middleware("http")
 def json_errors(event: Any, get_response: Any) -> Response:
-    """The single mapping of errors to HTTP: domain errors and Chalice's own → JSON, never a trace."""
+    """Chalice's own error responses (405, 415, bad JSON) in our JSON shape; the views' errors are
+    mapped where they are raised (``App`` in ``chalicelib.platform.http``)."""
     web.bind_request(event)
-    try:
-        response = get_response(event)
-    except AppError as err:
-        return app_error_response(err)
-    except Exception:
-        logger.exception("unhandled error")
-        return error_response(500, "internal_error", "서버 내부 오류가 발생했습니다. (internal error)")
-    return normalize_chalice_error(response)
+    return normalize_chalice_error(get_response(event))
 
 
 # Non-HTTP handlers (each declared in template.yaml as its own function: Handler app.<name>).
-# >>> photos functions
 @app.lambda_function(name="photo_processor")
 def photo_processor(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """S3 ObjectCreated → SQS → here (template: PhotoProcessorFunction); partial batch response."""
     from chalicelib.photos import pipeline, service
 
     return pipeline.handle_sqs_batch(event, service.store())
-
-
-# <<< photos functions

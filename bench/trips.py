@@ -73,10 +73,11 @@ def main() -> int:
 
     os.environ["GDESK_TRIPS_DOUBLE_TAP_SECONDS"] = "0"  # every tap a new proof
     from chalicelib.auth import User
-    from chalicelib.trips import proofs, qr
+    from chalicelib.clock import KST
+    from chalicelib.trips import qr
+    from chalicelib.trips import service as proofs
     from chalicelib.trips import token as jws
     from chalicelib.trips.store import store
-    from chalicelib.trips.verdict import KST
     from infra.local.cloud import LocalCloud
     from infra.local.moto_server import free_port
 

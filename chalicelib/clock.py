@@ -1,9 +1,10 @@
-"""Korean Standard Time, defined once: what users read, and what quiet hours and digests follow."""
+"""The one definition of Korean time and of "now" (users read KST; records are stored in UTC)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+# A fixed +09:00 offset (Korea has no daylight saving time): no tz database needed in the Lambda.
 KST = timezone(timedelta(hours=9), "KST")
 
 
@@ -12,4 +13,4 @@ def now_utc() -> datetime:
 
 
 def now_kst() -> datetime:
-    return now_utc().astimezone(KST)
+    return datetime.now(KST)

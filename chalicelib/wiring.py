@@ -1,6 +1,10 @@
-"""The one wiring place: which store (and what else is built once per container) each tool's
-routes and event handlers get. Stores take their clients lazily from ``chalicelib.aws``; tests that
-switch endpoints or settings call ``reset()``."""
+"""The one wiring place: which store (and client) each use case gets, built once per container.
+
+Routes and event handlers obtain their stores only from here. Each tool keeps its factories in its
+own section; every factory is a ``functools.cache`` so a Lambda container builds it once, and
+``reset()`` forgets them all (tests and the local cloud call it after changing settings or the
+endpoint). Stores take their boto3 clients from ``chalicelib.aws`` unless given others.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +19,23 @@ if TYPE_CHECKING:
     from chalicelib.briefing.model import Item
     from chalicelib.briefing.notifying.notify import Notifier
     from chalicelib.briefing.notifying.store import BriefingStore
+    from chalicelib.trips.store import TripsStore
+
+
+# --- trips ---
+@functools.cache
+def trips_store() -> TripsStore:
+    """The trips table, KMS and idempotency; also holds the container's signing/data key caches."""
+    from chalicelib.trips.store import TripsStore
+
+    return TripsStore(get_settings().trips)
+
+# --- end trips ---
+
 
 # --- briefing ---
-# Built once per container and per settings: tests that change the environment clear
-# ``get_settings`` and get stores for the new settings without calling ``reset()``.
+# Built once per container and per settings (the cache is keyed on them): tests that change the
+# environment clear ``get_settings`` and get stores for the new settings.
 
 
 def briefing_items_store() -> ItemStore:
@@ -62,12 +79,12 @@ def _briefing_notifier(settings: Settings) -> Notifier:
 
     return Notifier(_briefing_notify_store(settings.briefing), settings)
 
-
 # --- end briefing ---
 
 
 def reset() -> None:
-    """Forget every cached store (tests that switch endpoints or settings)."""
+    """Forget every store built so far (with whatever it cached)."""
+    trips_store.cache_clear()
     _briefing_items_store.cache_clear()
     _briefing_notify_store.cache_clear()
     _briefing_notifier.cache_clear()

@@ -7,7 +7,7 @@ from chalice import Blueprint
 from chalicelib import web
 from chalicelib.auth import current_user
 from chalicelib.cafeteria import service
-from chalicelib.errors import json_response
+from chalicelib.platform.http import json_response
 from chalicelib.settings import get_settings
 
 bp = Blueprint(__name__)

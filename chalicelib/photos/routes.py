@@ -5,8 +5,8 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib import web
-from chalicelib.errors import json_response
 from chalicelib.photos import service
+from chalicelib.platform.http import json_response
 from chalicelib.settings import get_settings as app_settings
 from chalicelib.validation import field_bool, json_object, query_int
 

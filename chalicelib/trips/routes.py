@@ -8,8 +8,9 @@ from chalice import Blueprint, Response
 
 from chalicelib import web
 from chalicelib.auth import current_user
-from chalicelib.errors import InvalidField, PayloadTooLarge, Unauthorized, json_response
-from chalicelib.trips import proofs
+from chalicelib.errors import InvalidField, PayloadTooLarge, Unauthorized
+from chalicelib.platform.http import json_response
+from chalicelib.trips import service as proofs
 from chalicelib.trips.store import store
 from chalicelib.validation import field_str, json_object
 

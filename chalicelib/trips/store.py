@@ -33,10 +33,11 @@ from typing import Any
 
 from chalicelib import aws
 from chalicelib.aws import plain
+from chalicelib.clock import KST
 from chalicelib.settings import TripsSettings
 from chalicelib.trips import token as jws
 from chalicelib.trips.orders import TripOrder
-from chalicelib.trips.verdict import KST, PreviousFix
+from chalicelib.trips.verdict import PreviousFix
 
 DAY = 86400
 RECENT_FIXES = 10

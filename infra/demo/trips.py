@@ -16,7 +16,7 @@ CHANGWON_CITY_HALL = (35.2280, 128.6811)
 
 def _today_order(employee: str, destination: str, address: str, at: tuple[float, float],
                  purpose: str) -> dict[str, object]:
-    from chalicelib.trips.verdict import KST
+    from chalicelib.clock import KST
 
     today = datetime.now(UTC).astimezone(KST).date().isoformat()
     return {"employee_id": employee, "destination": destination, "address": address, "lat": at[0],
@@ -27,7 +27,7 @@ def start(ctx: DemoContext) -> list[str]:
     from chalicelib.auth import User
     from chalicelib.devissuer import DEMO_USERS
     from chalicelib.settings import get_settings
-    from chalicelib.trips import proofs
+    from chalicelib.trips import service as proofs
     from chalicelib.trips.orders import imported_trip_id, parse_order
     from chalicelib.trips.store import TripsStore
 

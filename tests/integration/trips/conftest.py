@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from chalicelib.trips.verdict import KST
+from chalicelib.clock import KST
 
 GYEONGNAM_OFFICE = (35.2383, 128.6925)
 

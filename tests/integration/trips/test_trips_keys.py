@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from chalicelib.auth import User
-from chalicelib.trips import proofs
+from chalicelib.trips import service as proofs
 from chalicelib.trips import token as jws
 from chalicelib.trips.store import reset_caches
 from chalicelib.trips.verdict import KST

@@ -64,7 +64,7 @@ def test_evidence_sheet_without_proofs() -> None:
 def test_generated_ids_appear_in_the_csv_exactly_as_issued() -> None:
     """A proof id is what an auditor searches for in the settlement file: none may be altered by
     the formula guard (token_urlsafe ids started with '-' one time in 64)."""
-    from chalicelib.trips.proofs import new_proof_id
+    from chalicelib.trips.service import new_proof_id
 
     ids = [new_proof_id() for _ in range(2000)]
     rows = list(csv.DictReader(io.StringIO(

@@ -7,7 +7,8 @@ from chalice import Blueprint
 
 from chalicelib import devissuer, web
 from chalicelib.auth import current_user
-from chalicelib.errors import NotFound, json_response
+from chalicelib.errors import NotFound
+from chalicelib.platform.http import json_response
 from chalicelib.settings import get_settings
 from chalicelib.validation import field_str, json_object
 
