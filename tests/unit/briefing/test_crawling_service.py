@@ -47,3 +47,11 @@ def test_scheduled_round_stores_new_items_and_hands_them_off_once() -> None:
     again = service.scheduled_round(store, settings, sources=sources, fetcher=CannedFetcher(),
                                     on_new_items=handed.extend, clock=lambda: NOW + 600)
     assert again["new_items"] == 0 and len(handed) == 2
+
+
+def test_the_fetcher_is_limited_to_the_sources_hosts_with_the_settings_politeness() -> None:
+    sources = parse_sources({"sources": [{"id": "press", "agency": "행정안전부", "kind": "rss",
+                                          "url": "https://press.example.kr/rss.xml", "interval": "10m"}]})
+    fetcher = service.fetcher_for(sources, Settings.from_env({"GDESK_CRAWL_HOST_DELAY_MS": "250"}).briefing)
+    assert fetcher.allowed_hosts == {"press.example.kr"} and fetcher.host_delay == 0.25
+    assert not fetcher.allow_loopback
