@@ -183,7 +183,7 @@ class Notifier:
             try:
                 self.sender(channel, secrets.get(channel.id, {}), message, ident,
                             settings=self.settings.briefing.notify, org_secret=self.store.get_org_secret,
-                            ses=self.store if channel.type == "email" else None)
+                            mailer=self.store if channel.type == "email" else None)
             except SendError as exc:
                 failures.append((channel.type, exc))
                 _observability().logger.warning("briefing send failed", extra={
