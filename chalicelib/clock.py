@@ -14,3 +14,12 @@ def now_utc() -> datetime:
 
 def now_kst() -> datetime:
     return datetime.now(KST)
+
+
+def iso(moment: datetime) -> str:
+    """The stored form of a moment: UTC, microseconds, ``Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def from_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -1,29 +1,27 @@
 """Use cases of the trips tool: register orders, one-tap proofs, verification, revocation.
 
-Each function takes the signed-in user (or None), plain values and a ``TripsStore``; the rules
-themselves live in ``verdict.py`` (judging a fix) and ``token.py`` (the JWS and its sealed part).
+Each function takes a store (the ``TripsPort``), the signed-in user (or None) and typed input
+(``inputs.py``), and returns plain values or raises a domain error; the rules themselves live in
+``verdict.py`` (judging a fix) and ``token.py`` (the JWS and its sealed part).
 """
 
 from __future__ import annotations
 
-import re
 import time
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from chalicelib.auth import User
+from chalicelib.clock import KST, from_iso, iso, now_utc
 from chalicelib.errors import Conflict, Forbidden, InvalidField, NotFound
 from chalicelib.trips import token as jws
 from chalicelib.trips import verdict as vd
+from chalicelib.trips.inputs import CONSENT_VERSION, Tap
 from chalicelib.trips.orders import TripOrder, decode_csv, new_id, parse_order, plan_import
-from chalicelib.trips.store import TripsStore, from_iso, iso
-from chalicelib.validation import field_bool, field_datetime, field_float, field_str
+from chalicelib.trips.ports import TripsPort
 
-CONSENT_VERSION = "2025-05"
 IDEMPOTENCY_SECONDS = 24 * 3600
 AUDIT_ROLES = ("auditor", "admin")
-_NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
 def new_proof_id() -> str:
@@ -45,19 +43,19 @@ def trip_view(order: TripOrder) -> dict[str, Any]:
             "source": order.source}
 
 
-def create_trip(st: TripsStore, user: User, body: dict[str, Any]) -> dict[str, Any]:
+def create_trip(st: TripsPort, user: User, body: dict[str, Any]) -> dict[str, Any]:
     order = parse_order(body, employee_id=user.id, name=user.name, department=user.department)
     st.put_trip(order)
     return trip_view(order)
 
 
-def my_trips(st: TripsStore, user: User, now: datetime | None = None) -> dict[str, Any]:
+def my_trips(st: TripsPort, user: User, now: datetime | None = None) -> dict[str, Any]:
     """Today's trips first (by start), then upcoming (soonest first), then past (latest first)."""
-    today = (now or datetime.now(UTC)).astimezone(vd.KST).date()
+    today = (now or now_utc()).astimezone(KST).date()
     orders = st.trips_of(user.id)
     current = sorted((o for o in orders if o.covers_day(today)), key=lambda o: o.start)
-    upcoming = sorted((o for o in orders if o.start.astimezone(vd.KST).date() > today), key=lambda o: o.start)
-    past = sorted((o for o in orders if o.end.astimezone(vd.KST).date() < today), key=lambda o: o.start,
+    upcoming = sorted((o for o in orders if o.start.astimezone(KST).date() > today), key=lambda o: o.start)
+    past = sorted((o for o in orders if o.end.astimezone(KST).date() < today), key=lambda o: o.start,
                   reverse=True)
     trips = []
     for order in current:
@@ -80,17 +78,12 @@ def _proof_brief(proof: dict[str, Any]) -> dict[str, Any]:
             "revoked": bool(proof.get("revoked"))}
 
 
-def give_consent(st: TripsStore, user: User, body: dict[str, Any]) -> dict[str, Any]:
-    version = field_str(body, "version", max_len=20, min_len=1)
-    if version != CONSENT_VERSION:
-        raise InvalidField("version", f"현재 동의서 버전은 {CONSENT_VERSION} 입니다. (stale consent version)")
-    if field_bool(body, "agree") is not True:
-        raise InvalidField("agree", "위치정보 수집·이용에 동의해야 증빙할 수 있습니다. (consent required)")
-    profile = st.set_consent(user.id, version, datetime.now(UTC))
+def give_consent(st: TripsPort, user: User, version: str) -> dict[str, Any]:
+    profile = st.set_consent(user.id, version, now_utc())
     return {"consent": {"version": profile["consent_version"], "at": profile["consent_at"]}}
 
 
-def _own_trip(st: TripsStore, user: User, trip_id: str, *, auditors: bool = False) -> TripOrder:
+def _own_trip(st: TripsPort, user: User, trip_id: str, *, auditors: bool = False) -> TripOrder:
     order = st.get_trip(trip_id)
     if order is None:
         raise NotFound("출장을 찾을 수 없습니다. (no such trip)")
@@ -101,27 +94,7 @@ def _own_trip(st: TripsStore, user: User, trip_id: str, *, auditors: bool = Fals
 
 # -- one tap ----------------------------------------------------------------------------------------
 
-def parse_fix(body: dict[str, Any]) -> dict[str, Any]:
-    nonce = field_str(body, "nonce", max_len=64, min_len=8)
-    if not nonce or not _NONCE.match(nonce):
-        raise InvalidField("nonce", "'nonce' 는 8~64자의 영문·숫자·-_ 입니다. (invalid nonce)")
-    captured = field_datetime(body, "captured_at")
-    assert captured is not None
-    fix: dict[str, Any] = {
-        "lat": field_float(body, "lat", minimum=-90, maximum=90),
-        "lon": field_float(body, "lon", minimum=-180, maximum=180),
-        "accuracy_m": field_float(body, "accuracy_m", minimum=0, maximum=100_000),
-        "captured_at": iso(captured),
-        "delayed": bool(field_bool(body, "delayed", required=False, default=False)),
-    }
-    for name, lo, hi in (("altitude", -1000, 10_000), ("speed", 0, 400), ("heading", 0, 360)):
-        value = field_float(body, name, required=False, minimum=lo, maximum=hi)
-        if value is not None:
-            fix[name] = value
-    return {"nonce": nonce, "fix": fix}
-
-
-def create_proof(st: TripsStore, user: User, trip_id: str, body: dict[str, Any], base_url: str,
+def create_proof(st: TripsPort, user: User, trip_id: str, tap: Tap, base_url: str,
                  lambda_context: Any = None) -> dict[str, Any]:
     """One tap → a signed proof. Idempotent per (traveller, trip, nonce) through Powertools; a
     second tap on the same trip within the double-tap window returns the first proof."""
@@ -130,7 +103,6 @@ def create_proof(st: TripsStore, user: User, trip_id: str, body: dict[str, Any],
         IdempotencyValidationError,
     )
 
-    parsed = parse_fix(body)
     order, profile, last = st.load_for_tap(trip_id, user.id)
     if order is None:
         raise NotFound("출장을 찾을 수 없습니다. (no such trip)")
@@ -149,7 +121,7 @@ def create_proof(st: TripsStore, user: User, trip_id: str, body: dict[str, Any],
 
     idempotent = st.idempotent(create, key_jmespath="[user_id, trip_id, nonce]", payload_jmespath="fix",
                                expires_after_seconds=IDEMPOTENCY_SECONDS, lambda_context=lambda_context)
-    request = {"user_id": user.id, "trip_id": trip_id, **parsed}
+    request = {"user_id": user.id, "trip_id": trip_id, "nonce": tap.nonce, "fix": tap.fix}
     try:
         result: dict[str, Any] = idempotent(request=request)
     except IdempotencyValidationError as exc:
@@ -161,9 +133,9 @@ def create_proof(st: TripsStore, user: User, trip_id: str, body: dict[str, Any],
     return _with_links(result, base_url)
 
 
-def _create(st: TripsStore, user: User, order: TripOrder, pseudonym: str, fix_in: dict[str, Any],
+def _create(st: TripsPort, user: User, order: TripOrder, pseudonym: str, fix_in: dict[str, Any],
             nonce: str) -> dict[str, Any]:
-    now = datetime.now(UTC)
+    now = now_utc()
     captured = from_iso(fix_in["captured_at"])
     if fix_in["delayed"] and not now - vd.MAX_DELAY <= captured <= now + timedelta(minutes=5):
         raise InvalidField("captured_at",
@@ -190,7 +162,7 @@ def _create(st: TripsStore, user: User, order: TripOrder, pseudonym: str, fix_in
     return {**_proof_result(proof), "repeated": False}
 
 
-def _sign(st: TripsStore, order: TripOrder, proof_id: str, pseudonym: str, user: User, fix: vd.Fix,
+def _sign(st: TripsPort, order: TripOrder, proof_id: str, pseudonym: str, user: User, fix: vd.Fix,
           verdict: vd.Verdict, now: datetime) -> str:
     iat = int(now.timestamp())
     claims: dict[str, Any] = {
@@ -220,7 +192,7 @@ def _with_links(result: dict[str, Any], base_url: str) -> dict[str, Any]:
             "qr_png": f"/proofs/{pid}/qr.png", "qr_svg": f"/proofs/{pid}/qr.svg"}
 
 
-def proof_for_viewer(st: TripsStore, user: User, proof_id: str) -> dict[str, Any]:
+def proof_for_viewer(st: TripsPort, user: User, proof_id: str) -> dict[str, Any]:
     proof = st.get_proof(proof_id)
     if proof is None:
         raise NotFound("증빙을 찾을 수 없습니다. (no such proof)")
@@ -231,20 +203,15 @@ def proof_for_viewer(st: TripsStore, user: User, proof_id: str) -> dict[str, Any
 
 # -- verification ------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=64)
-def _key_object(kid: str, x: str, y: str) -> Any:
-    return jws.jwk_public_key({"kid": kid, "x": x, "y": y})
-
-
-def check_token(st: TripsStore, token: str, now: float | None = None) -> jws.Checked:
+def check_token(st: TripsPort, token: str, now: float | None = None) -> jws.Checked:
     """Signature and claims only (no table read besides the cached key set, no decryption)."""
     kid = jws.peek_kid(token)
     jwk = st.public_key(kid) if kid else None
-    keys = {kid: _key_object(kid, jwk["x"], jwk["y"])} if kid and jwk else {}
+    keys = {kid: jws.cached_public_key(kid, jwk["x"], jwk["y"])} if kid and jwk else {}
     return jws.check(token, keys, st.settings.issuer, time.time() if now is None else now)
 
 
-def verify(st: TripsStore, token: str, viewer: User | None, source_ip: str) -> dict[str, Any]:
+def verify(st: TripsPort, token: str, viewer: User | None, source_ip: str) -> dict[str, Any]:
     checked = check_token(st, token)
     proof = None
     if checked.valid:
@@ -260,7 +227,7 @@ def verify(st: TripsStore, token: str, viewer: User | None, source_ip: str) -> d
                          f"({vd.kst_text(from_iso(revoked['at']))}) (revoked)")
     auditor = viewer is not None and any(viewer.has(r) for r in AUDIT_ROLES)
     proof_id = str(checked.claims.get("jti")) if proof else None
-    now = datetime.now(UTC)
+    now = now_utc()
     st.log_access(proof_id, {"action": "verify", "who": viewer.id if viewer else "anonymous",
                              "roles": list(viewer.roles) if viewer else [], "ip": source_ip,
                              "valid": checked.valid, "reasons": checked.reasons[:3]}, now)
@@ -284,7 +251,7 @@ def _summary(checked: jws.Checked, proof: dict[str, Any]) -> dict[str, Any]:
             "message": verdict["message"], "reasons": verdict["reasons"], "revoked": proof.get("revoked")}
 
 
-def _record(st: TripsStore, claims: dict[str, Any], proof: dict[str, Any]) -> dict[str, Any]:
+def _record(st: TripsPort, claims: dict[str, Any], proof: dict[str, Any]) -> dict[str, Any]:
     """What an auditor sees: the decrypted private part, the stored position and the order."""
     private = None
     key = st.data_key(jws.sealed_key_id(claims["pd"]))
@@ -308,22 +275,20 @@ def _record(st: TripsStore, claims: dict[str, Any], proof: dict[str, Any]) -> di
     }
 
 
-def revoke(st: TripsStore, admin: User, proof_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    reason = field_str(body, "reason", max_len=300, min_len=2)
-    assert reason is not None
-    proof = st.revoke(proof_id, admin.id, reason, datetime.now(UTC))
+def revoke(st: TripsPort, admin: User, proof_id: str, reason: str) -> dict[str, Any]:
+    proof = st.revoke(proof_id, admin.id, reason, now_utc())
     if proof is None:
         raise NotFound("증빙을 찾을 수 없습니다. (no such proof)")
     return {"proof_id": proof_id, "revoked": proof["revoked"]}
 
 
-def jwks(st: TripsStore) -> dict[str, Any]:
+def jwks(st: TripsPort) -> dict[str, Any]:
     return {"keys": list(st.public_keys().values())}
 
 
 # -- evidence, settlement export, import -------------------------------------------------------------
 
-def _evidence_of(st: TripsStore, user: User, trip_id: str, base_url: str
+def _evidence_of(st: TripsPort, user: User, trip_id: str, base_url: str
                  ) -> tuple[TripOrder, list[dict[str, Any]], dict[str, str]]:
     """The order, its proofs (valid first, oldest first) and the verify links of those shown with a QR."""
     from chalicelib.trips import reports
@@ -334,23 +299,23 @@ def _evidence_of(st: TripsStore, user: User, trip_id: str, base_url: str
     return order, proof_list, links
 
 
-def evidence(st: TripsStore, user: User, trip_id: str, base_url: str) -> str:
+def evidence(st: TripsPort, user: User, trip_id: str, base_url: str) -> str:
     from chalicelib.trips import qr, reports
 
     order, proof_list, links = _evidence_of(st, user, trip_id, base_url)
     svgs = {pid: qr.svg(link) for pid, link in links.items()}
-    return reports.evidence_html(order, proof_list, svgs, datetime.now(UTC), base_url)
+    return reports.evidence_html(order, proof_list, svgs, now_utc(), base_url)
 
 
-def evidence_pdf(st: TripsStore, user: User, trip_id: str, base_url: str) -> bytes:
+def evidence_pdf(st: TripsPort, user: User, trip_id: str, base_url: str) -> bytes:
     from chalicelib.trips import qr, reports
 
     order, proof_list, links = _evidence_of(st, user, trip_id, base_url)
     pngs = {pid: qr.png(link, scale=4) for pid, link in links.items()}
-    return reports.evidence_pdf(order, proof_list, pngs, datetime.now(UTC), base_url)
+    return reports.evidence_pdf(order, proof_list, pngs, now_utc(), base_url)
 
 
-def export_month(st: TripsStore, month: str) -> bytes:
+def export_month(st: TripsPort, month: str) -> bytes:
     from chalicelib.trips import reports
 
     proof_list = sorted(st.proofs_of_month(month), key=lambda p: p["created_at"])
@@ -361,7 +326,7 @@ def export_month(st: TripsStore, month: str) -> bytes:
     return reports.proofs_csv([(p, orders[p["trip_id"]]) for p in proof_list])
 
 
-def import_trips(st: TripsStore, raw: bytes, created_by: str, dry_run: bool = False) -> dict[str, Any]:
+def import_trips(st: TripsPort, raw: bytes, created_by: str, dry_run: bool = False) -> dict[str, Any]:
     """Import the HR export: invalid rows are reported by line number, every valid row is written;
     if a write fails midway, the rows this run created are removed again (all or nothing), and a
     re-run skips orders that exist (ids are derived from employee, start and destination)."""

@@ -16,7 +16,7 @@ from typing import Any
 
 def _store(args: argparse.Namespace) -> Any:
     from chalicelib.settings import get_settings
-    from chalicelib.trips.store import TripsStore
+    from chalicelib.wiring import trips_store
 
     if not args.aws:
         from infra.local.cloud import LocalCloud
@@ -27,7 +27,7 @@ def _store(args: argparse.Namespace) -> Any:
                            stack_name=args.stack)
         cloud.start_endpoint()
         cloud.create_resources()
-    return TripsStore(get_settings().trips)
+    return trips_store()
 
 
 def _fail(message: str, code: int = 1) -> int:

@@ -3,6 +3,7 @@ my items, feedback, the morning digest run, the matching round and the NotifyQue
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -132,9 +133,11 @@ def test_notify_batch_sends_once_and_delays_a_retry() -> None:
 
     notifier = notify.Notifier(store, Settings.from_env({}), sender=sender,
                                clock=lambda: datetime(2024, 12, 2, 10, 0, tzinfo=KST))
-    event = load_event("sqs_notify_item")
-    receipt = event["Records"][0]["receiptHandle"]
-    failed = {"itemIdentifier": event["Records"][0]["messageId"]}
+    body = json.dumps({"kind": "item", "user": "E1001", "item_id": "a",
+                       "match_sk": "MATCH#2024-12-02T09:00:00+09:00#a"})
+    record = load_event("sqs_record", body=body, attributes__ApproximateReceiveCount="2")
+    event, receipt = {"Records": [record]}, record["receiptHandle"]
+    failed = {"itemIdentifier": record["messageId"]}
     assert handle_notify_batch(event, notifier) == {"batchItemFailures": [failed]}
     assert store.delays == [(receipt, 60)] and sent == []  # 30 s × 2^(2-1)
     assert handle_notify_batch(event, notifier) == {"batchItemFailures": []}

@@ -9,6 +9,7 @@ from typing import Any
 
 from chalicelib.cafeteria.density import CameraSample, MinuteKey
 from chalicelib.cafeteria.store import StoredMinute, StoreUnavailable
+from tests.events import load_event
 
 
 class MemoryStore:
@@ -59,11 +60,7 @@ def kinesis_event(payloads: Sequence[Any], first_sequence: int = 1000) -> dict[s
     for i, payload in enumerate(payloads):
         data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         seq = str(first_sequence + i)
-        records.append({
-            "kinesis": {"kinesisSchemaVersion": "1.0", "partitionKey": "cam", "sequenceNumber": seq,
-                        "data": base64.b64encode(data).decode(), "approximateArrivalTimestamp": 1.0},
-            "eventSource": "aws:kinesis", "eventVersion": "1.0", "eventID": f"shardId-000000000000:{seq}",
-            "eventName": "aws:kinesis:record", "invokeIdentityArn": "arn:aws:iam::123456789012:role/x",
-            "awsRegion": "ap-northeast-2",
-            "eventSourceARN": "arn:aws:kinesis:ap-northeast-2:123456789012:stream/density"})
+        records.append(load_event("kinesis_record", kinesis__sequenceNumber=seq,
+                                  kinesis__data=base64.b64encode(data).decode(),
+                                  eventID=f"shardId-000000000000:{seq}"))
     return {"Records": records}

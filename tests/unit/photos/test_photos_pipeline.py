@@ -13,6 +13,7 @@ from chalicelib.photos import pipeline
 from chalicelib.photos.store import original_key, thumb_key, web_key
 from chalicelib.settings import PhotosSettings
 from tests import photo_samples as ps
+from tests.events import load_event
 
 SETTINGS = PhotosSettings(table="t", bucket="b", max_upload_bytes=25 * 1024 * 1024, upload_url_seconds=300,
                           view_url_seconds=600, retention_days=30, pairing_seconds=300,
@@ -77,12 +78,13 @@ class FakeStore:
 
 
 def s3_event(key: str, bucket: str = "b", name: str = "ObjectCreated:Post") -> dict[str, Any]:
-    return {"eventSource": "aws:s3", "eventName": name,
-            "s3": {"bucket": {"name": bucket}, "object": {"key": key.replace("/", "%2F"), "size": 1}}}
+    return load_event("s3_object_created", eventName=name, s3__bucket__name=bucket,
+                      s3__object__key=key.replace("/", "%2F"))
 
 
 def sqs_event(*bodies: Any) -> dict[str, Any]:
-    return {"Records": [{"messageId": f"m{i}", "body": b if isinstance(b, str) else json.dumps(b)}
+    return {"Records": [load_event("sqs_record", messageId=f"m{i}",
+                                   body=b if isinstance(b, str) else json.dumps(b))
                         for i, b in enumerate(bodies)]}
 
 
