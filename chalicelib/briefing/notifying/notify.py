@@ -1,8 +1,8 @@
 """Delivery of matches: alerts now, or held for the morning digest — exactly once per (user, item).
 
 The NotifyQueue carries two kinds of message: ``{"kind": "item", "user", "item_id", "match_sk"}``
-(from the pipeline) and ``{"kind": "digest", "user", "date"}`` (from the 08:00 KST schedule).
-For each, the notifier
+(from the matching round, ``new_item_matching``) and ``{"kind": "digest", "user", "date"}`` (from the
+08:00 KST schedule). For each, the notifier
 
 1. leases the delivery record (conditional write): a second message for the same (user, item) —
    the crawler re-sending, SQS delivering twice — finds it sent, or leased and comes back later;
