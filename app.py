@@ -7,7 +7,11 @@ from typing import Any
 from chalice import Response
 
 from chalicelib import web
-from chalicelib.briefing.routes import bp as briefing_bp
+from chalicelib.briefing.crawling.events import bp as briefing_crawl_events_bp
+from chalicelib.briefing.crawling.events import crawl  # noqa: F401 - Handler app.crawl
+from chalicelib.briefing.notifying.events import bp as briefing_notify_events_bp
+from chalicelib.briefing.notifying.events import digest, notify  # noqa: F401 - Handler app.digest, app.notify
+from chalicelib.briefing.notifying.routes import bp as briefing_bp
 from chalicelib.cafeteria.routes import bp as cafeteria_bp
 from chalicelib.observability import flush_metrics, logger
 from chalicelib.photos.events import bp as photos_events_bp
@@ -28,6 +32,8 @@ app.register_blueprint(photos_bp)
 app.register_blueprint(photos_events_bp)
 app.register_blueprint(cafeteria_bp)
 app.register_blueprint(briefing_bp)
+app.register_blueprint(briefing_notify_events_bp)
+app.register_blueprint(briefing_crawl_events_bp)
 
 
 @app.middleware("all")
@@ -55,25 +61,3 @@ def json_errors(event: Any, get_response: Any) -> Response:
 
 
 # Non-HTTP handlers (each declared in template.yaml as its own function: Handler app.<name>).
-@app.on_sqs_message(queue="NotifyQueue", batch_size=10)
-def notify(event: Any) -> dict[str, Any]:
-    """NotifyQueue → the users' channels (template: NotifierFunction, ReportBatchItemFailures)."""
-    from chalicelib.briefing.handlers import notify_batch
-
-    return notify_batch(event.to_dict())
-
-
-@app.schedule("cron(0 23 * * ? *)")
-def digest(event: Any) -> dict[str, Any]:
-    """08:00 KST: queue every user's morning digest (template: DigestFunction)."""
-    from chalicelib.briefing.handlers import queue_digests
-
-    return queue_digests()
-@app.schedule("rate(5 minutes)", name="crawl")
-def crawl(event: Any) -> dict[str, Any]:
-    """The briefing crawler: one round over the sources that are due (per-source intervals)."""
-    from chalicelib.briefing.crawler import run_scheduled_round
-
-    return run_scheduled_round(remaining_ms=event.context.get_remaining_time_in_millis())
-
-

@@ -288,7 +288,7 @@ class BriefingSettings:
     bucket: str
     crawl_allow_loopback: bool
     notify: BriefingNotifySettings = _NOTIFY_DEFAULTS  # a default, so field order never matters
-    # crawler: the sources file ("" = the packaged chalicelib/briefing/sources.yaml), the pause
+    # crawler: the sources file ("" = the packaged chalicelib/briefing/crawling/sources.yaml), the pause
     # between two requests to one host, how old a feed entry may be to be taken in a normal round
     crawl_sources_path: str = ""
     crawl_host_delay_ms: int = 1000

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from chalicelib.briefing import notify
-from chalicelib.briefing.channels.base import SendError
-from chalicelib.briefing.profiles import Channel, Profile
-from chalicelib.briefing.store import Delivery
+from chalicelib.briefing.notifying import notify
+from chalicelib.briefing.notifying.channels.base import SendError
+from chalicelib.briefing.notifying.events import handle_notify_batch
+from chalicelib.briefing.notifying.ports import Delivery
+from chalicelib.briefing.notifying.profiles import Channel, Profile
 from chalicelib.settings import Settings
 from tests.events import load_event
 
@@ -158,6 +159,6 @@ def test_sqs_batch_reports_only_the_failed_message() -> None:
                    attributes={"ApproximateReceiveCount": "3"},
                    body='{"kind": "item", "user": "E1001", "item_id": "i1", "match_sk": "s"}'),
         load_event("sqs_record", messageId="m2", receiptHandle="r2", attributes={}, body="not json")]}
-    result = notify.handle_sqs_event(event, n)
+    result = handle_notify_batch(event, n)
     assert result == {"batchItemFailures": [{"itemIdentifier": "m1"}, {"itemIdentifier": "m2"}]}
     assert store.delays == [120]  # 30 s × 2^(3-1)

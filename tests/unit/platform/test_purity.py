@@ -25,14 +25,6 @@ EDGE_MODULES = {
     "chalicelib.web",  # serves the pages as Chalice responses
 }
 
-# Other tools' modules still being reshaped by their own branches of issue 12 (they move their
-# event handlers to events.py and their clients into store.py). Strict: an entry that has become
-# pure fails as XPASS until it is deleted here.
-NOT_YET_PURE = {
-    "chalicelib.briefing.handlers": "r-briefing: event handlers move to events.py",
-    "chalicelib.briefing.notify": "r-briefing: the SES client moves into the notifying store",
-    "chalicelib.briefing.pipeline": "r-briefing: renamed and split",
-}
 
 
 def _modules() -> list[str]:
@@ -63,12 +55,7 @@ def test_the_walk_finds_the_domain_modules_of_every_tool() -> None:
     assert not found & {"chalicelib.trips.routes", "chalicelib.trips.store", "chalicelib.wiring"}
 
 
-def _params() -> list[object]:
-    return [pytest.param(m, marks=pytest.mark.xfail(strict=True, reason=NOT_YET_PURE[m]))
-            if m in NOT_YET_PURE else m for m in _modules()]
-
-
-@pytest.mark.parametrize("module", _params())
+@pytest.mark.parametrize("module", _modules())
 def test_a_domain_module_loads_neither_chalice_nor_boto3(module: str) -> None:
     out = subprocess.run([sys.executable, "-c", CHILD.format(forbidden=set(FORBIDDEN)), module],
                          capture_output=True, text=True, cwd=ROOT, check=True, timeout=60)

@@ -1,8 +1,9 @@
 """The crawler's HTTP client: polite, bounded, and safe to point at the internet from inside a VPC.
 
 Rules (each one is a test in tests/integration/briefing/test_fetch.py):
-- only hosts named in the sources (``allowed_hosts``); the host is resolved and EVERY address
-  must be global — private, link-local (the 169.254.169.254 metadata service), shared, reserved,
+- every request through the one guarded transport (``chalicelib/outbound.py``): only hosts
+  named in the sources (``allowed_hosts``); the host is resolved and EVERY address must be
+  global — private, link-local (the 169.254.169.254 metadata service), shared, reserved,
   multicast and unspecified addresses are refused before any connection is made; loopback only
   when ``allow_loopback`` (the local demo and tests). The connection goes to the address that
   was checked (no second resolution that DNS rebinding could change);
@@ -19,49 +20,38 @@ Plain ``http.client``: no third-party HTTP stack to import on a cold start.
 
 from __future__ import annotations
 
-import http.client
-import ipaddress
-import socket
-import ssl
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
+from chalicelib import outbound
+from chalicelib.outbound import (
+    REDIRECTS,
+    AddressNotAllowed,
+    BadUrl,
+    ConnectionFailed,
+    FetchTimeout,
+    HostNotAllowed,
+    Resolver,
+    TooLarge,
+    address_allowed,
+    default_resolver,
+)
+from chalicelib.outbound import OutboundError as FetchError
+
+__all__ = ["AddressNotAllowed", "BadUrl", "ConnectionFailed", "FetchError", "FetchResult", "FetchTimeout",
+           "Fetcher", "HostNotAllowed", "HttpStatusError", "RobotsCache", "RobotsDisallowed", "TooLarge",
+           "TooManyRedirects", "address_allowed", "default_resolver"]
+
 USER_AGENT = "GDeskBriefing/1.0 (+public-office press release monitor)"
 ROBOTS_AGENT = "GDeskBriefing"
-REDIRECTS = frozenset({301, 302, 303, 307, 308})
 ROBOTS_TTL_S = 24 * 3600  # the RFC's ceiling; errors are cached for less
 ROBOTS_ERROR_TTL_S = 600
 ROBOTS_MAX_BYTES = 512 * 1024
 MAX_CRAWL_DELAY_S = 10.0
-
-Resolver = Callable[[str, int], list[str]]
-
-
-class FetchError(Exception):
-    """A fetch that did not give a usable response; ``reason`` is a short machine word."""
-
-    reason = "fetch_failed"
-
-    def __init__(self, message: str, url: str = "") -> None:
-        super().__init__(message)
-        self.url = url
-
-
-class BadUrl(FetchError):
-    reason = "bad_url"
-
-
-class HostNotAllowed(FetchError):
-    reason = "host_not_allowed"
-
-
-class AddressNotAllowed(FetchError):
-    reason = "address_not_allowed"
 
 
 class RobotsDisallowed(FetchError):
@@ -72,24 +62,12 @@ class TooManyRedirects(FetchError):
     reason = "too_many_redirects"
 
 
-class TooLarge(FetchError):
-    reason = "too_large"
-
-
-class FetchTimeout(FetchError):
-    reason = "timeout"
-
-
 class HttpStatusError(FetchError):
     reason = "http_status"
 
     def __init__(self, message: str, url: str = "", status: int = 0) -> None:
         super().__init__(message, url)
         self.status = status
-
-
-class ConnectionFailed(FetchError):
-    reason = "connection_failed"
 
 
 @dataclass(frozen=True)
@@ -113,30 +91,9 @@ class FetchResult:
         return self.headers.get("content-type", "")
 
     def text(self) -> str:
-        from chalicelib.briefing.charset import decode
+        from chalicelib.briefing.crawling.charset import decode
 
         return decode(self.body, self.content_type)[0]
-
-
-def default_resolver(host: str, port: int) -> list[str]:
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise ConnectionFailed(f"cannot resolve {host}: {exc.strerror or exc}") from exc
-    return list(dict.fromkeys(str(info[4][0]) for info in infos))
-
-
-def address_allowed(address: str, allow_loopback: bool) -> bool:
-    """Only globally routable unicast addresses (and loopback when allowed)."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if ip.is_loopback:
-        return allow_loopback
-    return bool(ip.is_global) and not ip.is_multicast and not ip.is_reserved and not ip.is_unspecified
 
 
 @dataclass
@@ -169,27 +126,6 @@ class RobotsCache:
 
 
 ROBOTS_CACHE = RobotsCache()
-
-
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects to the address that passed the check, whatever DNS says a moment later."""
-
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout)
-        self._address = address
-
-    def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
-
-
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
-        self._address = address
-
-    def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
 class Fetcher:
@@ -241,24 +177,12 @@ class Fetcher:
 
     def check_url(self, url: str) -> tuple[str, str, int, str]:
         """``(scheme, host, port, address)`` of a URL the rules allow, or a FetchError."""
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        if scheme not in ("http", "https") or not parts.hostname:
-            raise BadUrl(f"not an http(s) URL: {url[:200]!r}", url)
-        host = parts.hostname.lower().rstrip(".")
-        if host not in self.allowed_hosts:
-            raise HostNotAllowed(f"host {host} is not named in the sources", url)
-        try:
-            port = parts.port or (443 if scheme == "https" else 80)
-        except ValueError as exc:
-            raise BadUrl(f"bad port in {url[:200]!r}", url) from exc
-        addresses = self.resolver(host, port)
-        if not addresses:
-            raise ConnectionFailed(f"{host} has no address", url)
-        refused = [a for a in addresses if not address_allowed(a, self.allow_loopback)]
-        if refused:
-            raise AddressNotAllowed(f"{host} resolves to a non-public address ({refused[0]})", url)
-        return scheme, host, port, addresses[0]
+        target = self._guard().check(url)
+        return target.scheme, target.host, target.port, target.address
+
+    def _guard(self) -> outbound.Guard:
+        return outbound.Guard(allowed_hosts=self.allowed_hosts, allow_loopback=self.allow_loopback,
+                              resolver=self.resolver)
 
     # -- robots.txt ------------------------------------------------------------------------------
 
@@ -315,64 +239,10 @@ class Fetcher:
         self._last_request[host] = self.clock()
 
     def _request(self, url: str, headers: dict[str, str], max_bytes: int) -> FetchResult:
-        scheme, host, port, address = self.check_url(url)
-        parts = urlsplit(url)
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        self._pause(host)
-        deadline = self.clock() + self.timeout
-        cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
-        conn = cls(host, port, address, self.timeout)
-        try:
-            conn.request("GET", target, headers={"User-Agent": self.user_agent,
-                                                 "Accept-Encoding": "gzip, deflate", **headers})
-            sock = conn.sock  # kept: http.client drops it from conn when the server closes
-            response = conn.getresponse()
-            names = {k.lower(): v for k, v in response.getheaders()}
-            if response.status in REDIRECTS or response.status == 304 or response.status >= 400:
-                return FetchResult(url, response.status, names)
-            body = self._read_body(response, sock, names, deadline, max_bytes, url)
-            return FetchResult(url, response.status, names, body)
-        except TimeoutError as exc:
-            raise FetchTimeout(f"no complete answer within {self.timeout:g} s", url) from exc
-        except ssl.SSLError as exc:
-            raise ConnectionFailed(f"TLS error: {exc.reason or exc}", url) from exc
-        except (OSError, http.client.HTTPException) as exc:
-            raise ConnectionFailed(f"{type(exc).__name__}: {exc}", url) from exc
-        finally:
-            conn.close()
-
-    def _read_body(self, response: http.client.HTTPResponse, sock: socket.socket | None,
-                   headers: dict[str, str], deadline: float, max_bytes: int, url: str) -> bytes:
-        declared = headers.get("content-length", "")
-        encoding = headers.get("content-encoding", "identity").strip().lower()
-        if declared.isdigit() and int(declared) > max_bytes and encoding in ("identity", ""):
-            raise TooLarge(f"Content-Length {int(declared)} exceeds {max_bytes} bytes", url)
-        inflater = zlib.decompressobj(wbits=47) if encoding in ("gzip", "x-gzip", "deflate") else None
-        out = bytearray()
-        raw_read = 0
-        while True:
-            remaining = deadline - self.clock()
-            if remaining <= 0:
-                raise FetchTimeout(f"no complete answer within {self.timeout:g} s", url)
-            if sock is not None:
-                sock.settimeout(remaining)
-            chunk = response.read1(65536)
-            if not chunk:
-                break
-            raw_read += len(chunk)
-            if inflater is None:
-                out += chunk
-            else:
-                try:
-                    out += inflater.decompress(chunk, max_bytes + 1 - len(out))
-                except zlib.error as exc:
-                    raise ConnectionFailed(f"bad {encoding} body: {exc}", url) from exc
-                if inflater.unconsumed_tail:
-                    raise TooLarge(f"body exceeds {max_bytes} bytes after decompression", url)
-            if len(out) > max_bytes or raw_read > max_bytes * 4:
-                raise TooLarge(f"body exceeds {max_bytes} bytes", url)
-        if inflater is not None:
-            out += inflater.flush()
-            if len(out) > max_bytes:
-                raise TooLarge(f"body exceeds {max_bytes} bytes after decompression", url)
-        return bytes(out)
+        target = self._guard().check(url)
+        self._pause(target.host)
+        answer = outbound.request("GET", url, guard=self._guard(), target=target, timeout=self.timeout,
+                                  max_bytes=max_bytes, clock=self.clock, headers={
+                                      "User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate",
+                                      **headers})
+        return FetchResult(answer.url, answer.status, answer.headers, answer.body)

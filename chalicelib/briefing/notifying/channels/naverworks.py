@@ -17,7 +17,7 @@ import time
 from typing import Any
 from urllib.parse import quote
 
-from chalicelib.briefing.channels.base import Message, SendError
+from chalicelib.briefing.notifying.channels.base import Message, SendError
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 _lock = threading.Lock()
@@ -51,7 +51,7 @@ def assertion(credentials: dict[str, str], now: float) -> str:
 
 def access_token(credentials: dict[str, str], token_url: str, *, timeout: float, allow_loopback: bool,
                  now: float | None = None) -> str:
-    from chalicelib.briefing.channels import transport as http
+    from chalicelib.briefing.notifying.channels import transport as http
 
     if credentials.get("access_token"):
         return credentials["access_token"]

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
+from chalicelib.briefing.crawling.sources import ListSelectors, Source
 from chalicelib.briefing.dates import parse_any, to_kst_iso
-from chalicelib.briefing.sources import ListSelectors, Source
 
 _XML_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?)\s+encoding\s*=\s*["'][^"']*["']""", re.IGNORECASE)
 

@@ -1,4 +1,4 @@
-"""Generic JSON webhook, signed with HMAC-SHA256.
+"""Generic JSON webhook, signed with HMAC-SHA256 by the one signer (``chalicelib/signing.py``).
 
 Headers: ``X-GDesk-Timestamp`` (Unix seconds), ``X-GDesk-Signature: sha256=<hex>`` where the hex is
 HMAC-SHA256(secret, "<timestamp>." + raw body), and ``X-GDesk-Delivery`` (the same id on every
@@ -8,45 +8,31 @@ than five minutes off (replay) — ``verify`` does all of this.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import time
 from typing import Any
 
-from chalicelib.briefing.channels.base import Message
+from chalicelib import signing
+from chalicelib.briefing.notifying.channels.base import Message
 
-SIGNATURE_HEADER = "X-GDesk-Signature"
-TIMESTAMP_HEADER = "X-GDesk-Timestamp"
+SIGNATURE_HEADER = signing.SIGNATURE_HEADER
+TIMESTAMP_HEADER = signing.TIMESTAMP_HEADER
 DELIVERY_HEADER = "X-GDesk-Delivery"
-TOLERANCE_SECONDS = 300
+TOLERANCE_SECONDS = signing.TOLERANCE_SECONDS
+sign = signing.sign
 
 
 def payload(message: Message, delivery_id: str) -> dict[str, Any]:
     return {"type": f"briefing.{message.kind}", "delivery_id": delivery_id, **message.to_dict()}
 
 
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return "sha256=" + mac.hexdigest()
-
-
 def request(message: Message, delivery_id: str, secret: str, now: float | None = None
             ) -> tuple[bytes, dict[str, str]]:
     """The exact body and headers to POST."""
-    timestamp = int(time.time() if now is None else now)
     body = json.dumps(payload(message, delivery_id), ensure_ascii=False, sort_keys=True).encode("utf-8")
-    return body, {TIMESTAMP_HEADER: str(timestamp), SIGNATURE_HEADER: sign(secret, timestamp, body),
-                  DELIVERY_HEADER: delivery_id}
+    return body, {**signing.signed_headers(secret, body, now), DELIVERY_HEADER: delivery_id}
 
 
 def verify(secret: str, headers: Any, body: bytes, now: float | None = None) -> bool:
     """A receiver's check: signature over timestamp + body, timestamp within the tolerance."""
-    try:
-        timestamp = int(headers.get(TIMESTAMP_HEADER, ""))
-    except ValueError:
-        return False
-    current = time.time() if now is None else now
-    if abs(current - timestamp) > TOLERANCE_SECONDS:
-        return False
-    return hmac.compare_digest(sign(secret, timestamp, body), str(headers.get(SIGNATURE_HEADER, "")))
+    return signing.verify(secret, headers.get(TIMESTAMP_HEADER, ""), body,
+                          str(headers.get(SIGNATURE_HEADER, "")), now)

@@ -9,19 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.briefing.channels import dooray, mail, naverworks, slack, webhook
-from chalicelib.briefing.channels.base import Message, SendError
+from chalicelib.briefing.notifying.channels import dooray, mail, naverworks, slack, webhook
+from chalicelib.briefing.notifying.channels.base import Message, SendError
 
 __all__ = ["Message", "SendError", "send"]
 
 
 def send(channel: Any, secret: dict[str, str], message: Message, delivery_id: str, *,
-         settings: Any, org_secret: Any = None, ses: Any = None) -> None:
+         settings: Any, org_secret: Any = None, mailer: Any = None) -> None:
     """Deliver ``message`` to one channel (a ``profiles.Channel``) or raise ``SendError``.
 
     ``org_secret``: a callable returning the NAVER WORKS credentials (fetched only when needed);
-    ``ses``: an SES client for e-mail."""
-    from chalicelib.briefing.channels import transport as http
+    ``mailer``: for e-mail, anything with SES's ``send_email(**request)`` — the notifier's store,
+    the only place an SES client is built."""
+    from chalicelib.briefing.notifying.channels import transport as http
 
     timeout = settings.send_timeout_seconds
     loopback = settings.allow_loopback
@@ -39,10 +40,10 @@ def send(channel: Any, secret: dict[str, str], message: Message, delivery_id: st
     elif channel.type == "naverworks":
         _naverworks(channel, message, delivery, settings, org_secret() if org_secret else {})
     elif channel.type == "email":
-        if ses is None:
+        if mailer is None:
             raise SendError("no SES client", retryable=False)
         try:
-            ses.send_email(**mail.request(message, settings.mail_from, channel.address))
+            mailer.send_email(**mail.request(message, settings.mail_from, channel.address))
         except Exception as exc:  # noqa: BLE001 - botocore errors: throttling and 5xx retry
             code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
             permanent = code in ("MessageRejected", "MailFromDomainNotVerifiedException",
@@ -54,7 +55,7 @@ def send(channel: Any, secret: dict[str, str], message: Message, delivery_id: st
 
 def _naverworks(channel: Any, message: Message, headers: dict[str, str], settings: Any,
                 credentials: dict[str, str]) -> None:
-    from chalicelib.briefing.channels import transport as http
+    from chalicelib.briefing.notifying.channels import transport as http
 
     bot_id = credentials.get("bot_id")
     if not bot_id:

@@ -1,4 +1,5 @@
-"""The use cases behind the briefing routes: profile view/update, my items, feedback.
+"""The notifier's use cases: profile view/update, my items, feedback (the routes), the morning
+digest run (the schedule).
 
 Each takes the signed-in user and a store; the routes only parse and respond.
 """
@@ -8,12 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from chalicelib.auth import User
 from chalicelib.briefing import matching
-from chalicelib.briefing.profiles import Profile, default_profile, parse_profile
-from chalicelib.briefing.store import BriefingStore, ProfileChanged
+from chalicelib.briefing.notifying.ports import NotifyStorePort, ProfileChanged
+from chalicelib.briefing.notifying.profiles import Profile, default_profile, parse_profile
+from chalicelib.clock import now_kst
 from chalicelib.errors import Conflict, InvalidField, NotFound
 
 FEEDBACK_VALUES = ("useful", "not_useful")
@@ -22,16 +25,16 @@ ITEM_FIELDS = ("item_id", "title", "url", "agency", "published_at", "reason", "s
                "keywords", "terms", "status", "feedback", "attachments", "source_id")
 
 
-def _profile(store: BriefingStore, user: User) -> Profile:
+def _profile(store: NotifyStorePort, user: User) -> Profile:
     return store.get_profile(user.id) or default_profile(
         user.id, user.department, store.settings.notify.default_hourly_cap)
 
 
-def profile_view(store: BriefingStore, user: User) -> dict[str, Any]:
+def profile_view(store: NotifyStorePort, user: User) -> dict[str, Any]:
     return _profile(store, user).public()
 
 
-def update_profile(store: BriefingStore, user: User, body: dict[str, Any]) -> dict[str, Any]:
+def update_profile(store: NotifyStorePort, user: User, body: dict[str, Any]) -> dict[str, Any]:
     current = _profile(store, user)
     needs_secrets = "channels" in body and any(c.has_secret for c in current.channels)
     current_secrets = store.get_channel_secrets(user.id) if needs_secrets else {}
@@ -50,7 +53,7 @@ def update_profile(store: BriefingStore, user: User, body: dict[str, Any]) -> di
     return saved.public()
 
 
-def list_items(store: BriefingStore, user: User, query: Mapping[str, str] | None) -> dict[str, Any]:
+def list_items(store: NotifyStorePort, user: User, query: Mapping[str, str] | None) -> dict[str, Any]:
     from chalicelib.validation import query_int
 
     params = dict(query or {})
@@ -79,7 +82,7 @@ def list_items(store: BriefingStore, user: User, query: Mapping[str, str] | None
     return {"items": items, "next_cursor": next_cursor}
 
 
-def give_feedback(store: BriefingStore, user: User, item_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def give_feedback(store: NotifyStorePort, user: User, item_id: str, body: dict[str, Any]) -> dict[str, Any]:
     from chalicelib.validation import field_str
 
     if not _ITEM_ID.match(item_id):
@@ -99,7 +102,7 @@ def give_feedback(store: BriefingStore, user: User, item_id: str, body: dict[str
     return {"item_id": item_id, "feedback": value, "terms": terms}
 
 
-def _adjust_weights(store: BriefingStore, user: User, terms: list[str], previous: str | None,
+def _adjust_weights(store: NotifyStorePort, user: User, terms: list[str], previous: str | None,
                     value: str) -> None:
     for _ in range(5):  # optimistic lock: another tab may save the profile at the same moment
         profile = _profile(store, user)
@@ -113,3 +116,13 @@ def _adjust_weights(store: BriefingStore, user: User, terms: list[str], previous
         except ProfileChanged:
             continue
     raise Conflict("프로필이 동시에 수정되고 있습니다. 잠시 후 다시 시도하세요.", code="profile_changed")
+
+
+def queue_digests(store: NotifyStorePort, moment: datetime | None = None) -> dict[str, Any]:
+    """The morning digest run: one queue message per enabled profile with a channel."""
+    from chalicelib.briefing.notifying.notify import digest_messages
+
+    messages = digest_messages(store.iter_profiles(), moment or now_kst())
+    if messages:
+        store.enqueue(messages)
+    return {"queued": len(messages)}

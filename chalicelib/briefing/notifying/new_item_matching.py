@@ -15,9 +15,8 @@ from typing import Any
 
 from chalicelib.briefing.matching import Match, Matcher, document_terms
 from chalicelib.briefing.model import Item
-from chalicelib.briefing.notify import digest_entry
-from chalicelib.briefing.store import BriefingStore, match_key
-from chalicelib.observability import logger, metrics
+from chalicelib.briefing.notifying.notify import digest_entry
+from chalicelib.briefing.notifying.ports import NotifyStorePort, match_key
 
 
 def _attachment(value: Any) -> dict[str, str]:
@@ -36,13 +35,12 @@ def match_record(item: Item, match: Match) -> dict[str, Any]:
     }
 
 
-def on_new_items(items: Sequence[Item], store: Any = None) -> dict[str, int]:
+def on_new_items(items: Sequence[Item], store: NotifyStorePort) -> dict[str, int]:
     """Match and route a round's new items; returns counts (for logs and tests)."""
     fresh = [item for item in items if not item.duplicate_of]
     counts = {"items": len(fresh), "matches": 0, "alerts": 0, "digest": 0}
     if not fresh:
         return counts
-    store = store or BriefingStore()
     frequencies = store.load_frequencies()
     terms = {item.item_id: document_terms(item.title, item.text) for item in fresh}
     for item_terms in terms.values():
@@ -51,7 +49,7 @@ def on_new_items(items: Sequence[Item], store: Any = None) -> dict[str, int]:
     try:
         store.save_frequencies(frequencies)
     except Exception:  # noqa: BLE001 - statistics are approximate; matching goes on
-        logger.exception("could not save the matching statistics")
+        _observability().logger.exception("could not save the matching statistics")
     alerts: list[dict[str, Any]] = []
     for profile in store.iter_profiles():
         if not profile.enabled:
@@ -73,6 +71,14 @@ def on_new_items(items: Sequence[Item], store: Any = None) -> dict[str, int]:
     if alerts:
         store.enqueue(alerts)
         counts["alerts"] = len(alerts)
-    metrics.add_metric(name="BriefingMatches", unit="Count", value=counts["matches"])
-    logger.info("briefing matching round", extra=counts)
+    _observability().metrics.add_metric(name="BriefingMatches", unit="Count", value=counts["matches"])
+    _observability().logger.info("briefing matching round", extra=counts)
     return counts
+
+
+def _observability() -> Any:
+    """Powertools' logger and metrics, imported on first use: they load botocore, and this module
+    stays importable without it."""
+    from chalicelib import observability
+
+    return observability

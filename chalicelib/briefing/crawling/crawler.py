@@ -10,8 +10,9 @@
   (same SSRF/robots rules), extracted, deduplicated and stored; at most ``max_items`` per source
   per round — the rest, and whatever the time budget cuts off, come next round (the feed's
   validators are then not saved, so the next round reads the whole feed again).
-- Items are handed to ``pipeline.on_new_items`` through an outbox row written with the item: a
-  notifier failure leaves them pending, and the next round hands them over again.
+- Items are handed to the notifier (``on_new_items``: ``notifying.new_item_matching``) through an
+  outbox row written with the item: a notifier failure leaves them pending, and the next round
+  hands them over again.
 """
 
 from __future__ import annotations
@@ -22,10 +23,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.briefing import feeds
-from chalicelib.briefing import items as ident
-from chalicelib.briefing.dates import KST, parse_iso, to_kst_iso
-from chalicelib.briefing.fetch import (
+from chalicelib.briefing.crawling import feeds
+from chalicelib.briefing.crawling import items as ident
+from chalicelib.briefing.crawling.fetch import (
     AddressNotAllowed,
     BadUrl,
     Fetcher,
@@ -33,9 +33,10 @@ from chalicelib.briefing.fetch import (
     HostNotAllowed,
     RobotsDisallowed,
 )
+from chalicelib.briefing.crawling.ports import ItemStorePort, SourceState
+from chalicelib.briefing.crawling.sources import Source, SourceSet
+from chalicelib.briefing.dates import KST, parse_iso, to_kst_iso
 from chalicelib.briefing.model import Item
-from chalicelib.briefing.sources import Source, SourceSet
-from chalicelib.briefing.store_items import ItemStore, MemoryItemStore, SourceState
 
 REFUSALS = (HostNotAllowed, AddressNotAllowed, RobotsDisallowed, BadUrl)  # permanent: not worth retrying
 SCHEDULE_SLACK_S = 30  # a source due in less than this is crawled now rather than a round later
@@ -73,7 +74,7 @@ class OutOfTime(Exception):
 
 
 class Crawler:
-    def __init__(self, sources: SourceSet, store: ItemStore | MemoryItemStore, fetcher: Fetcher, *,
+    def __init__(self, sources: SourceSet, store: ItemStorePort, fetcher: Fetcher, *,
                  max_age_days: int = 3, deadline: float | None = None,
                  on_new_items: Callable[[Sequence[Item]], Any] | None = None,
                  clock: Callable[[], float] = time.time, monotonic: Callable[[], float] = time.monotonic,
@@ -221,7 +222,7 @@ class Crawler:
 
     def _build_item(self, source: Source, item_id: str, canonical: str, entry: feeds.FeedEntry
                     ) -> tuple[Item, tuple[int, ...]] | None:
-        from chalicelib.briefing.extract import Extracted, extract
+        from chalicelib.briefing.crawling.extract import Extracted, extract
 
         extracted = Extracted(title="", text="", published_at=None)
         refused = False
@@ -273,43 +274,3 @@ def _default_logger() -> Any:
     from chalicelib.observability import logger
 
     return logger
-
-
-def crawler_from_settings(sources_path: str | None = None, deadline: float | None = None,
-                          host_delay: float | None = None) -> Crawler:
-    """The crawler wired from settings: the configured sources, the SSRF allowlist they imply,
-    the briefing table/bucket and the notifier's seam."""
-    from chalicelib.briefing import pipeline
-    from chalicelib.briefing.sources import load_sources
-    from chalicelib.settings import get_settings
-
-    settings = get_settings().briefing
-    sources = load_sources(sources_path or settings.crawl_sources_path or None)
-    fetcher = Fetcher(sources.allowed_hosts(), allow_loopback=settings.crawl_allow_loopback,
-                      host_delay=settings.crawl_host_delay_ms / 1000 if host_delay is None else host_delay)
-    return Crawler(sources, ItemStore.from_settings(), fetcher, max_age_days=settings.crawl_max_age_days,
-                   deadline=deadline, on_new_items=pipeline.on_new_items)
-
-
-def run_scheduled_round(remaining_ms: int | None = None) -> dict[str, Any]:
-    """The scheduled function's body: one round within the invocation's time, 15 s kept spare."""
-    deadline = time.monotonic() + remaining_ms / 1000 - 15 if remaining_ms else None
-    crawler = crawler_from_settings(deadline=deadline)
-    report = crawler.run_round()
-    summary = report.summary()
-    crawler.log.info("briefing crawl round", extra=summary)
-    _metrics(report)
-    return summary
-
-
-def _metrics(report: RoundReport) -> None:
-    from aws_lambda_powertools.metrics import MetricUnit
-
-    from chalicelib.observability import metrics
-
-    metrics.add_metric(name="BriefingNewItems", unit=MetricUnit.Count,
-                       value=sum(1 for i in report.new_items if not i.duplicate_of))
-    metrics.add_metric(name="BriefingDuplicateItems", unit=MetricUnit.Count,
-                       value=sum(1 for i in report.new_items if i.duplicate_of))
-    metrics.add_metric(name="BriefingSourceFailures", unit=MetricUnit.Count,
-                       value=sum(1 for r in report.sources if r.status == "error"))

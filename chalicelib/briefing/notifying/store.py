@@ -1,6 +1,6 @@
 """The notifier's storage: profiles, matches, deliveries, the hourly counter, the digest queue,
 feedback, channel secrets, matching statistics and the notify queue. The only module of the
-notifier half that touches AWS.
+notifier half that touches AWS (port: ``ports.NotifyStorePort``).
 
 Single table (shared with the crawler), keys:
 
@@ -28,14 +28,15 @@ import json
 import os
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from chalicelib import aws
 from chalicelib.aws import plain
 from chalicelib.briefing.matching import DocumentFrequencies
-from chalicelib.briefing.profiles import Profile
+from chalicelib.briefing.notifying.ports import Delivery, ProfileChanged, match_key
+from chalicelib.briefing.notifying.profiles import Profile
+from chalicelib.clock import now_kst
 from chalicelib.errors import InvalidField
 from chalicelib.settings import BriefingSettings, get_settings
 
@@ -44,6 +45,9 @@ MATCH_TTL_DAYS = 180
 DELIVERY_TTL_DAYS = 30
 DIGEST_TTL_DAYS = 14
 DAY = 86400
+
+__all__ = ["BriefingStore", "Delivery", "ProfileChanged", "match_key", "open_secrets", "seal_secrets",
+           "secrets_context", "SECRETS_FORMAT"]
 SECRETS_FORMAT = 1  # the ``version`` of a SECRETS item: AES-256-GCM under a KMS data key
 SECRETS_PURPOSE = "briefing-channels"
 
@@ -78,47 +82,28 @@ def open_secrets(key: bytes, nonce: bytes, ciphertext: bytes, user_id: str) -> b
     return AESGCM(key).decrypt(nonce, ciphertext, _secrets_aad(user_id))
 
 
-def match_key(published_at: str, item_id: str) -> str:
-    return f"MATCH#{published_at}#{item_id}"
-
-
-@dataclass(frozen=True)
-class Delivery:
-    state: str  # "pending" | "failed" | final: "sent" | "held" | "undeliverable" | "no_channel"
-    attempts: int
-    decided: str | None  # "send" once quiet hours and the cap were checked (first attempt)
-    sent_channels: frozenset[str]
-    snapshot: tuple[str, ...] = ()  # digest: the entries this digest carries
-
-
 class BriefingStore:
     def __init__(self, settings: BriefingSettings | None = None, *, dynamodb: Any = None,
-                 s3: Any = None, sqs: Any = None, secrets: Any = None, kms: Any = None) -> None:
+                 s3: Any = None, sqs: Any = None, secrets: Any = None, kms: Any = None,
+                 ses: Any = None) -> None:
         self.settings = settings or get_settings().briefing
-        self._dynamodb, self._s3, self._sqs, self._secrets = dynamodb, s3, sqs, secrets
-        self._kms = kms
+        self._dynamodb = dynamodb
+        self._clients = {"s3": s3, "sqs": sqs, "secretsmanager": secrets, "kms": kms, "ses": ses}
 
-    # -- clients --------------------------------------------------------------------------
+    # -- clients: the ones given, else chalicelib.aws's (created on first use) --------------------
 
     @property
     def table(self) -> Any:
         return (self._dynamodb or aws.resource("dynamodb")).Table(self.settings.table)
 
-    @property
-    def s3(self) -> Any:
-        return self._s3 or aws.client("s3")
+    def _client(self, service: str) -> Any:
+        return self._clients[service] or aws.client(service)
 
-    @property
-    def sqs(self) -> Any:
-        return self._sqs or aws.client("sqs")
-
-    @property
-    def secretsmanager(self) -> Any:  # the organisation's NAVER WORKS secret only
-        return self._secrets or aws.client("secretsmanager")
-
-    @property
-    def kms(self) -> Any:
-        return self._kms or aws.client("kms")
+    s3 = property(lambda self: self._client("s3"))
+    sqs = property(lambda self: self._client("sqs"))
+    secretsmanager = property(lambda self: self._client("secretsmanager"))  # the NAVER WORKS secret only
+    kms = property(lambda self: self._client("kms"))
+    ses = property(lambda self: self._client("ses"))
 
     # -- profiles -------------------------------------------------------------------------
 
@@ -130,8 +115,6 @@ class BriefingStore:
     def put_profile(self, profile: Profile, expected_version: int) -> Profile:
         """Write with optimistic locking: ``expected_version`` is the version read (0: new)."""
         from dataclasses import replace
-
-        from chalicelib.briefing.notify import now_kst
 
         saved = replace(profile, version=expected_version + 1, updated_at=now_kst().isoformat())
         record = {"pk": f"USER#{profile.user_id}", "sk": "PROFILE", "gsi1pk": "PROFILES",
@@ -417,13 +400,13 @@ class BriefingStore:
                 raise RuntimeError(f"SQS rejected {len(answer['Failed'])} notifications: "
                                    f"{answer['Failed'][0].get('Message')}")
 
+    def send_email(self, **request: Any) -> Any:
+        """E-mail channel: SES ``SendEmail``; botocore errors reach the caller unchanged."""
+        return self.ses.send_email(**request)
+
     def delay_retry(self, receipt_handle: str, seconds: int) -> None:
         self.sqs.change_message_visibility(QueueUrl=self.settings.notify.queue_url,
                                            ReceiptHandle=receipt_handle, VisibilityTimeout=seconds)
-
-
-class ProfileChanged(Exception):
-    """Someone else saved the profile between our read and write (optimistic lock)."""
 
 
 def _delivery(item: dict[str, Any]) -> Delivery:

@@ -1,8 +1,8 @@
 """Delivery of matches: alerts now, or held for the morning digest — exactly once per (user, item).
 
 The NotifyQueue carries two kinds of message: ``{"kind": "item", "user", "item_id", "match_sk"}``
-(from the pipeline) and ``{"kind": "digest", "user", "date"}`` (from the 08:00 KST schedule).
-For each, the notifier
+(from the matching round, ``new_item_matching``) and ``{"kind": "digest", "user", "date"}`` (from the
+08:00 KST schedule). For each, the notifier
 
 1. leases the delivery record (conditional write): a second message for the same (user, item) —
    the crawler re-sending, SQS delivering twice — finds it sent, or leased and comes back later;
@@ -21,24 +21,20 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
-from chalicelib.briefing import channels as channel_adapters
-from chalicelib.briefing.channels.base import Message, SendError
-from chalicelib.observability import logger, metrics
+from chalicelib.briefing.notifying import channels as channel_adapters
+from chalicelib.briefing.notifying.channels.base import Message, SendError
+from chalicelib.briefing.notifying.ports import NotifyStorePort
+from chalicelib.clock import KST, now_kst
 
-KST = timezone(timedelta(hours=9), "KST")
 FINAL_STATES = ("sent", "held", "undeliverable", "no_channel")
 MAX_BACKOFF_SECONDS = 900
 
 
 class RetryLater(Exception):
     """The message must come back later (a send failed, or another attempt holds the lease)."""
-
-
-def now_kst() -> datetime:
-    return datetime.now(UTC).astimezone(KST)
 
 
 def _minutes(hhmm: str) -> int:
@@ -89,24 +85,16 @@ def digest_message(entries: list[dict[str, Any]], date: str, page_url: str) -> M
 
 
 class Notifier:
-    def __init__(self, store: Any, settings: Any, *, sender: Callable[..., None] | None = None,
-                 clock: Callable[[], datetime] = now_kst, ses: Any = None) -> None:
-        self.store = store
+    def __init__(self, store: NotifyStorePort, settings: Any, *, sender: Callable[..., None] | None = None,
+                 clock: Callable[[], datetime] = now_kst) -> None:
+        self.store = store  # also the e-mail adapter (``send_email``): SES is built only in the store
         self.settings = settings  # chalicelib.settings.Settings
         self.sender = sender or channel_adapters.send
         self.clock = clock
-        self._ses = ses
 
     @property
     def page_url(self) -> str:
         return f"{self.settings.public_url}/briefing"
-
-    def ses(self) -> Any:
-        if self._ses is None:
-            from chalicelib import aws
-
-            self._ses = aws.client("ses")
-        return self._ses
 
     def handle(self, body: dict[str, Any]) -> str:
         """Process one queue message; returns the outcome, raises ``RetryLater``."""
@@ -141,7 +129,7 @@ class Notifier:
                 self.store.add_digest_entry(user, digest_entry(match))
                 self.store.update_delivery(user, key, state="held", error=held, release=True)
                 self.store.set_match_status(user, match_sk, held)
-                metrics.add_metric(name="BriefingAlertsHeld", unit="Count", value=1)
+                _observability().metrics.add_metric(name="BriefingAlertsHeld", unit="Count", value=1)
                 return held
             self.store.update_delivery(user, key, decided="send")
         outcome = self._send_all(user, key, profile, item_message(match, self.page_url), delivery)
@@ -195,15 +183,15 @@ class Notifier:
             try:
                 self.sender(channel, secrets.get(channel.id, {}), message, ident,
                             settings=self.settings.briefing.notify, org_secret=self.store.get_org_secret,
-                            ses=self.ses() if channel.type == "email" else None)
+                            mailer=self.store if channel.type == "email" else None)
             except SendError as exc:
                 failures.append((channel.type, exc))
-                logger.warning("briefing send failed", extra={
+                _observability().logger.warning("briefing send failed", extra={
                     "user_id": user, "delivery": key, "channel": channel.type, "error": str(exc),
                     "retryable": exc.retryable})
                 continue
             self.store.update_delivery(user, key, sent_channel=channel.id)
-            metrics.add_metric(name="BriefingMessagesSent", unit="Count", value=1)
+            _observability().metrics.add_metric(name="BriefingMessagesSent", unit="Count", value=1)
         if not failures:
             self.store.update_delivery(user, key, state="sent", release=True)
             return "sent"
@@ -212,34 +200,34 @@ class Notifier:
             self.store.update_delivery(user, key, state="undeliverable", error=error, release=True)
             return "undeliverable"
         self.store.update_delivery(user, key, state="failed", error=error, release=True)
-        metrics.add_metric(name="BriefingSendRetries", unit="Count", value=1)
+        _observability().metrics.add_metric(name="BriefingSendRetries", unit="Count", value=1)
         raise RetryLater(error)
 
 
-def handle_sqs_event(event: dict[str, Any], notifier: Notifier) -> dict[str, Any]:
-    """The SQS handler body: partial batch failures, each failed message delayed by backoff."""
-    failures = []
-    base = notifier.settings.briefing.notify.retry_base_seconds
-    for record in event.get("Records", []):
-        message_id = record["messageId"]
+def handle_record(notifier: Notifier, message_id: str, body: str, receipt_handle: str,
+                  receives: int) -> str:
+    """One NotifyQueue record (the record handler under the events' BatchProcessor): the outcome,
+    or the exception that marks the record failed. On ``RetryLater`` the message is first delayed
+    by the backoff (``retry_base × 2^(receives-1)``); malformed bodies and store errors are retried
+    by SQS as they are, then parked in NotifyDLQ."""
+    try:
+        message = json.loads(body)
+        outcome = notifier.handle(message)
+    except RetryLater as exc:
+        base = notifier.settings.briefing.notify.retry_base_seconds
         try:
-            body = json.loads(record["body"])
-            outcome = notifier.handle(body)
-            logger.info("briefing notification", extra={"outcome": outcome, "user_id": body.get("user"),
-                                                         "message_id": message_id})
-        except RetryLater as exc:
-            failures.append({"itemIdentifier": message_id})
-            receives = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
-            try:
-                notifier.store.delay_retry(record["receiptHandle"], backoff_seconds(receives, base))
-            except Exception:  # noqa: BLE001 - the queue's own visibility timeout still applies
-                logger.exception("could not delay the retry")
-            logger.info("briefing notification retry", extra={"message_id": message_id,
-                                                               "receives": receives, "error": str(exc)})
-        except Exception:  # noqa: BLE001 - malformed or a store error: retried, then the DLQ
-            logger.exception("briefing notification failed", extra={"message_id": message_id})
-            failures.append({"itemIdentifier": message_id})
-    return {"batchItemFailures": failures}
+            notifier.store.delay_retry(receipt_handle, backoff_seconds(receives, base))
+        except Exception:  # noqa: BLE001 - the queue's own visibility timeout still applies
+            _observability().logger.exception("could not delay the retry")
+        _observability().logger.info("briefing notification retry", extra={
+            "message_id": message_id, "receives": receives, "error": str(exc)})
+        raise
+    except Exception:
+        _observability().logger.exception("briefing notification failed", extra={"message_id": message_id})
+        raise
+    _observability().logger.info("briefing notification", extra={
+        "outcome": outcome, "user_id": message.get("user"), "message_id": message_id})
+    return outcome
 
 
 def digest_messages(profiles: Any, moment: datetime) -> list[dict[str, Any]]:
@@ -247,3 +235,11 @@ def digest_messages(profiles: Any, moment: datetime) -> list[dict[str, Any]]:
     date = moment.astimezone(KST).strftime("%Y-%m-%d")
     return [{"kind": "digest", "user": p.user_id, "date": date} for p in profiles
             if p.enabled and any(c.enabled for c in p.channels)]
+
+
+def _observability() -> Any:
+    """Powertools' logger and metrics, imported on first use: they load botocore, and this module
+    stays importable without it."""
+    from chalicelib import observability
+
+    return observability

@@ -1,4 +1,4 @@
-"""The crawler's half of the briefing store: items, their texts, duplicate indexes, crawl state.
+"""The crawler's store: items, their texts, duplicate indexes, crawl state (port: ``ports.ItemStorePort``).
 
 BriefingTable (single table, shared with the notifier's store) — the crawler's rows:
 
@@ -24,26 +24,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from typing import Any
 
-from chalicelib.briefing import items as ident
+from chalicelib import aws
+from chalicelib.briefing.crawling import items as ident
+from chalicelib.briefing.crawling.ports import SourceState
 from chalicelib.briefing.model import Item
+
+__all__ = ["BAND_TTL_S", "PENDING_PK", "ItemStore", "SourceState", "item_key", "text_key"]
 
 BAND_TTL_S = 30 * 24 * 3600
 PENDING_PK = "PENDING"
-
-
-@dataclass
-class SourceState:
-    source_id: str
-    etag: str | None = None
-    last_modified: str | None = None
-    last_attempt: float = 0.0  # epoch seconds
-    last_success: float = 0.0
-    last_error: str | None = None
-    failures: int = 0
-    items_total: int = 0
 
 
 def item_key(item_id: str) -> dict[str, str]:
@@ -61,30 +53,15 @@ class ItemStore:
         self._dynamodb = dynamodb
         self._s3 = s3
 
-    @classmethod
-    def from_settings(cls) -> ItemStore:
-        from chalicelib.settings import get_settings
-
-        settings = get_settings().briefing
-        return cls(settings.table, settings.bucket)
-
-    # -- clients (lazy: never at import) ----------------------------------------------------------
+    # -- clients (lazy: never at import; wiring may pass its own) -------------------------------------
 
     @property
     def table(self) -> Any:
-        if self._dynamodb is None:
-            from chalicelib import aws
-
-            self._dynamodb = aws.resource("dynamodb")
-        return self._dynamodb.Table(self.table_name)
+        return (self._dynamodb or aws.resource("dynamodb")).Table(self.table_name)
 
     @property
     def s3(self) -> Any:
-        if self._s3 is None:
-            from chalicelib import aws
-
-            self._s3 = aws.client("s3")
-        return self._s3
+        return self._s3 or aws.client("s3")
 
     # -- items -------------------------------------------------------------------------------------
 
@@ -265,59 +242,3 @@ def _number(value: Any) -> Any:
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:
     return {k: _number(v) for k, v in row.items()}
-
-
-class MemoryItemStore:
-    """The same interface in memory: ``gdesk crawl --dry-run`` (try sources without a cloud) and
-    tests of the crawler's logic. Not thread-safe; one process only."""
-
-    def __init__(self) -> None:
-        self.items: dict[str, Item] = {}
-        self.signatures: dict[str, tuple[int, ...]] = {}
-        self.urls: dict[str, str] = {}
-        self.hashes: dict[str, str] = {}
-        self.bands: dict[str, set[str]] = {}
-        self.pending_ids: list[str] = []
-        self.states: dict[str, SourceState] = {}
-
-    def known(self, item_ids: Iterable[str]) -> set[str]:
-        return {i for i in item_ids if i in self.items}
-
-    def find_duplicate(self, content_hash: str, signature: Sequence[int]) -> str | None:
-        if content_hash in self.hashes:
-            return self.hashes[content_hash]
-        candidates = set().union(*(self.bands.get(b, set()) for b in ident.band_keys(signature)))
-        scored = [(ident.similarity(signature, self.signatures[c]), c) for c in candidates]
-        best = max((s for s in scored if s[0] >= ident.NEAR_DUPLICATE_JACCARD), default=None)
-        if best is None:
-            return None
-        return self.items[best[1]].duplicate_of or best[1]
-
-    def put_item(self, item: Item, signature: Sequence[int], now: float | None = None) -> Item | None:
-        if item.canonical_url in self.urls:
-            return None
-        self.urls[item.canonical_url] = item.item_id
-        self.items[item.item_id] = item
-        self.signatures[item.item_id] = tuple(signature)
-        if item.duplicate_of is None:
-            self.hashes.setdefault(item.content_hash, item.item_id)
-            for band in ident.band_keys(signature):
-                self.bands.setdefault(band, set()).add(item.item_id)
-            self.pending_ids.append(item.item_id)
-        return item
-
-    def load_item(self, item_id: str) -> Item | None:
-        return self.items.get(item_id)
-
-    def pending(self, limit: int = 200) -> list[str]:
-        return self.pending_ids[:limit]
-
-    def handed_off(self, item_ids: Iterable[str]) -> None:
-        done = set(item_ids)
-        self.pending_ids = [i for i in self.pending_ids if i not in done]
-
-    def get_state(self, source_id: str) -> SourceState:
-        return self.states.get(source_id) or SourceState(source_id)
-
-    def put_state(self, state: SourceState) -> None:
-        self.states[state.source_id] = state

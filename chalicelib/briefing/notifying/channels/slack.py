@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.briefing.channels.base import Message
+from chalicelib.briefing.notifying.channels.base import Message
 
 
 def escape(text: str) -> str:
