@@ -36,7 +36,7 @@ def handle_notify_batch(event: dict[str, Any], notifier: Notifier) -> dict[str, 
         receives = int(raw.get("attributes", {}).get("ApproximateReceiveCount", "1"))
         return handle_record(notifier, raw["messageId"], raw["body"], raw.get("receiptHandle", ""), receives)
 
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor)
+    return dict(process_partial_response(event=event, record_handler=record_handler, processor=processor))
 
 
 @bp.on_sqs_message(queue="NotifyQueue", batch_size=10)
