@@ -37,6 +37,7 @@ def test_a_video_in_the_zone_level_on_the_page_out(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from playwright.sync_api import sync_playwright
 
+    from chalicelib import wiring
     from chalicelib.settings import get_settings
 
     zone = f"korean-{secrets.token_hex(3)}"
@@ -47,6 +48,7 @@ def test_a_video_in_the_zone_level_on_the_page_out(
     (tmp_path / "zones.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     monkeypatch.setenv("GDESK_CAFETERIA_ZONES_FILE", str(tmp_path / "zones.json"))
     get_settings.cache_clear()
+    wiring.reset()
     video = write_video(tmp_path / "queue.avi", people=PEOPLE, seconds=12, fps=5)
     counter = subprocess.Popen(
         [sys.executable, "-m", "gdesk_counter.cli", "--source", str(video), "--loop", "--camera-id", camera,
@@ -101,3 +103,4 @@ def test_a_video_in_the_zone_level_on_the_page_out(
             counter.communicate()
         monkeypatch.undo()
         get_settings.cache_clear()
+        wiring.reset()
