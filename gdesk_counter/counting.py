@@ -120,6 +120,10 @@ class PersonSize:
         return len(self.rows) >= self.min_blobs
 
 
+DISTURBED_FRACTION = 0.5  # more of the image than this differs: counts are not to be trusted
+RELEARN_FRACTION = 0.8  # more than this: not people any more (lights, a moved camera); start again
+
+
 class OccupancyCounter:
     needs_sequence = True
 
@@ -183,6 +187,12 @@ class OccupancyCounter:
             self.samples.clear()
             self._sample_background(grey, None, t)
         mask = self.foreground(grey)
+        changed = float(mask.mean())
+        if changed > RELEARN_FRACTION:  # the lights changed or the camera moved: learn anew
+            self.samples.clear()
+            self._last_sample = None
+            self._sample_background(grey, None, t)
+            mask = self.foreground(grey)
         self._track_foreground(mask, t)
         self._sample_background(grey, mask, t)
         n, labels, stats, centroids = cv2.connectedComponentsWithStats(mask)
@@ -193,8 +203,8 @@ class OccupancyCounter:
         expected = self.size.area(cy)
         people = np.where(areas >= self.min_fraction * expected, np.maximum(1, np.rint(areas / expected)), 0)
         warm = len(self.samples) / self.capacity
-        # lighting change or camera moved: most of the image differs from the background
-        disturbed = float(mask.mean()) > 0.5
+        # most of the image differs from the background: relearning, or a sudden change
+        disturbed = changed > DISTURBED_FRACTION or self.warming_up and len(self.samples) < 3
         result = {}
         for zone_id, zone_mask in self.masks.at(grey.shape).items():
             # a blob on a zone's edge (a group standing across the line) is shared by its pixels

@@ -97,6 +97,26 @@ def test_hog_needs_no_history_and_finds_nobody_on_an_empty_floor() -> None:
     assert estimate.count == 0
 
 
+def test_after_the_lights_change_the_background_is_learnt_again() -> None:
+    counter = OccupancyCounter((ZoneSpec("all"),), width=320, background_seconds=60)
+    rng = np.random.default_rng(9)
+    background = floor(640, 480, rng)
+    crowd = walkers(4, 640, 480, rng)
+    for i in range(30):  # 12 s in normal light
+        counter.update(draw(background, crowd, rng), i / 2.5)
+        for p in crowd:
+            p.step(640, 480, 0.4)
+    dimmed = (background * 0.55).astype(np.uint8)  # half the lights switched off, for good
+    seen = []
+    for i in range(60):  # 24 s later
+        seen.append(counter.update(draw(dimmed, crowd, rng), 12 + i / 2.5)["all"])
+        for p in crowd:
+            p.step(640, 480, 0.4)
+    assert seen[0].confidence <= 0.1  # the moment of the change is not trusted
+    assert abs(statistics.median(e.count for e in seen[-10:]) - 4) <= 1, [e.count for e in seen]
+    assert seen[-1].confidence > 0.1
+
+
 def test_hog_detections_count_in_the_zone_holding_their_centre(monkeypatch: pytest.MonkeyPatch) -> None:
     counter = HogCounter((LEFT, RIGHT))
     boxes = np.array([[10, 100, 64, 128], [200, 50, 64, 128], [400, 300, 64, 128]])  # centres x 42, 232, 432
