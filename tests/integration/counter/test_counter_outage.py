@@ -120,16 +120,24 @@ def test_an_outage_in_the_middle_of_a_run_loses_and_duplicates_nothing(
                "--background-seconds", "6", "--width", "320", "--spool", str(tmp_path / "spool.sqlite")]
     counter = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(counter.stderr or []), daemon=True)
+    reader.start()
     try:
-        time.sleep(4)
-        relay.down()  # the network goes away for 6 s of a 14 s run
+        deadline = time.monotonic() + 60
+        while not any("counts " in line for line in lines) and time.monotonic() < deadline:
+            time.sleep(0.1)  # the first report was made (and sent): now cut the network …
+        time.sleep(1)
+        relay.down()  # … for 6 s of the 14 s video
         time.sleep(6)
         relay.up()
-        _, log = counter.communicate(timeout=90)
+        counter.wait(timeout=90)
+        reader.join(timeout=10)
     finally:
         if counter.poll() is None:
             counter.kill()
         relay.down()
+    log = "".join(lines)
     assert counter.returncode == 0, log
     assert "sending counts failed" in log  # the outage was noticed …
     assert "stream reachable again" in log  # … and over
