@@ -15,7 +15,7 @@ bp = Blueprint(__name__)
 
 
 # >>> briefing notifier routes
-@bp.route("/briefing", methods=["GET"])
+@bp.route("/briefing", methods=web.PAGE_METHODS)
 def briefing_page():  # type: ignore[no-untyped-def]
     return web.page("briefing")
 

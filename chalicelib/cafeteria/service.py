@@ -62,11 +62,22 @@ def _available(view: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any
     return guarded
 
 
+def replay(cfg: CafeteriaConfig) -> dict[str, Any] | None:
+    """In the demo the tool's clock is a faster replay of a lunch hour; the page must say so and
+    show the real time next to it. None on the wall clock (every deployment)."""
+    clock = get_settings().cafeteria.clock
+    if not clock:
+        return None
+    real = datetime.fromtimestamp(time.time(), UTC).astimezone(cfg.tz)
+    return {"speed": clock[2], "real_now": real.isoformat(timespec="seconds")}
+
+
 @_available
 def now_view() -> dict[str, Any]:
     cfg, moment = config(), now()
     window = max(cfg.trend_window_minutes, cfg.stale_seconds // 60) + 5
-    return density.now_view(cfg, store().get_minutes(density.recent_keys(cfg, moment, window)), moment)
+    view = density.now_view(cfg, store().get_minutes(density.recent_keys(cfg, moment, window)), moment)
+    return {**view, "replay": replay(cfg)}
 
 
 @_available

@@ -90,11 +90,11 @@ def claim_pairing():  # type: ignore[no-untyped-def]
     return json_response(service.claim_pairing(json_object(bp.current_request)), 201)
 
 
-@bp.route("/photo", methods=["GET"])
+@bp.route("/photo", methods=web.PAGE_METHODS)
 def phone_page():  # type: ignore[no-untyped-def]
     return web.page("photo")
 
 
-@bp.route("/photo/desk", methods=["GET"])
+@bp.route("/photo/desk", methods=web.PAGE_METHODS)
 def desk_page():  # type: ignore[no-untyped-def]
     return web.page("photo_desk")

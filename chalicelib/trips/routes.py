@@ -43,12 +43,12 @@ def _optional_user(request: Any) -> Any:
 
 # -- pages ------------------------------------------------------------------------------------------
 
-@bp.route("/trip", methods=["GET"])
+@bp.route("/trip", methods=web.PAGE_METHODS)
 def trip_page():  # type: ignore[no-untyped-def]
     return web.page("trip")
 
 
-@bp.route("/verify", methods=["GET"])
+@bp.route("/verify", methods=web.PAGE_METHODS)
 def verify_page():  # type: ignore[no-untyped-def]
     return web.page("verify")
 
@@ -71,6 +71,12 @@ def list_trips():  # type: ignore[no-untyped-def]
 def consent():  # type: ignore[no-untyped-def]
     user = current_user(_request(), "employee")
     return json_response(proofs.give_consent(store(), user, json_object(_request())))
+
+
+@bp.route("/trips/consent", methods=["DELETE"])
+def withdraw_consent():  # type: ignore[no-untyped-def]
+    user = current_user(_request(), "employee")
+    return json_response(proofs.withdraw_consent(store(), user))
 
 
 # -- proofs -----------------------------------------------------------------------------------------
