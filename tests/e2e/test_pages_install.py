@@ -70,7 +70,8 @@ def test_the_tool_pages_are_installable(browser: Any, api_url: str, token: Any, 
         ctx.close()
 
 
-def test_trip_opens_and_takes_a_fix_offline_and_sends_it_later(browser: Any, api_url: str, token: Any) -> None:
+def test_trip_opens_and_takes_a_fix_offline_and_sends_it_later(browser: Any, api_url: str,
+                                                               token: Any) -> None:
     bearer = token("T" + secrets.token_hex(4), name="오프라인", department="도로관리과")
     trip = pagedata.create_trip(api_url, bearer, "산청군 보건의료원")
     pagedata.consent(api_url, bearer)
@@ -83,8 +84,8 @@ def test_trip_opens_and_takes_a_fix_offline_and_sends_it_later(browser: Any, api
         ctx.set_offline(True)
         worker = ctx.service_workers[0]
         # The worker itself has no network either: what follows comes from its copy.
-        assert worker.evaluate("() => fetch(self.registration.scope + 'health').then(() => 'online', () => 'off')") \
-            == "off"
+        probe = "() => fetch(self.registration.scope + 'health').then(() => 'online', () => 'off')"
+        assert worker.evaluate(probe) == "off"
         response = page.reload()
         assert response is not None and response.from_service_worker
         expect(page.locator("#network-note")).to_contain_text("오프라인")
@@ -117,8 +118,8 @@ def test_signing_out_forgets_what_was_kept_for_offline_use(browser: Any, api_url
         page.evaluate("(t) => localStorage.setItem('gdesk.token', t)", bearer)
         page.goto(api_url + "/trip")
         page.locator("#today").wait_for(state="visible")
-        assert page.evaluate("() => [localStorage.getItem('gdesk.me'), localStorage.getItem('gdesk.trips.offline')]"
-                             ".every(Boolean)")
+        kept = "() => ['gdesk.me', 'gdesk.trips.offline'].every((k) => localStorage.getItem(k))"
+        assert page.evaluate(kept)
         page.get_by_role("link", name="로그아웃").click()
         page.wait_for_url(re.compile("/login"))
         kept = page.evaluate("() => Object.keys(localStorage).filter((k) => k.startsWith('gdesk.'))")
