@@ -85,6 +85,30 @@ def briefing_items(user_id: str, department: str) -> None:
     ])
 
 
+def photo(local_cloud: Any, api_url: str, bearer: str) -> str:
+    """One photo taken "on the phone": the presigned POST to the bucket, then the S3 → SQS →
+    processor path driven the way Lambda would; returns the photo id."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (30, 120, 200)).save(out, "JPEG")
+    data = out.getvalue()
+    session = http()
+    started = session.post(f"{api_url}/photos/uploads", headers=bearer_headers(bearer), json={
+        "filename": "현장 사진.jpg", "content_type": "image/jpeg", "size": len(data)})
+    assert started.status_code == 201, started.text
+    upload = started.json()["upload"]
+    posted = session.post(upload["url"], data=upload["fields"],
+                          files={"file": ("photo.jpg", data, "image/jpeg")})
+    assert posted.status_code in (200, 201, 204), posted.text
+    for _ in range(10):
+        if not local_cloud.runtime.drive_sqs_once("PhotoProcessorFunction"):
+            break
+    return str(started.json()["photo"]["photo_id"])
+
+
 @contextmanager
 def cafeteria(local_cloud: Any, tmp_path: Path, monkeypatch: Any, *, demo_clock: bool,
               counts: dict[str, int] | None) -> Iterator[dict[str, Any]]:

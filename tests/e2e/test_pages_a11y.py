@@ -80,7 +80,8 @@ STATES = [
           then=lambda page: page.fill("#token", "a.b.c") or page.click("#check")),
     State("photo-signed-out", "/photo", "#need-pairing"),
     State("photo", "/photo", "#uploader", user="employee"),
-    State("photo-desk", "/photo/desk", "#qr[src^='data:image/svg']", user="employee"),
+    State("photo-desk", "/photo/desk", "#qr[src^='data:image/svg']", user="fresh"),
+    State("photo-desk-photos", "/photo/desk", "#grid li.photo[data-status=ready]", user="photographer"),
     State("cafeteria", "/cafeteria", ".zone .badge.level-normal", user="employee",
           cafeteria={"k1": 12, "s1": 3}),
     State("cafeteria-empty", "/cafeteria", "#badge:has-text('데이터 없음')", user="employee",
@@ -96,14 +97,16 @@ STATES = [
 
 
 @pytest.fixture(scope="module")
-def data(api_url: str, token: Callable[..., str]) -> dict[str, Any]:
+def data(api_url: str, token: Callable[..., str], local_cloud: Any) -> dict[str, Any]:
     """Users in the states the pages show: new (no consent, a trip), a traveller with a proof, an
-    auditor, a reader of two matched press releases."""
-    fresh_id, traveller_id, reader_id = (p + secrets.token_hex(4) for p in ("F", "T", "R"))
+    auditor, a reader of two matched press releases, an employee with a photo."""
+    fresh_id, traveller_id, reader_id, photographer_id = (p + secrets.token_hex(4) for p in "FTRP")
     tokens = {"employee": token("E1001"), "auditor": token("A2001"),
               "fresh": token(fresh_id, name="신입", department="총무과"),
               "traveller": token(traveller_id, name="한지우", department="도로관리과"),
-              "reader": token(reader_id, name="박지훈", department="기후환경정책과")}
+              "reader": token(reader_id, name="박지훈", department="기후환경정책과"),
+              "photographer": token(photographer_id, name="이서연", department="복지정책과")}
+    pagedata.photo(local_cloud, api_url, tokens["photographer"])
     pagedata.create_trip(api_url, tokens["fresh"])
     trip = pagedata.create_trip(api_url, tokens["traveller"])
     pagedata.consent(api_url, tokens["traveller"])
