@@ -185,6 +185,11 @@ def test_every_page_state_is_accessible_and_fits(browser: Any, api_url: str, dat
                     violations = axe_violations(page)
                     if violations:
                         problems[f"axe at {width}px"] = violations
+                silent = page.evaluate("""() => [...document.querySelectorAll(".error-box")]
+                  .filter((el) => el.getClientRects().length && el.getAttribute("role") !== "alert")
+                  .map((el) => el.id)""")
+                if silent:
+                    problems[f"error text not announced (role=alert) at {width}px"] = silent
                 unnamed = [html for html, name in page.evaluate(ACCESSIBLE_NAMES) if not HANGUL.search(name)]
                 if unnamed:
                     problems[f"controls without a Korean name at {width}px"] = unnamed
@@ -218,5 +223,27 @@ def test_the_checks_can_fail(browser: Any, api_url: str) -> None:
         assert any("target smaller than 44 px" in p and "20x20" in p for p in layout)
         ids = {v["id"] for v in axe_violations(page)}
         assert {"button-name", "color-contrast"} <= ids
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("path", ["/login", "/verify"])
+def test_keyboard_focus_is_clearly_visible(browser: Any, api_url: str, path: str) -> None:
+    """KRDS: a thick ring around whatever the keyboard is on, in a colour that stands out on the
+    white page and on the blue header alike."""
+    ctx = context(browser, 1366)
+    page = ctx.new_page()
+    try:
+        page.goto(api_url + path)
+        page.wait_for_load_state("networkidle")
+        seen = []
+        for _ in range(4):
+            page.keyboard.press("Tab")
+            seen.append(page.evaluate("""() => {
+              const el = document.activeElement, style = getComputedStyle(el);
+              return [el.tagName, style.outlineStyle, parseFloat(style.outlineWidth), style.outlineColor];
+            }"""))
+        assert all(style == "solid" and width >= 3 and color == "rgb(255, 176, 0)"
+                   for _, style, width, color in seen), seen
     finally:
         ctx.close()
