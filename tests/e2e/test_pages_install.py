@@ -8,6 +8,7 @@ import io
 import json
 import re
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -16,6 +17,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from infra.local.moto_server import free_port
+from infra.local.server import LocalApiServer
 from tests.e2e import pagedata
 from tests.e2e.pagekit import context
 from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS
@@ -124,5 +127,38 @@ def test_signing_out_forgets_what_was_kept_for_offline_use(browser: Any, api_url
         page.wait_for_url(re.compile("/login"))
         kept = page.evaluate("() => Object.keys(localStorage).filter((k) => k.startsWith('gdesk.'))")
         assert kept == []
+    finally:
+        ctx.close()
+
+
+@pytest.fixture
+def staged(local_cloud: Any) -> Iterator[str]:
+    """The app as on API Gateway's default domain: every URL under /prod."""
+    from app import app
+
+    server = LocalApiServer(app, port=free_port(), stage_in_path=True).start()
+    try:
+        yield server.url + "/prod"
+    finally:
+        server.stop()
+
+
+def test_under_the_stage_the_worker_and_manifest_stay_under_it(browser: Any, staged: str,
+                                                                token: Any) -> None:
+    ctx = context(browser, 390, token("E1001"))
+    page = ctx.new_page()
+    try:
+        page.goto(staged + "/trip")
+        scope = page.evaluate("() => navigator.serviceWorker.ready.then((r) => r.scope)")
+        assert scope == staged + "/"
+        kept = page.evaluate("() => caches.open('gdesk-pages-v1').then((c) => c.keys())"
+                             ".then((keys) => keys.map((r) => r.url))")
+        assert staged + "/trip" in kept and all(url.startswith(staged + "/") for url in kept), kept
+        href = page.locator('link[rel="manifest"]').get_attribute("href")
+        manifest_url = urljoin(staged + "/trip", href or "")
+        assert manifest_url.startswith(staged + "/static/")
+        manifest = pagedata.http().get(manifest_url).json()
+        assert urljoin(manifest_url, manifest["start_url"]) == staged + "/trip"
+        assert urljoin(manifest_url, manifest["scope"]) == staged + "/"
     finally:
         ctx.close()
