@@ -74,15 +74,16 @@ def briefing_profile(api_url: str, bearer: str, **changes: Any) -> dict[str, Any
 
 def briefing_items(user_id: str, department: str) -> None:
     """Two press releases matched to the user, through the same matching the crawler runs."""
-    from chalicelib.briefing import pipeline
+    from chalicelib import wiring
+    from chalicelib.briefing.notifying import new_item_matching
     from tests.integration.briefing.notify.items import make_item
 
-    pipeline.on_new_items([
+    new_item_matching.on_new_items([
         make_item(f"환경부, 2030 탄소중립 이행 점검 {user_id}", "온실가스 감축 목표 점검 회의를 열었다.",
                   agency="환경부", published_at="2024-12-02T10:30:00+09:00"),
         make_item(f"산업부, 탄소중립 산업 전환 지원 {user_id}", "탄소중립 설비 투자를 지원한다.",
                   agency="산업통상자원부", published_at="2024-12-01T09:00:00+09:00"),
-    ])
+    ], wiring.briefing_notify_store())
 
 
 def photo(local_cloud: Any, api_url: str, bearer: str) -> str:
@@ -114,7 +115,12 @@ def cafeteria(local_cloud: Any, tmp_path: Path, monkeypatch: Any, *, demo_clock:
               counts: dict[str, int] | None) -> Iterator[dict[str, Any]]:
     """The page's own zones (a zones file of this test), optionally the demo's replay clock at
     12:00 KST today, and camera counts put on the density stream and processed."""
+    from chalicelib import wiring
     from chalicelib.settings import get_settings
+
+    def settings_changed() -> None:
+        get_settings.cache_clear()
+        wiring.reset()  # the tool's zones and clock are built once per container
 
     tag = secrets.token_hex(3)
     doc = json.loads((ROOT / "chalicelib/cafeteria/zones.json").read_text("utf-8"))
@@ -133,7 +139,7 @@ def cafeteria(local_cloud: Any, tmp_path: Path, monkeypatch: Any, *, demo_clock:
         noon = datetime(local.year, local.month, local.day, 3, 0, tzinfo=UTC)  # 12:00 KST
         monkeypatch.setenv("GDESK_CAFETERIA_CLOCK", f"{time.time()},{noon.timestamp()},1")
         now = noon
-    get_settings.cache_clear()
+    settings_changed()
     try:
         if counts:
             stream = local_cloud.stack.physical["DensityStream"]
@@ -153,7 +159,7 @@ def cafeteria(local_cloud: Any, tmp_path: Path, monkeypatch: Any, *, demo_clock:
     finally:
         monkeypatch.delenv("GDESK_CAFETERIA_ZONES_FILE", raising=False)
         monkeypatch.delenv("GDESK_CAFETERIA_CLOCK", raising=False)
-        get_settings.cache_clear()
+        settings_changed()
 
 
 def failing(page: Any, pattern: str, status: int = 503) -> None:
