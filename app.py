@@ -20,13 +20,16 @@ from chalicelib.photos.routes import bp as photos_bp
 from chalicelib.platform.http import App, normalize_chalice_error
 from chalicelib.platform.routes import bp as platform_bp
 from chalicelib.trips.routes import bp as trips_bp
+from chalicelib.web.routes import bp as web_bp
 
 # Powertools owns logging: Chalice's own set-up would put the shared "gdesk" logger at ERROR level
 # whenever sys.stdout is not the stream Powertools captured (tests, embedded servers).
 app = App(app_name="gdesk", configure_logs=False)
 app.experimental_feature_flags.update(["BLUEPRINTS"])
 app.api.binary_types.append("application/pdf")  # the trip evidence sheet; also in template.yaml
+app.api.binary_types.append("image/x-icon")  # /favicon.ico; also in template.yaml
 app.register_blueprint(platform_bp)
+app.register_blueprint(web_bp)
 app.register_blueprint(trips_bp)
 app.register_blueprint(photos_bp)
 app.register_blueprint(photos_events_bp)

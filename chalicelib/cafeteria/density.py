@@ -168,14 +168,32 @@ def load_config(raw: Mapping[str, Any]) -> CafeteriaConfig:
 DEFAULT_ZONES_FILE = Path(__file__).with_name("zones.json")
 
 
-def scaled_clock(real_anchor: float, simulated_anchor: float, speed: float) -> Callable[[], datetime]:
+@dataclass(frozen=True)
+class ReplayClock:
     """A clock that runs ``speed`` times faster than the wall clock from a simulated start (the
-    demo's lunch hour in minutes); the real time is read from ``time.time`` at every call."""
+    demo's lunch hour in minutes); the real time is read from ``time.time`` at every call. Its
+    type says that what it tells is a replay, so the pages can say so."""
 
-    def now() -> datetime:
-        return datetime.fromtimestamp(simulated_anchor + (time.time() - real_anchor) * speed, UTC)
+    real_anchor: float
+    simulated_anchor: float
+    speed: float
 
-    return now
+    def __call__(self) -> datetime:
+        elapsed = time.time() - self.real_anchor
+        return datetime.fromtimestamp(self.simulated_anchor + elapsed * self.speed, UTC)
+
+
+def scaled_clock(real_anchor: float, simulated_anchor: float, speed: float) -> Callable[[], datetime]:
+    return ReplayClock(real_anchor, simulated_anchor, speed)
+
+
+def replay_note(clock: Callable[[], datetime], real_now: datetime,
+                config: CafeteriaConfig) -> dict[str, Any] | None:
+    """What the page needs to say that it shows a replay (speed, the real time); None on the
+    wall clock, i.e. in every deployment."""
+    if not isinstance(clock, ReplayClock):
+        return None
+    return {"speed": clock.speed, "real_now": real_now.astimezone(config.tz).isoformat(timespec="seconds")}
 
 
 def load_config_file(path: str | Path) -> CafeteriaConfig:

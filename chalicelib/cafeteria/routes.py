@@ -38,12 +38,12 @@ def cafeteria_forecast():  # type: ignore[no-untyped-def]
     return _view(service.forecast_view)
 
 
-@bp.route("/cafeteria", methods=["GET"])
+@bp.route("/cafeteria", methods=web.PAGE_METHODS)
 def cafeteria_page():  # type: ignore[no-untyped-def]
     return web.page("cafeteria")
 
 
-@bp.route("/cafeteria/widget", methods=["GET"])
+@bp.route("/cafeteria/widget", methods=web.PAGE_METHODS)
 def cafeteria_widget():  # type: ignore[no-untyped-def]
     """The small view the internal portal frames; only the configured origins may frame it."""
     return web.page("cafeteria-widget", frame_ancestors=" ".join(get_settings().cafeteria.widget_origins))

@@ -34,7 +34,8 @@ def now_view(store: CafeteriaReader, cfg: CafeteriaConfig, clock: Clock = now_ut
     moment = clock()
     window = max(cfg.trend_window_minutes, cfg.stale_seconds // 60) + 5
     with _available():
-        return density.now_view(cfg, store.get_minutes(density.recent_keys(cfg, moment, window)), moment)
+        view = density.now_view(cfg, store.get_minutes(density.recent_keys(cfg, moment, window)), moment)
+    return {**view, "replay": density.replay_note(clock, now_utc(), cfg)}
 
 
 def today_view(store: CafeteriaReader, cfg: CafeteriaConfig, clock: Clock = now_utc) -> dict[str, Any]:

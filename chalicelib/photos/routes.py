@@ -112,11 +112,11 @@ def claim_pairing():  # type: ignore[no-untyped-def]
     return json_response(service.claim_pairing(wiring.photos_store(), code), 201)
 
 
-@bp.route("/photo", methods=["GET"])
+@bp.route("/photo", methods=web.PAGE_METHODS)
 def phone_page():  # type: ignore[no-untyped-def]
     return web.page("photo")
 
 
-@bp.route("/photo/desk", methods=["GET"])
+@bp.route("/photo/desk", methods=web.PAGE_METHODS)
 def desk_page():  # type: ignore[no-untyped-def]
     return web.page("photo_desk")

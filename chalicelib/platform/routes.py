@@ -25,12 +25,12 @@ def me():  # type: ignore[no-untyped-def]
     return json_response(current_user(bp.current_request).to_dict())
 
 
-@bp.route("/", methods=["GET"])
+@bp.route("/", methods=web.PAGE_METHODS)
 def home_page():  # type: ignore[no-untyped-def]
     return web.page("home")
 
 
-@bp.route("/login", methods=["GET"])
+@bp.route("/login", methods=web.PAGE_METHODS)
 def login_page():  # type: ignore[no-untyped-def]
     auth = get_settings().auth
     # The page's script talks to the app and, for SSO, to the issuer (discovery) and its token
@@ -41,11 +41,12 @@ def login_page():  # type: ignore[no-untyped-def]
 
 @bp.route("/auth/config", methods=["GET"])
 def auth_config():  # type: ignore[no-untyped-def]
-    """Public: what the login page needs for OIDC sign-in (code flow + PKCE), 404 when off."""
+    """Public: what the login page needs for OIDC sign-in (code flow + PKCE); ``{"sso": false}``
+    when off (a normal answer, not an error: the page then offers the other ways in)."""
     settings = get_settings()
     auth = settings.auth
     if not auth.sso:
-        raise NotFound("기관 통합인증(SSO)이 설정되어 있지 않습니다. (SSO is not configured)")
+        return json_response({"sso": False})
     base = auth.public_url or web.request_base_url(bp.current_request, settings.public_url)
     return json_response({"issuer": auth.issuer, "client_id": auth.client_id, "scopes": auth.scopes,
                           "redirect_uri": f"{base}/login"})

@@ -51,12 +51,12 @@ def _private_document(body: Any, content_type: str, headers: dict[str, str]) -> 
 
 # -- pages ------------------------------------------------------------------------------------------
 
-@bp.route("/trip", methods=["GET"])
+@bp.route("/trip", methods=web.PAGE_METHODS)
 def trip_page():  # type: ignore[no-untyped-def]
     return web.page("trip")
 
 
-@bp.route("/verify", methods=["GET"])
+@bp.route("/verify", methods=web.PAGE_METHODS)
 def verify_page():  # type: ignore[no-untyped-def]
     return web.page("verify")
 
@@ -79,6 +79,12 @@ def list_trips():  # type: ignore[no-untyped-def]
 def consent():  # type: ignore[no-untyped-def]
     user = current_user(_request(), "employee")
     return json_response(service.give_consent(store(), user, inputs.parse_consent(json_object(_request()))))
+
+
+@bp.route("/trips/consent", methods=["DELETE"])
+def withdraw_consent():  # type: ignore[no-untyped-def]
+    user = current_user(_request(), "employee")
+    return json_response(service.withdraw_consent(store(), user))
 
 
 # -- proofs -----------------------------------------------------------------------------------------

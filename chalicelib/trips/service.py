@@ -83,6 +83,12 @@ def give_consent(st: TripsPort, user: User, version: str) -> dict[str, Any]:
     return {"consent": {"version": profile["consent_version"], "at": profile["consent_at"]}}
 
 
+def withdraw_consent(st: TripsPort, user: User) -> dict[str, Any]:
+    """위치정보법: consent can be withdrawn at any time; the positions collected under it go now."""
+    erased = st.withdraw_consent(user.id, now_utc())
+    return {"consent": None, "positions_erased": erased}
+
+
 def _own_trip(st: TripsPort, user: User, trip_id: str, *, auditors: bool = False) -> TripOrder:
     order = st.get_trip(trip_id)
     if order is None:
@@ -257,6 +263,9 @@ def _record(st: TripsPort, claims: dict[str, Any], proof: dict[str, Any]) -> dic
     key = st.data_key(jws.sealed_key_id(claims["pd"]))
     if key is not None:
         private = jws.unpack_private(jws.unseal(claims["pd"], key, jws.aad_for(claims)))
+    withdrawn = bool(proof.get("position_erased_at"))
+    note = ("본인이 위치정보 동의를 철회하여 정확한 위치를 파기했습니다. (erased on withdrawal)" if withdrawn
+            else "보존 기간이 지나 정확한 위치는 파기되었습니다. (shredded)")
     order = st.get_trip(proof["trip_id"])
     stored = st.get_position(proof["proof_id"])
     return {
@@ -264,8 +273,8 @@ def _record(st: TripsPort, claims: dict[str, Any], proof: dict[str, Any]) -> dic
                       "name": private["name"] if private else (order.name if order else ""),
                       "department": order.department if order else ""},
         "position": ({k: private[k] for k in ("lat", "lon", "accuracy_m", "distance_m")}
-                     if private else None),
-        "position_note": None if private else "보존 기간이 지나 정확한 위치는 파기되었습니다. (shredded)",
+                     if private and not withdrawn else None),
+        "position_note": None if private and not withdrawn else note,
         "stored_position": stored and {k: stored.get(k) for k in
                                        ("lat", "lon", "accuracy_m", "altitude", "speed", "heading",
                                         "captured_at", "delayed", "distance_m")},

@@ -172,6 +172,33 @@ class TripsStore:
                                ExpressionAttributeValues={":v": version, ":t": iso(at)})
         return self.profile(employee_id)
 
+    def withdraw_consent(self, employee_id: str, at: datetime) -> int:
+        """The traveller withdraws location consent: no new proofs, and the exact positions kept
+        for them are erased now (their fixes, each proof's stored position, and a mark on each
+        proof so that the copy sealed inside its token is no longer opened). Returns how many
+        proofs had their position erased. The verdicts stay (expense settlement)."""
+        from boto3.dynamodb.conditions import Key
+
+        self.profile(employee_id)
+        self.table.update_item(
+            Key={"pk": f"EMP#{employee_id}", "sk": "PROFILE"},
+            UpdateExpression="REMOVE consent_version, consent_at SET consent_withdrawn_at = :t",
+            ExpressionAttributeValues={":t": iso(at)})
+        fixes = self._query_all(KeyConditionExpression=Key("pk").eq(f"EMP#{employee_id}")
+                                & Key("sk").begins_with("FIX#"), ProjectionExpression="pk, sk")
+        proofs = [p for order in self.trips_of(employee_id) for p in self.proofs_of_trip(order.trip_id)
+                  if p.get("employee_id") == employee_id and not p.get("position_erased_at")]
+        with self.table.batch_writer() as batch:
+            for fix in fixes:
+                batch.delete_item(Key={"pk": fix["pk"], "sk": fix["sk"]})
+            for proof in proofs:
+                batch.delete_item(Key={"pk": f"PROOF#{proof['proof_id']}", "sk": "POS"})
+        for proof in proofs:
+            self.table.update_item(Key={"pk": f"PROOF#{proof['proof_id']}", "sk": "PROOF"},
+                                   UpdateExpression="SET position_erased_at = :t",
+                                   ExpressionAttributeValues={":t": iso(at)})
+        return len(proofs)
+
     # -- proofs ------------------------------------------------------------------------------------
 
     def load_for_tap(self, trip_id: str, employee_id: str

@@ -18,7 +18,13 @@ STATIC_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".svg": "image/svg+xml",
     ".json": "application/json; charset=utf-8",
+    ".webmanifest": "application/manifest+json; charset=utf-8",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
 }
+BINARY_SUFFIXES = (".png", ".ico")
+# What a browser may ask for with GET may also be asked with HEAD (link checkers, "add to home").
+PAGE_METHODS = ["GET", "HEAD"]
 
 # Presigned S3 URLs (photos) live on another origin, locally http://127.0.0.1:4566.
 _CSP = ("default-src 'self'; img-src 'self' data: blob: https: http:; "
@@ -29,6 +35,11 @@ _CSP = ("default-src 'self'; img-src 'self' data: blob: https: http:; "
 @lru_cache(maxsize=64)
 def _read(path: Path) -> str:
     return path.read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=32)
+def _read_bytes(path: Path) -> bytes:
+    return path.read_bytes()
 
 
 _CONNECT_DEFAULT = "'self' https: http:"
@@ -89,12 +100,13 @@ def page(name: str, frame_ancestors: str = "'none'", connect_src: str = _CONNECT
     return Response(body=_render(name, _prefix.get()), status_code=200, headers=headers)
 
 
-def static_file(name: str) -> Response:
+def static_file(name: str, cache_control: str = "public, max-age=300") -> Response:
     """A file from ``chalicelib/web/static``; names are flat and checked, never a path."""
     path = WEB_DIR / "static" / name
     content_type = STATIC_TYPES.get(path.suffix)
     if "/" in name or name.startswith(".") or content_type is None or not path.is_file():
         raise NotFound("파일을 찾을 수 없습니다. (no such static file)")
-    return Response(body=_read(path), status_code=200,
+    body: str | bytes = _read_bytes(path) if path.suffix in BINARY_SUFFIXES else _read(path)
+    return Response(body=body, status_code=200,
                     headers={"Content-Type": content_type, "X-Content-Type-Options": "nosniff",
-                             "Cache-Control": "public, max-age=300"})
+                             "Cache-Control": cache_control})

@@ -72,6 +72,20 @@ class FakeTripsStore:
         self.profiles[employee_id].update(consent_version=version, consent_at=at.isoformat())
         return self.profile(employee_id)
 
+    def withdraw_consent(self, employee_id: str, at: datetime) -> int:
+        self.profile(employee_id)
+        profile = self.profiles[employee_id]
+        profile.pop("consent_version", None)
+        profile.pop("consent_at", None)
+        profile["consent_withdrawn_at"] = at.isoformat()
+        self.fixes.pop(employee_id, None)
+        erased = [p for p in self.proofs.values()
+                  if p["employee_id"] == employee_id and not p.get("position_erased_at")]
+        for proof in erased:
+            self.positions.pop(proof["proof_id"], None)
+            proof["position_erased_at"] = at.isoformat()
+        return len(erased)
+
     # -- proofs ----------------------------------------------------------------------------------
     def load_for_tap(self, trip_id: str, employee_id: str
                      ) -> tuple[TripOrder | None, dict[str, Any], dict[str, Any] | None]:

@@ -13,7 +13,7 @@ from chalicelib.validation import json_object
 bp = Blueprint(__name__)
 
 
-@bp.route("/briefing", methods=["GET"])
+@bp.route("/briefing", methods=web.PAGE_METHODS)
 def briefing_page():  # type: ignore[no-untyped-def]
     return web.page("briefing")
 

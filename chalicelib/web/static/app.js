@@ -2,6 +2,8 @@
 (function () {
   "use strict";
   const TOKEN_KEY = "gdesk.token";
+  const USER_KEY = "gdesk.me";  // the signed-in user, so that an installed page opens offline
+  const OFFLINE_KEYS = [USER_KEY, "gdesk.trips.offline"];
   // "/<stage>" when the app is reached on API Gateway's default domain, "" otherwise (set by the server).
   const meta = document.querySelector('meta[name="gdesk-base"]');
   const base = (meta && meta.content) || "";
@@ -16,7 +18,9 @@
 
   function token() { return localStorage.getItem(TOKEN_KEY); }
   function setToken(value) {
-    if (value) localStorage.setItem(TOKEN_KEY, value); else localStorage.removeItem(TOKEN_KEY);
+    if (value) { localStorage.setItem(TOKEN_KEY, value); return; }
+    localStorage.removeItem(TOKEN_KEY);
+    OFFLINE_KEYS.forEach((key) => localStorage.removeItem(key));  // nothing of the user stays behind
   }
   function toLogin() {
     location.href = url("/login?next=" + encodeURIComponent(here()));
@@ -70,23 +74,42 @@
     setTimeout(() => URL.revokeObjectURL(link.href), 60000);
   }
 
-  /** Fills <header class="bar"> with the user's name and a sign-out link; resolves to the user. */
-  async function me() {
-    if (!token()) { toLogin(); return new Promise(() => {}); }
-    const user = await api("/me");
+  /** Puts the user's name and a sign-out link in <header class="bar">. */
+  function showUser(user, offline) {
     const who = document.querySelector("header.bar .who");
-    if (who) {
-      who.textContent = user.name + " · " + user.department + " ";
-      const out = document.createElement("a");
-      out.href = "#"; out.textContent = "로그아웃"; out.id = "logout";
-      out.addEventListener("click", (e) => {
-        e.preventDefault();
-        setToken(null);
-        location.href = url("/login?signed_out=1");  // no silent SSO straight back in
-      });
-      who.appendChild(out);
+    if (!who) return;
+    const name = document.createElement("span");
+    name.textContent = user.name + " · " + user.department + (offline ? " (오프라인)" : "");
+    const out = document.createElement("a");
+    out.href = "#"; out.textContent = "로그아웃"; out.id = "logout";
+    out.addEventListener("click", (e) => {
+      e.preventDefault();
+      setToken(null);
+      location.href = url("/login?signed_out=1");  // no silent SSO straight back in
+    });
+    who.replaceChildren(name, out);
+  }
+
+  /** The signed-in user (the header shows them); without a network, the one last seen on this
+      device, marked ``offline: true``. Without a token: to the login page. */
+  async function me(options) {
+    if (!token()) { toLogin(); return new Promise(() => {}); }
+    let user;
+    try {
+      user = await api("/me", options);
+      localStorage.setItem(USER_KEY, JSON.stringify({ name: user.name, department: user.department, roles: user.roles }));
+    } catch (err) {
+      const saved = err.status === 0 && JSON.parse(localStorage.getItem(USER_KEY) || "null");
+      if (!saved) throw err;
+      user = Object.assign({}, saved, { offline: true });
     }
+    showUser(user, user.offline);
     return user;
+  }
+
+  // The installable pages (those with a web app manifest) keep a copy of themselves for offline use.
+  if ("serviceWorker" in navigator && document.querySelector('link[rel="manifest"]')) {
+    navigator.serviceWorker.register(url("/sw.js"), { scope: url("/") }).catch(() => {});
   }
 
   function showError(el, err) {
@@ -109,5 +132,5 @@
     return button;
   }
 
-  window.gdesk = { api, me, url, token, setToken, toLogin, showError, escapeHtml, download, evidenceButton };
+  window.gdesk = { api, me, url, token, setToken, toLogin, showError, showUser, escapeHtml, download, evidenceButton };
 })();

@@ -42,7 +42,8 @@
     });
     const fb = el("div", { class: "feedback" });
     [["useful", "👍 유용해요"], ["not_useful", "👎 관련 없어요"]].forEach(([value, label]) => {
-      const b = el("button", { type: "button", class: "secondary", "data-value": value }, label);
+      const b = el("button", { type: "button", class: "secondary", "data-value": value,
+        "aria-pressed": String(item.feedback === value) }, label);
       if (item.feedback === value) b.classList.add("chosen");
       b.addEventListener("click", () => sendFeedback(item.item_id, value, fb));
       fb.appendChild(b);
@@ -54,7 +55,10 @@
   async function sendFeedback(itemId, value, box) {
     try {
       await gdesk.api("/briefing/items/" + encodeURIComponent(itemId) + "/feedback", { method: "POST", json: { value } });
-      box.querySelectorAll("button").forEach((b) => b.classList.toggle("chosen", b.dataset.value === value));
+      box.querySelectorAll("button").forEach((b) => {
+        b.classList.toggle("chosen", b.dataset.value === value);
+        b.setAttribute("aria-pressed", String(b.dataset.value === value));
+      });
     } catch (err) { showError(err); }
   }
 
@@ -116,6 +120,17 @@
     return row;
   }
 
+  /** Says in words what the quiet hours mean: equal start and end switch them off. */
+  function quietNote() {
+    const start = $("p-quiet-start").value, end = $("p-quiet-end").value;
+    let text = "";
+    if (start && end && start === end) text = "방해 금지 시간 없음 — 알림을 언제든 바로 보냅니다.";
+    else if (start && end) {
+      text = "방해 금지: " + start + "부터 " + (end < start ? "다음 날 " : "") + end + "까지는 알림을 보내지 않고 아침 요약에 모읍니다.";
+    }
+    $("quiet-note").textContent = text;
+  }
+
   function list(id) { return $(id).value.split(",").map((s) => s.trim()).filter(Boolean); }
 
   function fillProfile(p) {
@@ -127,6 +142,7 @@
     $("p-agencies").value = (p.agencies || []).join(", ");
     $("p-quiet-start").value = p.quiet_hours.start;
     $("p-quiet-end").value = p.quiet_hours.end;
+    quietNote();
     $("p-cap").value = p.hourly_cap;
     $("p-enabled").checked = p.enabled;
     $("channels").textContent = "";
@@ -171,6 +187,7 @@
     $("more").addEventListener("click", () => loadItems(false));
     $("add-channel").addEventListener("click", () => $("channels").appendChild(channelRow({ type: $("new-channel-type").value })));
     $("profile").addEventListener("submit", saveProfile);
+    ["p-quiet-start", "p-quiet-end"].forEach((id) => $(id).addEventListener("input", quietNote));
     try { fillProfile(await gdesk.api("/briefing/profile")); } catch (err) { showError(err); }
     (profile && profile.agencies || []).forEach(addAgency);
     await loadItems(true);

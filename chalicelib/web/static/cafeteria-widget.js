@@ -17,7 +17,7 @@
       badge.dataset.level = none ? "" : o.level;
       $("wait").textContent = none ? "" : "예상 대기 " + o.wait_minutes + "분";
       $("best").textContent = fc.best ? "한가한 시간 " + fc.best.start + "~" + fc.best.end : "";
-      $("updated").textContent = o.updated_at ? o.updated_at.slice(11, 16) + " 기준" : "";
+      $("updated").textContent = o.updated_at ? o.updated_at.slice(11, 16) + (now.replay ? " 기준 (데모 재생 시각)" : " 기준") : "";
       $("signin").classList.add("hidden");
     } catch (err) {
       if (err && err.status === 401) { $("signin").classList.remove("hidden"); return; }

@@ -41,7 +41,14 @@
       $("trend").textContent = shortest ? "가장 짧은 줄: " + shortest.name + " (" + shortest.wait_minutes + "분)" : "";
     }
     $("wait").dataset.wait = o.stale ? "" : String(o.wait_minutes);
-    $("updated").textContent = o.updated_at ? clock(o.updated_at) + " 기준 (현재 " + clock(now.now) + ")" : "";
+    const replay = now.replay;
+    $("replay").classList.toggle("hidden", !replay);
+    if (replay) {
+      $("replay").textContent = "데모 재생 중: 카메라 시뮬레이터가 점심시간을 " + replay.speed + "배속으로 재생합니다. " +
+        "화면의 시각(" + clock(now.now).slice(0, 5) + ")은 실제 시각이 아닙니다. 실제 시각 " + clock(replay.real_now).slice(0, 5) + ".";
+    }
+    const label = replay ? " 기준 (재생 시각)" : " 기준 (현재 " + clock(now.now) + ")";
+    $("updated").textContent = o.updated_at ? clock(o.updated_at) + label : "";
     const box = $("zones");
     box.textContent = "";
     now.zones.forEach((z) => {
@@ -103,7 +110,11 @@
   }
 
   function renderChart(today, fc) {
-    const W = 720, H = 260, L = 40, R = 12, T = 12, B = 28;
+    // Drawn at the box's own width, so the labels keep their real size on a phone.
+    const wrap = $("chart-wrap");
+    const W = Math.max(280, Math.round(wrap.clientWidth || 720)), H = W < 480 ? 220 : 260;
+    const L = 36, R = 8, T = 12, B = 28;
+    const tickEvery = W < 480 ? 60 : 30;
     const start = toMinute(today.lunch.start) - 30, end = toMinute(today.lunch.end) + 30;
     const todayPts = today.overall.map((p) => [toMinute(p.minute), p.wait_minutes])
       .filter((p) => p[0] >= start && p[0] <= end);
@@ -121,8 +132,10 @@
       svg.append(el("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), class: "grid" }));
       svg.append(el("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end" }, String(Math.round(v))));
     }
-    for (let m = Math.ceil(start / 30) * 30; m <= end; m += 30) {
-      svg.append(el("text", { x: x(m), y: H - 8, "text-anchor": "middle" }, hhmm(m)));
+    for (let m = Math.ceil(start / tickEvery) * tickEvery; m <= end; m += tickEvery) {
+      // the first and last labels lean inwards so that none is cut at the edge
+      const anchor = x(m) - L < 20 ? "start" : W - R - x(m) < 20 ? "end" : "middle";
+      svg.append(el("text", { x: x(m), y: H - 8, "text-anchor": anchor }, hhmm(m)));
     }
     svg.append(el("line", { x1: L, x2: L, y1: T, y2: H - B, class: "axis" }));
     svg.append(el("line", { x1: L, x2: W - R, y1: H - B, y2: H - B, class: "axis" }));
@@ -146,7 +159,6 @@
       svg.dataset.lastWait = String(todayPts[todayPts.length - 1][1]);
       svg.dataset.maxWait = String(Math.max.apply(null, todayPts.map((p) => p[1])));
     }
-    const wrap = $("chart-wrap");
     wrap.textContent = "";
     wrap.append(svg);
   }

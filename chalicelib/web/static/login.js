@@ -137,6 +137,7 @@
 
   let sso = null;
   try { sso = await gdesk.api("/auth/config", { noRedirect: true }); } catch (e) { sso = null; }
+  if (sso && sso.sso === false) sso = null;  // {"sso": false}: SSO is off
   let devUsers = null;
   try { devUsers = await gdesk.api("/dev/users", { noRedirect: true }); } catch (e) { devUsers = null; }
   const returning = params.has("state") || params.has("error");

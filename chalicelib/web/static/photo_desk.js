@@ -90,6 +90,9 @@
     node.dataset.photoId = photo.photo_id;
     node.dataset.status = photo.status;
     node.querySelector(".name").textContent = photo.filename;
+    node.querySelector(".view").setAttribute("aria-label", "크게 보기: " + photo.filename);
+    [["download", "다운로드"], ["copy", "복사"], ["send", "보내기"], ["delete", "삭제"]].forEach(([c, label]) =>
+      node.querySelector("." + c).setAttribute("aria-label", label + ": " + photo.filename));
     const img = node.querySelector(".image");
     if (photo.status === "ready") {
       img.src = photo.urls.web;

@@ -4,6 +4,8 @@
 (function () {
   "use strict";
   const QUEUE_KEY = "gdesk.trips.queue";
+  const REFUSED_KEY = "gdesk.trips.refused";  // "1": the user said no on this phone
+  const OFFLINE_KEY = "gdesk.trips.offline";  // today's trips as last seen, for opening offline
   const $ = (id) => document.getElementById(id);
   let consentVersion = null;
   let selected = null;
@@ -93,11 +95,39 @@
     $("tap").textContent = trip.destination + " 도착 확인";
   }
 
+  function kstDay() { return new Date().toLocaleDateString("ko-KR", { timeZone: "Asia/Seoul" }); }
+
+  /** /trips, or offline the copy of today's trips kept at the last visit today. */
+  async function fetchTrips() {
+    try {
+      const data = await gdesk.api("/trips");
+      const keep = Object.assign({}, data, { trips: data.trips.filter((t) => t.today), day: kstDay() });
+      localStorage.setItem(OFFLINE_KEY, JSON.stringify(keep));
+      return data;
+    } catch (err) {
+      let saved = null;
+      try { saved = JSON.parse(localStorage.getItem(OFFLINE_KEY) || "null"); } catch (e) { saved = null; }
+      if (err.status !== 0 || !saved || saved.day !== kstDay()) throw err;
+      return Object.assign(saved, { offline: true });
+    }
+  }
+
+  function showNetwork(offline) {
+    const note = $("network-note");
+    note.textContent = offline ? "지금은 오프라인입니다. 버튼을 누르면 위치를 이 휴대폰에 저장했다가, " +
+      "연결되면 자동으로 보냅니다(‘지연 전송’으로 표시)." : "";
+    note.classList.toggle("hidden", !offline);
+  }
+
   async function load() {
-    const data = await gdesk.api("/trips");
+    const data = await fetchTrips();
+    showNetwork(!!data.offline || !navigator.onLine);
     consentVersion = data.consent_version;
     if (data.retention) $("position-days").textContent = data.retention.position_days;
-    $("consent").classList.toggle("hidden", !!data.consent);
+    const refused = !data.consent && localStorage.getItem(REFUSED_KEY) === "1";
+    $("consent").classList.toggle("hidden", !!data.consent || refused);
+    $("refused").classList.toggle("hidden", !refused);
+    $("consent-manage").classList.toggle("hidden", !data.consent || !!data.offline);
     const today = data.trips.filter((t) => t.today);
     const other = data.trips.filter((t) => !t.today).slice(0, 10);
     $("trip-list").replaceChildren(...today.map((t) => tripCard(t, true)));
@@ -106,6 +136,11 @@
     $("no-trip").classList.toggle("hidden", !data.consent || !!today.length);
     $("other").classList.toggle("hidden", !other.length);
     if (today.length) select(today.find((t) => selected && t.trip_id === selected.trip_id) || today[0]);
+  }
+
+  function consentStatus(text) {
+    $("consent-status").textContent = text || "";
+    $("consent-status").classList.toggle("hidden", !text);
   }
 
   // -- one tap ----------------------------------------------------------------------------------
@@ -195,6 +230,36 @@
   $("agree").addEventListener("click", async () => {
     try {
       await gdesk.api("/trips/consent", { method: "POST", json: { version: consentVersion, agree: true } });
+      localStorage.removeItem(REFUSED_KEY);
+      consentStatus("");
+      await load();
+    } catch (err) { error(err.message); }
+  });
+  $("refuse").addEventListener("click", () => {  // nothing is sent: no consent is the default
+    localStorage.setItem(REFUSED_KEY, "1");
+    $("consent").classList.add("hidden");
+    $("refused").classList.remove("hidden");
+    $("review").focus();
+  });
+  $("review").addEventListener("click", () => {
+    localStorage.removeItem(REFUSED_KEY);
+    $("refused").classList.add("hidden");
+    $("consent").classList.remove("hidden");
+    $("agree").focus();
+  });
+  function showWithdraw(open) {
+    $("withdraw-card").classList.toggle("hidden", !open);
+    $("withdraw").setAttribute("aria-expanded", String(open));
+  }
+  $("withdraw").addEventListener("click", () => showWithdraw($("withdraw-card").classList.contains("hidden")));
+  $("withdraw-cancel").addEventListener("click", () => { showWithdraw(false); $("withdraw").focus(); });
+  $("withdraw-confirm").addEventListener("click", async () => {
+    try {
+      const result = await gdesk.api("/trips/consent", { method: "DELETE" });
+      saveQueue([]);  // fixes waiting on this phone were taken under the consent: they go too
+      showWithdraw(false);
+      consentStatus("위치정보 동의를 철회했습니다. 증빙 " + result.positions_erased + "건의 정확한 위치를 파기했습니다. " +
+        "확인 결과는 정산 보존 기간 동안 남습니다. 다시 동의하면 새 증빙을 만들 수 있습니다.");
       await load();
     } catch (err) { error(err.message); }
   });
@@ -202,10 +267,13 @@
   $("qr-close").addEventListener("click", () => $("qr-screen").classList.add("hidden"));
   window.addEventListener("online", () => flushQueue().catch(() => {}));
 
+  window.addEventListener("offline", () => showNetwork(true));
+  window.addEventListener("online", () => showNetwork(false));
+
   (async function start() {
-    await gdesk.me();
     showQueue();
     try {
+      await gdesk.me();
       await load();
       await flushQueue();
     } catch (err) { error(err.message); }

@@ -140,11 +140,21 @@
   $("scan").addEventListener("click", () => scan().catch((err) => error("카메라를 열 수 없습니다: " + (err.message || err))));
   window.addEventListener("hashchange", () => verify(location.hash.slice(1)));
 
+  // Signed out: the auditor's way in. The token being checked waits in this tab's session storage
+  // (never in the login URL: a query string reaches server logs, the fragment does not).
+  const PENDING_KEY = "gdesk.verify.pending";
+  $("login-link").addEventListener("click", () => {
+    const pending = tokenFrom(location.hash.slice(1) || $("token").value);
+    if (pending) sessionStorage.setItem(PENDING_KEY, pending);
+  });
+  function signedOut() { $("auditor-login").classList.remove("hidden"); }
   if (gdesk.token()) {
-    gdesk.api("/me", { noRedirect: true }).then((user) => {
-      const who = document.querySelector("header.bar .who");
-      if (who) who.textContent = user.name + " · " + user.department;
-    }).catch(() => {});
+    gdesk.api("/me", { noRedirect: true }).then((user) => gdesk.showUser(user)).catch(signedOut);
+  } else {
+    signedOut();
   }
+  const pending = sessionStorage.getItem(PENDING_KEY);
+  sessionStorage.removeItem(PENDING_KEY);
   if (location.hash.length > 1) verify(location.hash.slice(1));
+  else if (pending) verify(pending);
 })();

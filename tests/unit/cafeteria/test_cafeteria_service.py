@@ -3,6 +3,7 @@ views (now, today, forecast), the 503 on a store outage, and the stream ingest."
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -53,6 +54,18 @@ def test_the_clock_decides_what_now_is(store: FakeCafeteriaStore) -> None:
     later = NOW + timedelta(hours=1)
     zones = {z["zone"]: z for z in service.now_view(store, CONFIG, lambda: later)["zones"]}
     assert zones["korean"]["stale"] is True
+
+
+def test_now_says_when_the_clock_is_the_demos_replay(store: FakeCafeteriaStore) -> None:
+    """Issue 16 item 10: on the wall clock no replay; on the demo's faster clock, its speed and
+    the real time, so the page can say plainly that its times are not the real ones."""
+    assert service.now_view(store, CONFIG, clock)["replay"] is None
+    replay = density.scaled_clock(time.time(), NOW.timestamp(), 12)
+    view = service.now_view(store, CONFIG, replay)
+    assert view["now"].startswith("2026-11-25T12:00")  # the replay's time
+    assert view["replay"]["speed"] == 12
+    real = datetime.fromisoformat(view["replay"]["real_now"])
+    assert abs(real.timestamp() - time.time()) < 5 and real.utcoffset() == timedelta(hours=9)
 
 
 def test_today_is_the_series_of_the_local_day(store: FakeCafeteriaStore) -> None:

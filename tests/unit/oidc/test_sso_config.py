@@ -86,11 +86,11 @@ def test_loopback_detection(url: str, expected: bool) -> None:
     assert is_loopback_url(url) is expected
 
 
-def test_auth_config_is_404_json_when_sso_is_off(app_env: pytest.MonkeyPatch) -> None:
+def test_auth_config_says_sso_is_off_with_a_200(app_env: pytest.MonkeyPatch) -> None:
+    """Issue 16 item 6: the login page asks on every visit; "off" is an answer, not a 404."""
     response = _get("/auth/config")
-    assert response.status_code == 404
-    assert response.json_body["error"]["code"] == "not_found"
-    assert "SSO" in response.json_body["error"]["message"]
+    assert response.status_code == 200
+    assert response.json_body == {"sso": False}
 
 
 def test_auth_config_is_public_and_uses_the_request_origin(app_env: pytest.MonkeyPatch) -> None:

@@ -90,6 +90,23 @@ def test_give_consent_records_version_and_time(st: FakeTripsStore) -> None:
     assert caught.value.field == "agree"
 
 
+def test_withdraw_consent_stops_proofs_and_erases_the_positions_but_keeps_the_verdict(
+        st: FakeTripsStore) -> None:
+    earlier = _proof(st)  # _proof gives consent first
+    other = _proof(st, COLLEAGUE)
+    assert service.withdraw_consent(st, TRAVELLER) == {"consent": None, "positions_erased": 1}
+    assert service.my_trips(st, TRAVELLER)["consent"] is None
+    with pytest.raises(Forbidden, match="동의"):
+        service.create_proof(st, TRAVELLER, earlier["trip_id"], _tap(), BASE)
+    assert st.get_position(earlier["proof_id"]) is None and st.recent_fixes(TRAVELLER.id) == []
+    record = service.verify(st, earlier["token"], AUDITOR, "10.0.0.3")["record"]
+    assert record["position"] is None and record["stored_position"] is None
+    assert "철회" in record["position_note"]
+    assert record["verdict"]["passed"] is True  # kept for the settlement
+    assert st.get_position(other["proof_id"]) is not None  # a colleague's proofs are untouched
+    assert service.withdraw_consent(st, TRAVELLER)["positions_erased"] == 0  # again: nothing left
+
+
 # -- one tap ---------------------------------------------------------------------------------------
 
 def test_create_proof_signs_a_token_that_verifies(st: FakeTripsStore) -> None:
