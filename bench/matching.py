@@ -26,14 +26,30 @@ DEFAULT_DATA = ROOT.parent / "shared" / "data" / "news-rss" / "categories"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
 _TAG = re.compile(r"<[^>]+>")
 
+# (department, sections that count as relevant, keywords, duties text). The last one has no
+# keywords at all: an employee known only from the duty table (사무분장).
 PROFILES = [
     ("경제정책과", ("economy",),
-     ("경제", "금리", "물가", "수출", "기업", "투자", "부동산", "금융", "소비", "증시")),
+     ("경제", "금리", "물가", "수출", "기업", "투자", "부동산", "금융", "소비", "증시"),
+     "지역 경제 동향, 물가, 금리, 수출입, 고용 통계 분석"),
     ("감염병관리과", ("health",),
-     ("코로나", "백신", "확진", "방역", "의료", "병원", "건강", "질병", "감염", "치료")),
+     ("코로나", "백신", "확진", "방역", "의료", "병원", "건강", "질병", "감염", "치료"),
+     "감염병 예방과 방역, 예방접종, 의료기관 관리, 보건 통계"),
     ("과학기술정책과", ("science", "tech"),
-     ("과학", "연구", "기술", "인공지능", "반도체", "우주", "데이터", "디지털", "플랫폼", "스마트폰")),
+     ("과학", "연구", "기술", "인공지능", "반도체", "우주", "데이터", "디지털", "플랫폼", "스마트폰"),
+     "과학기술 연구개발 지원, 인공지능·반도체·우주 산업 육성, 디지털 전환"),
+    ("문화예술과", ("culture",), (),
+     "문화예술 진흥, 공연·전시·축제 지원, 문화유산 보존, 도서관·박물관 운영, 출판·영화 산업"),
 ]
+
+
+def default_data() -> Path:
+    """../shared/data/news-rss next to the checkout (or next to the worktrees' folder)."""
+    for base in (ROOT.parent, ROOT.parent.parent):
+        path = base / "shared" / "data" / "news-rss" / "categories"
+        if path.is_dir():
+            return path
+    return DEFAULT_DATA
 
 
 def load(data: Path) -> list[tuple[str, str, set[str]]]:
@@ -77,7 +93,7 @@ def use_kiwi() -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--data", type=Path, default=default_data())
     parser.add_argument("--tokenizer", choices=("ngram", "kiwi"), default="ngram",
                         help="character 2/3-grams (default) or kiwipiepy morphemes (if installed)")
     args = parser.parse_args()
@@ -101,7 +117,7 @@ def main() -> int:
           "| alerts |")
     print("|---|---|---|---:|---:|---:|---:|---:|")
     score_s, scored_n = 0.0, 0
-    for department, sections, keywords in PROFILES:
+    for department, sections, keywords, _duties in PROFILES[:3]:
         matcher = matching.Matcher(matching.Interest(department=department, keywords=keywords),
                                    frequencies)
         started = time.perf_counter()
