@@ -101,7 +101,8 @@ def main() -> int:
     docs = load(args.data)
     docs = docs[:: max(1, args.every)]
     texts = [item_text(t, x) for t, x, _ in docs]
-    print(f"{len(docs)} items (every {args.every}th); item text = title + first {LEAD_CHARS} characters; one thread\n")
+    print(f"{len(docs)} items (every {args.every}th); item text = title + first {LEAD_CHARS} characters; "
+          "one thread\n")
     rows = []
     for name, (dist, factory) in CANDIDATES.items():
         try:

@@ -222,12 +222,8 @@ def _table(records: Iterator[tuple[int, list[str]]]) -> DutyTable:
         if len(table.rows) + len(table.errors) >= MAX_ROWS:
             raise DutyTableError(f"행이 너무 많습니다 (최대 {MAX_ROWS}행).")
 
-        def cell(key: str, record: list[str] = record) -> str:
-            index = columns.get(key) if columns else None
-            return " ".join(record[index].split()) if index is not None and index < len(record) else ""
-
-        employee_id, department, team, duties = (cell("employee_id"), cell("department"), cell("team"),
-                                                 cell("duties"))
+        employee_id, department, team, duties = (_cell(record, columns, key) for key in
+                                                 ("employee_id", "department", "team", "duties"))
         problem = _row_problem(employee_id, department, team, duties)
         if problem is None and employee_id in seen:
             problem = f"사번 {employee_id} 이(가) {seen[employee_id]}행에 이미 있습니다."
@@ -239,6 +235,11 @@ def _table(records: Iterator[tuple[int, list[str]]]) -> DutyTable:
     if columns is None:
         raise DutyTableError("머리글 행이 없습니다 (사번, 부서, 팀, 담당업무).")
     return table
+
+
+def _cell(record: list[str], columns: Mapping[str, int], key: str) -> str:
+    index = columns.get(key)
+    return " ".join(record[index].split()) if index is not None and index < len(record) else ""
 
 
 def _row_problem(employee_id: str, department: str, team: str, duties: str) -> str | None:

@@ -68,8 +68,8 @@ def test_combined_reason_names_the_closest_duty_with_the_similarity() -> None:
     assert rel.reason == "담당업무 ‘물가·금리 동향’과 내용이 가까움 (유사도 0.42)"
     kw = matching.Match(0.5, "alert", ("금리",), (), "한국은행", in_title=("금리",))
     both = r.combine(kw, meaning)
-    assert both.reason == ("키워드 ‘금리’ 일치(제목) · 담당업무 ‘물가·금리 동향’과 내용이 가까움 (유사도 0.42)"
-                           " · 관심 기관 한국은행")
+    assert both.reason == ("키워드 ‘금리’ 일치(제목) · 담당업무 ‘물가·금리 동향’과 내용이 가까움 "
+                           "(유사도 0.42) · 관심 기관 한국은행")
     assert both.tier == "alert"
     assert "‘물가’와 내용이" in r.combine(kw, r.Meaning(0.42, "물가", 0.2)).reason
     assert "‘AI’과(와) 내용이" in r.combine(kw, r.Meaning(0.42, "AI", 0.2)).reason
