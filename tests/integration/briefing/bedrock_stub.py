@@ -53,7 +53,8 @@ def serve() -> BedrockStub:
         def log_message(self, *args: Any) -> None:  # quiet
             pass
 
-        def _answer(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        def _answer(self, status: int, payload: dict[str, Any],
+                    headers: dict[str, str] | None = None) -> None:
             body = json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

@@ -38,7 +38,8 @@ def stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[bedrock_stub.BedrockStub]:
         reset()
 
 
-def test_settings_choose_bedrock_and_requests_have_the_documented_shape(stub: bedrock_stub.BedrockStub) -> None:
+def test_settings_choose_bedrock_and_requests_have_the_documented_shape(
+        stub: bedrock_stub.BedrockStub) -> None:
     embedder = wiring.briefing_embedder()
     assert isinstance(embedder, embedding.BedrockEmbedder)
     vectors = embedder.encode(["지역 경제 동향, 물가, 금리", "기준금리 동결과 물가"])
