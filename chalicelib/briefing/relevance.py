@@ -7,8 +7,9 @@ duty words, followed agency, exclusions). Beside it comes the meaning of the dut
   person's feedback (Rocchio: towards the items marked 👍, away from the items marked 👎). Each
   duty phrase (사무분장 lines are comma/·-separated lists) also has its own vector, only to say
   *which* duty an item is close to.
-- ``meaning part = MEANING_WEIGHT * clip((cos - MEANING_LOW) / (MEANING_HIGH - MEANING_LOW), 0, 1)``
-  added to the lexical score; the tiers keep the lexical thresholds (alert ≥ 0.5, digest ≥ 0.25).
+- ``meaning part = weight * clip((cos - MEANING_LOW) / (MEANING_HIGH - MEANING_LOW), 0, 1)`` added
+  to the lexical score, the weight larger for a profile without keywords (nothing else to go on);
+  the tiers keep the lexical thresholds (alert ≥ 0.5, digest ≥ 0.25).
   The constants were chosen on ../shared/data/news-rss (docs/briefing-matching.md has the grid).
 - Three 👎 on items whose vectors are within ``SIMILAR_ITEM`` cosine of a new item stop items of
   that kind: the item is ``suppressed`` (kept, not sent) whatever its score.
@@ -28,9 +29,10 @@ import numpy as np
 from chalicelib.briefing import matching
 from chalicelib.briefing.embedding import Embedder, normalize_rows, pack_b64, unpack_b64
 
-MEANING_WEIGHT = 0.3
-MEANING_LOW = 0.05  # cosine at or below which the meaning adds nothing (USE: unrelated news ≈ 0.0–0.1)
-MEANING_HIGH = 0.40  # cosine at which it adds the full MEANING_WEIGHT
+MEANING_WEIGHT = 0.2  # a profile with keywords: the lexical evidence leads, the meaning reorders
+MEANING_WEIGHT_DUTIES_ONLY = 0.4  # no keywords (e.g. only a duty-table row): the meaning can match alone
+MEANING_LOW = 0.0  # cosine at or below which the meaning adds nothing (USE: unrelated news ≈ 0.0–0.1)
+MEANING_HIGH = 0.40  # cosine at which it adds the full weight
 REASON_MIN = 0.15  # below this cosine the meaning is not named as a reason
 SIMILAR_ITEM = 0.45  # two items this close (cosine) are "of the same kind" for 👎 suppression
 SUPPRESS_AFTER = 3
@@ -162,12 +164,16 @@ class Meaning:
         return self.similar_dislikes >= SUPPRESS_AFTER
 
 
-def meaning_part(similarity: float) -> float:
+def meaning_weight(has_keywords: bool) -> float:
+    return MEANING_WEIGHT if has_keywords else MEANING_WEIGHT_DUTIES_ONLY
+
+
+def meaning_part(similarity: float, weight: float = MEANING_WEIGHT) -> float:
     share = (similarity - MEANING_LOW) / (MEANING_HIGH - MEANING_LOW)
-    return MEANING_WEIGHT * min(1.0, max(0.0, share))
+    return weight * min(1.0, max(0.0, share))
 
 
-def meaning_of(profile: MeaningProfile, item_vector: np.ndarray) -> Meaning:
+def meaning_of(profile: MeaningProfile, item_vector: np.ndarray, weight: float = MEANING_WEIGHT) -> Meaning:
     item_vector = np.asarray(item_vector, dtype=np.float32)
     similarity = float(profile.vector @ item_vector)
     facet = ""
@@ -175,7 +181,7 @@ def meaning_of(profile: MeaningProfile, item_vector: np.ndarray) -> Meaning:
         sims = [float(vector @ item_vector) for _, vector in profile.facets]
         facet = profile.facets[int(np.argmax(sims))][0]
     dislikes = sum(1 for v in profile.disliked if float(v @ item_vector) >= SIMILAR_ITEM)
-    return Meaning(similarity, facet, meaning_part(similarity), dislikes)
+    return Meaning(similarity, facet, meaning_part(similarity, weight), dislikes)
 
 
 def _josa_gwa(word: str) -> str:
@@ -259,14 +265,14 @@ class MeaningIndex:
         return out
 
     def relevance(self, profile_index: int, match: matching.Match, item_vector: np.ndarray | None,
-                  similarity: float, duties: str = "") -> Relevance:
+                  similarity: float, duties: str = "", has_keywords: bool = True) -> Relevance:
         """``combine`` for one pair whose cosine came from ``similarities``. The closest duty and
         the 👎 count are worked out only when they can matter (the pair is relevant, or the
         profile has enough 👎 to suppress): most pairs are neither."""
         profile = self.profiles[profile_index]
         if profile is None or item_vector is None or np.isnan(similarity):
             return combine(match, None, duties)
-        part = meaning_part(float(similarity))
+        part = meaning_part(float(similarity), meaning_weight(has_keywords))
         if match.score + part < matching.DIGEST_THRESHOLD and len(profile.disliked) < SUPPRESS_AFTER:
             quick = Meaning(float(similarity), "", part)
             score = 0.0 if match.tier == "excluded" else match.score + part
