@@ -11,9 +11,9 @@ import numpy as np
 
 
 class FakeEmbedder:
-    model_id = "fake-bigram-64"
+    model_id = "fake-bigram"
 
-    def __init__(self, dim: int = 64) -> None:
+    def __init__(self, dim: int = 512) -> None:
         self.dim = dim
         self.calls: list[list[str]] = []
 

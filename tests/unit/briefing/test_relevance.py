@@ -48,7 +48,7 @@ def test_record_round_trip_is_compact() -> None:
     profile = r.build_meaning_profile(FakeEmbedder(), "경제정책과", "물가, 금리 동향")
     assert profile is not None
     assert profile.with_feedback(unit(1, 0), True) is profile  # another model's vector: ignored
-    profile = profile.with_feedback(unit(1, 0, dim=64), True).with_feedback(unit(0, 1, dim=64), False)
+    profile = profile.with_feedback(unit(1, 0, dim=512), True).with_feedback(unit(0, 1, dim=512), False)
     record = profile.to_record()
     back = r.MeaningProfile.from_record(record)
     assert back is not None
