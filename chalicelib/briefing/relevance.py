@@ -134,12 +134,13 @@ class MeaningProfile:
 
 def build_meaning_profile(embedder: Embedder, department: str, duties: str,
                           previous: MeaningProfile | None = None) -> MeaningProfile | None:
-    """The meaning profile for a department and duties text (None when both are empty).
+    """The meaning profile for a department and duties text (None without duties: the signal is
+    the meaning of the duties, and its reason names one; a department alone stays lexical).
 
     Feedback learned so far is kept when the model is the same; an unchanged text made by the
     same model is not encoded again."""
     text = profile_text(department, duties)
-    if not text:
+    if not (duties or "").strip():
         return None
     same_model = previous is not None and previous.model_id == embedder.model_id
     if same_model and previous is not None and previous.source_text == text:

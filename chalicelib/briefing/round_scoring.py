@@ -92,7 +92,7 @@ def refresh_meanings(profiles: Sequence[ScoredProfile], embedder: Embedder | Non
         text = relevance.profile_text(profile.department, profile.duties)
         if same_model and current is not None and current.source_text == text:
             meanings.append(current)
-        elif not text:
+        elif not (profile.duties or "").strip():
             meanings.append(None)
             if profile.meaning:
                 changed.append((profile, None))

@@ -42,6 +42,7 @@ def test_build_profile_encodes_text_and_facets_once() -> None:
     again = r.build_meaning_profile(embedder, "경제정책과", "물가, 금리 동향", profile)
     assert again is profile and len(embedder.calls) == 1  # unchanged text: not encoded again
     assert r.build_meaning_profile(embedder, "", "  ") is None
+    assert r.build_meaning_profile(embedder, "도로관리과", "") is None  # no duties: lexical only
 
 
 def test_record_round_trip_is_compact() -> None:
