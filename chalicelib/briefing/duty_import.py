@@ -20,6 +20,7 @@ from chalicelib.briefing.profiles import Profile
 from chalicelib.errors import InvalidField, PayloadTooLarge
 
 MAX_ATTEMPTS = 3
+MAX_UPLOAD_BYTES = (duties.MAX_BYTES * 4) // 3 + 4096  # the JSON body around a base64 file
 
 
 class ProfileStore(Protocol):
@@ -81,3 +82,12 @@ def import_duties(store: ProfileStore, data: bytes, filename: str = "", *, confl
             errors.append(duties.RowError(row.line, "동시에 수정되어 저장하지 못했습니다. 다시 가져오세요."))
     errors.sort(key=lambda e: e.line)
     return {"rows": len(table.rows), **counts, "errors": [e.to_dict() for e in errors]}
+
+
+def import_upload(store: Any, body: dict[str, Any]) -> dict[str, Any]:
+    """The admin route's use case: the JSON upload → ``import_duties`` on the notifier's store."""
+    from chalicelib.briefing.store import ProfileChanged
+
+    data, filename = decode_upload(body)
+    return import_duties(store, data, filename, conflict=ProfileChanged,
+                         default_hourly_cap=store.settings.notify.default_hourly_cap)
