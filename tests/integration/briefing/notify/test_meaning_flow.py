@@ -106,3 +106,24 @@ def test_the_admin_route_imports_a_table_with_row_errors_and_only_for_admins(
     for user_id in ids:
         current = store.get_profile(user_id)
         store.put_profile(replace(current, enabled=False), current.version)
+
+
+def test_the_messenger_text_carries_the_meaning_reason(
+        store: Any, employee: str, receiver: Any, drain: Any) -> None:
+    from chalicelib.briefing.profiles import Channel
+
+    current = store.get_profile(employee)
+    channel = Channel("c1", "webhook", url=receiver.url + "/hook", has_secret=True)
+    store.put_profile(replace(current, channels=(channel,), quiet_start="00:00", quiet_end="00:00",
+                              agencies=("문화체육관광부",)), current.version)
+    store.put_channel_secrets(employee, {"c1": {"secret": "s3cr3t-signing-key-0123456789"}})
+    festival = make_item(*FESTIVAL, agency="문화체육관광부")
+    put_item(store, festival)
+    counts = pipeline.on_new_items([festival])
+    assert counts["alerts"] + counts["digest"] >= 1
+    match = store.find_match(employee, festival.item_id)
+    assert match["tier"] == "alert", match  # duty words + meaning + the followed agency
+    drain(2)
+    mine = [m.json() for m in receiver.delivered if m.json().get("item_id") == festival.item_id]
+    assert len(mine) == 1
+    assert mine[0]["reason"].startswith("담당업무 ‘") and "내용이 가까움 (유사도 0." in mine[0]["reason"]
