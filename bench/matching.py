@@ -261,19 +261,24 @@ def throughput(corpus: Corpus, n_profiles: int = 1000, n_items: int = 100) -> di
     from chalicelib.briefing import embedding, relevance
 
     embedder = embedding.PackagedEmbedder()
+    embedder.encode(["워밍업"])  # the model is loaded once per container, not per round
     base = [(f"{d}{k % 7}", kw, duties) for k in range(n_profiles // len(PROFILES) + 1)
             for d, _, kw, duties in PROFILES][:n_profiles]
+
+    def set_up() -> tuple[list[matching.Matcher], relevance.MeaningIndex]:
+        texts = {(d, duties) for d, _, duties in base}
+        cache = {key: relevance.build_meaning_profile(embedder, *key) for key in texts}
+        matchers = [matching.Matcher(matching.Interest(department=d, duties=duties, keywords=kw),
+                                     corpus.frequencies) for d, kw, duties in base]
+        return matchers, relevance.MeaningIndex([cache[(d, duties)] for d, _, duties in base])
+
     tracemalloc.start()
-    started = time.perf_counter()
-    texts = {(d, duties) for d, _, duties in base}
-    cache = {key: relevance.build_meaning_profile(embedder, *key) for key in texts}
-    meanings = [cache[(d, duties)] for d, _, duties in base]
-    matchers = [matching.Matcher(matching.Interest(department=d, duties=duties, keywords=kw),
-                                 corpus.frequencies) for d, kw, duties in base]
-    index = relevance.MeaningIndex(meanings)
-    setup_s = time.perf_counter() - started
+    set_up()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    started = time.perf_counter()
+    matchers, index = set_up()
+    setup_s = time.perf_counter() - started
     step = max(1, len(corpus.docs) // n_items)
     items = list(range(0, len(corpus.docs), step))[:n_items]
     vectors = corpus.vectors[items]
