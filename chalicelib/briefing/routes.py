@@ -6,7 +6,7 @@ from chalice import Blueprint
 
 from chalicelib import web
 from chalicelib.auth import current_user
-from chalicelib.briefing import duty_import, service
+from chalicelib.briefing import service
 from chalicelib.briefing.store import BriefingStore
 from chalicelib.errors import json_response
 from chalicelib.validation import json_object
@@ -48,6 +48,8 @@ def post_feedback(item_id: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/briefing/admin/duties", methods=["POST"])
 def import_duties():  # type: ignore[no-untyped-def]
+    from chalicelib.briefing import duty_import  # the admin's import only: csv/zip/XML parsing
+
     current_user(bp.current_request, "admin")
     body = json_object(bp.current_request, max_bytes=duty_import.MAX_UPLOAD_BYTES)
     return json_response(duty_import.import_upload(BriefingStore(), body))

@@ -216,8 +216,8 @@ def cmd_import_duties(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
-        print(f"{summary['rows']}행: 새 프로필 {summary['created']}, 갱신 {summary['updated']}, "
-              f"변경 없음 {summary['unchanged']}, 오류 {len(summary['errors'])}")
+        print(f"가져온 행 {summary['rows']}개: 새 프로필 {summary['created']}, 갱신 {summary['updated']}, "
+              f"변경 없음 {summary['unchanged']} · 오류 {len(summary['errors'])}개")
         for error in summary["errors"]:
             print(f"  {error['line']}행: {error['message']}", file=sys.stderr)
     return 1 if summary["errors"] else 0
