@@ -48,8 +48,8 @@ class Embedder(Protocol):
 
 def item_text(title: str, text: str) -> str:
     """What an item's vector is made from: its title and the lead of its body."""
-    lead = " ".join((text or "").split())[:ITEM_LEAD_CHARS]
-    return f"{(title or '').strip()}. {lead}".strip(" .") or "(제목 없음)"
+    title, lead = (title or "").strip(), " ".join((text or "").split())[:ITEM_LEAD_CHARS]
+    return (f"{title}. {lead}" if title and lead else title or lead) or "(제목 없음)"
 
 
 def normalize_rows(matrix: np.ndarray) -> np.ndarray:

@@ -70,7 +70,8 @@ def on_new_items(items: Sequence[Item], store: Any = None, embedder: Any = None)
 
         embedder = wiring.briefing_embedder()
     profiles = [profile for profile in store.iter_profiles() if profile.enabled]
-    vectors, packed, problem = round_scoring.safe_item_vectors(fresh, embedder)
+    stored = {item.item_id: item.vector for item in fresh if getattr(item, "vector", "")}
+    vectors, packed, problem = round_scoring.safe_item_vectors(fresh, embedder, stored)
     meanings: list[Any] = [None] * len(profiles)
     if problem:  # the round goes on with keywords and duty words
         logger.warning("briefing meaning signal unavailable", extra={"reason": problem})

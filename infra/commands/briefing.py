@@ -94,19 +94,22 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         return _fail(str(exc), 2)
     store: Any
     on_new_items: Any = None
+    embedder: Any = None
     if args.dry_run:
         from chalicelib.briefing.store_items import MemoryItemStore
 
         store = MemoryItemStore()
     else:
+        from chalicelib import wiring
         from chalicelib.briefing import pipeline
         from chalicelib.briefing.store_items import ItemStore
 
         store, on_new_items = ItemStore.from_settings(), pipeline.on_new_items
+        embedder = wiring.briefing_embedder()
     fetcher = Fetcher(sources.allowed_hosts(), allow_loopback=settings.crawl_allow_loopback,
                       host_delay=settings.crawl_host_delay_ms / 1000)
     crawler = Crawler(sources, store, fetcher, max_age_days=settings.crawl_max_age_days,
-                      on_new_items=on_new_items, logger=_QuietLogger())
+                      on_new_items=on_new_items, logger=_QuietLogger(), embedder=embedder)
     bar = Progress(len(sources.enabled()), sys.stderr)
     try:
         report = crawler.run_round(force=True, backfill_days=args.days if args.backfill else None,
@@ -125,7 +128,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 def _print_report(report: Any, args: argparse.Namespace) -> None:
     if args.json:
         print(json.dumps({**report.summary(), "items": [
-            {k: v for k, v in i.to_dict().items() if k != "text"} for i in report.new_items]},
+            {k: v for k, v in i.to_dict().items() if k not in ("text", "vector")} for i in report.new_items]},
             ensure_ascii=False, indent=2))
         return
     print(f"{'source':<24} {'status':<13} {'entries':>7} {'new':>4} {'dup':>4}  reason")
