@@ -14,6 +14,8 @@ from chalicelib.briefing import embedding, relevance
 from chalicelib.settings import get_settings
 from tests.integration.briefing import bedrock_stub
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture
 def stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[bedrock_stub.BedrockStub]:

@@ -1,4 +1,5 @@
-"""The Embedder adapters and the compact vector format (the packaged model runs here, offline)."""
+"""The Embedder adapters and the compact vector format (the packaged model: tests/integration/briefing/
+test_packaged_embedder.py, it takes seconds to load)."""
 
 from __future__ import annotations
 
@@ -29,18 +30,6 @@ def test_item_text_is_title_and_lead() -> None:
     assert text.startswith("제목. 본문")
     assert len(text) <= len("제목. ") + e.ITEM_LEAD_CHARS
     assert e.item_text("", "") == "(제목 없음)"
-
-
-def test_packaged_model_ranks_korean_by_meaning_offline() -> None:
-    """USE multilingual v3 from the wheel: no download (the network is blocked in unit tests)."""
-    model = e.PackagedEmbedder()
-    vectors = model.encode(["지역 경제 동향, 물가, 금리 분석", "한국은행 기준금리 동결, 물가 상승세 둔화",
-                            "프로야구 개막전 입장권 매진"])
-    assert vectors.shape == (3, model.dim) and vectors.dtype == np.float32
-    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
-    duties, rates, baseball = vectors
-    assert float(duties @ rates) > float(duties @ baseball) + 0.1
-    assert model.encode([]).shape == (0, model.dim)
 
 
 class _Body:
