@@ -11,24 +11,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
 
+from tests.fakes.embedding import FakeEmbedder
+
 KNOWN_MODELS = ("amazon.titan-embed-text-v2:0",)
 
 
 def stub_vector(text: str, dimensions: int) -> list[float]:
-    squashed = "".join(text.split())
-    out = [0.0] * dimensions
-    for i in range(len(squashed) - 1):
-        digest = hashlib.blake2b(squashed[i:i + 2].encode(), digest_size=4).digest()
-        out[int.from_bytes(digest, "little") % dimensions] += 1.0
-    norm = math.sqrt(sum(v * v for v in out)) or 1.0
-    return [v / norm for v in out]
+    """The unit-test fake's vector (character bigrams hashed into buckets), as JSON floats."""
+    return [float(v) for v in FakeEmbedder(dimensions).encode([text])[0]]
 
 
 @dataclass
