@@ -289,8 +289,10 @@ def throughput(corpus: Corpus, n_profiles: int = 1000, n_items: int = 100) -> di
         title, text, _ = corpus.docs[i]
         for j, matcher in enumerate(matchers):
             match = matcher.score(title, text, "", corpus.counts[i], corpus.squashed[i])
-            relevant += index.relevance(j, match, vectors[row], float(sims[row, j]), base[j][2],
-                                        bool(base[j][1])).relevant
+            sim, has_keywords = float(sims[row, j]), bool(base[j][1])
+            if match.tier == "excluded" or index.surely_irrelevant(j, match.score, sim, has_keywords):
+                continue  # as the matching round does (round_scoring.score_round)
+            relevant += index.relevance(j, match, vectors[row], sim, base[j][2], has_keywords).relevant
     new_s = time.perf_counter() - started
     started = time.perf_counter()
     for i in items:

@@ -253,6 +253,8 @@ class MeaningIndex:
         rows = [p.vector if p is not None and p.vector.shape[0] == self.dim else None
                 for p in self.profiles]
         self.present = np.array([r is not None for r in rows], dtype=bool)
+        # profiles with enough 👎 to suppress: only their pairs need the full check when irrelevant
+        self.may_suppress = [p is not None and len(p.disliked) >= SUPPRESS_AFTER for p in self.profiles]
         self.matrix = np.vstack([r if r is not None else np.zeros(self.dim, np.float32) for r in rows]) \
             if self.dim else np.zeros((len(rows), 0), np.float32)
 
@@ -264,6 +266,15 @@ class MeaningIndex:
         out = items @ self.matrix.T
         out[:, ~self.present] = np.nan
         return out
+
+    def surely_irrelevant(self, profile_index: int, lexical_score: float, similarity: float,
+                          has_keywords: bool = True) -> bool:
+        """True when the pair cannot reach the digest and the profile cannot suppress it: most
+        pairs of a round, skipped without building a Relevance."""
+        if self.may_suppress[profile_index]:
+            return False
+        part = 0.0 if similarity != similarity else meaning_part(similarity, meaning_weight(has_keywords))
+        return lexical_score + part < matching.DIGEST_THRESHOLD
 
     def relevance(self, profile_index: int, match: matching.Match, item_vector: np.ndarray | None,
                   similarity: float, duties: str = "", has_keywords: bool = True) -> Relevance:

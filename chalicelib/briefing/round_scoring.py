@@ -122,6 +122,9 @@ def score_round(items: Sequence[ScoredItem], vectors: np.ndarray | None, packed:
                                   squashed[item.item_id])
             if sims is None or vectors is None:
                 rel = relevance.combine(match, None, profile.duties)
+            elif match.tier == "excluded" or index.surely_irrelevant(j, match.score, float(sims[i, j]),
+                                                                     has_keywords):
+                continue
             else:
                 rel = index.relevance(j, match, vectors[i], float(sims[i, j]), profile.duties, has_keywords)
             if rel.relevant or rel.tier == "suppressed":

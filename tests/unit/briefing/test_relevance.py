@@ -133,3 +133,21 @@ def test_index_scores_many_profiles_at_once_like_one_by_one() -> None:
     assert rel.score == pytest.approx(r.meaning_part(float(sims[0, 0])))
     assert index.relevance(1, nothing, items[0], float(sims[0, 1])).meaning is None
     assert np.isnan(r.MeaningIndex([None]).similarities(items)).all()
+
+
+def test_the_shortcut_agrees_with_the_full_combination() -> None:
+    embedder = FakeEmbedder()
+    quiet = r.build_meaning_profile(embedder, "경제정책과", "물가, 금리 동향")
+    assert quiet is not None
+    grumpy = quiet
+    for n in range(r.SUPPRESS_AFTER):
+        grumpy = grumpy.with_feedback(embedder.encode([f"행사 {n}"])[0], False)
+    index = r.MeaningIndex([quiet, grumpy, None])
+    item = embedder.encode(["금리 동결"])[0]
+    for lexical in (0.0, 0.1, 0.2, 0.3, 0.6):
+        for j, sim in ((0, 0.0), (0, 0.2), (0, 0.5), (2, float("nan"))):
+            match = matching.Match(lexical, "none", (), (), None)
+            full = index.relevance(j, match, item if j != 2 else None, sim)
+            if index.surely_irrelevant(j, lexical, sim):
+                assert not full.relevant and full.tier != "suppressed"
+    assert not index.surely_irrelevant(1, 0.0, 0.0)  # enough 👎 to suppress: always checked
