@@ -60,8 +60,8 @@ def _fail(message: str, code: int = 1) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from chalicelib.briefing.charset import decode
-    from chalicelib.briefing.extract import extract
+    from chalicelib.briefing.crawling.charset import decode
+    from chalicelib.briefing.crawling.extract import extract
 
     try:
         body = Path(args.file).read_bytes()
@@ -76,9 +76,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from chalicelib.briefing.crawler import Crawler
-    from chalicelib.briefing.fetch import Fetcher
-    from chalicelib.briefing.sources import SourcesError, load_sources
+    from chalicelib.briefing.crawling.crawler import Crawler
+    from chalicelib.briefing.crawling.service import fetcher_for
+    from chalicelib.briefing.crawling.sources import SourcesError, load_sources
     from chalicelib.settings import SettingsError, get_settings
 
     if args.backfill and not 1 <= args.days <= 365:
@@ -96,18 +96,15 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     on_new_items: Any = None
     embedder: Any = None
     if args.dry_run:
-        from chalicelib.briefing.store_items import MemoryItemStore
+        from infra.commands.memory_items import MemoryItemStore
 
         store = MemoryItemStore()
     else:
         from chalicelib import wiring
-        from chalicelib.briefing import pipeline
-        from chalicelib.briefing.store_items import ItemStore
 
-        store, on_new_items = ItemStore.from_settings(), pipeline.on_new_items
+        store, on_new_items = wiring.briefing_items_store(), wiring.briefing_on_new_items()
         embedder = wiring.briefing_embedder()
-    fetcher = Fetcher(sources.allowed_hosts(), allow_loopback=settings.crawl_allow_loopback,
-                      host_delay=settings.crawl_host_delay_ms / 1000)
+    fetcher = fetcher_for(sources, settings)
     crawler = Crawler(sources, store, fetcher, max_age_days=settings.crawl_max_age_days,
                       on_new_items=on_new_items, logger=_QuietLogger(), embedder=embedder)
     bar = Progress(len(sources.enabled()), sys.stderr)
@@ -227,10 +224,7 @@ def cmd_import_duties(args: argparse.Namespace) -> int:
 
 
 def _import_duties(data: bytes, filename: str) -> dict[str, Any]:
-    from chalicelib.briefing import duty_import
-    from chalicelib.briefing.store import BriefingStore, ProfileChanged
-    from chalicelib.settings import get_settings
+    from chalicelib import wiring
+    from chalicelib.briefing.notifying import service
 
-    store = BriefingStore(get_settings().briefing)
-    return duty_import.import_duties(store, data, filename, conflict=ProfileChanged,
-                                     default_hourly_cap=store.settings.notify.default_hourly_cap)
+    return service.import_duties(wiring.briefing_notify_store(), data, filename)

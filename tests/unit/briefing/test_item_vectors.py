@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.briefing import items as ident
-from chalicelib.briefing.crawler import Crawler
+from chalicelib.briefing.crawling import items as ident
+from chalicelib.briefing.crawling.crawler import Crawler
 from chalicelib.briefing.embedding import EmbeddingError, unpack_b64
 from chalicelib.briefing.model import Item
-from chalicelib.briefing.store_items import MemoryItemStore
+from infra.commands.memory_items import MemoryItemStore
 from tests.fakes.embedding import FakeEmbedder
 
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from chalicelib.briefing import matching, relevance
 from chalicelib.briefing import round_scoring as rs
-from chalicelib.briefing.profiles import Profile
+from chalicelib.briefing.notifying.profiles import Profile
 from tests.fakes.embedding import FakeEmbedder
 
 

