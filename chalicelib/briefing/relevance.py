@@ -29,8 +29,8 @@ import numpy as np
 from chalicelib.briefing import matching
 from chalicelib.briefing.embedding import Embedder, normalize_rows, pack_b64, unpack_b64
 
-MEANING_WEIGHT = 0.2  # a profile with keywords: the lexical evidence leads, the meaning reorders
-MEANING_WEIGHT_DUTIES_ONLY = 0.4  # no keywords (e.g. only a duty-table row): the meaning can match alone
+MEANING_WEIGHT = 0.3  # a profile with keywords: the lexical evidence leads, the meaning reorders
+MEANING_WEIGHT_DUTIES_ONLY = 0.3  # no keywords (only a duty-table row): chosen apart, the same value
 MEANING_LOW = 0.0  # cosine at or below which the meaning adds nothing (USE: unrelated news ≈ 0.0–0.1)
 MEANING_HIGH = 0.40  # cosine at which it adds the full weight
 REASON_MIN = 0.15  # below this cosine the meaning is not named as a reason
