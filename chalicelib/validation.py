@@ -17,10 +17,10 @@ from chalicelib.errors import BadRequest, InvalidField
 MAX_BODY_BYTES = 64 * 1024
 
 
-def json_object(request: Any) -> dict[str, Any]:
+def json_object(request: Any, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
     """The request body as a JSON object; 400 for malformed JSON, 422 for a non-object."""
     raw = request.raw_body or b""
-    if len(raw) > MAX_BODY_BYTES:
+    if len(raw) > max_bytes:
         raise BadRequest("요청 본문이 너무 큽니다. (request body too large)", code="body_too_large")
     if not raw.strip():
         raise BadRequest("요청 본문이 비어 있습니다. (empty request body)", code="malformed_json")

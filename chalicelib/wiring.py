@@ -120,7 +120,7 @@ def briefing_on_new_items() -> Callable[[Sequence[Item]], Any]:
     """The crawler's hand-off to the notifier: the matching round on the notifier's store."""
     from chalicelib.briefing.notifying.new_item_matching import on_new_items
 
-    return functools.partial(on_new_items, store=briefing_notify_store())
+    return functools.partial(on_new_items, store=briefing_notify_store(), embedder=briefing_embedder())
 
 
 @functools.cache
@@ -144,6 +144,27 @@ def _briefing_notifier(settings: Settings) -> Notifier:
     return Notifier(_briefing_notify_store(settings.briefing), settings)
 
 # --- end briefing ---
+
+
+# --- briefing meaning ---
+def briefing_embedder() -> Any:
+    """The Embedder the settings choose (``GDESK_BRIEFING_EMBEDDER``): the packaged model, or
+    Bedrock with its client from ``chalicelib.aws``. The model loads on first use, not here."""
+    return _briefing_embedder(get_settings().briefing)
+
+
+@functools.cache
+def _briefing_embedder(settings: BriefingSettings) -> Any:
+    from chalicelib.briefing import embedding
+
+    if settings.embedder == "bedrock":
+        from chalicelib import aws
+
+        return embedding.BedrockEmbedder(aws.client("bedrock-runtime"), settings.embedding_model_id,
+                                         settings.embedding_dimensions)
+    return embedding.PackagedEmbedder()
+
+# --- end briefing meaning ---
 
 
 def reset() -> None:

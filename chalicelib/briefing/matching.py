@@ -106,6 +106,11 @@ def grams(text: str) -> list[str]:
     return out
 
 
+def squashed_item(title: str, text: str) -> tuple[str, str]:
+    """Title and body as keyword and exclusion matching sees them (spaces ignored)."""
+    return squash(title), squash((text or "")[:20000])
+
+
 def document_terms(title: str, text: str) -> Counter[str]:
     """Term counts of an item: the title repeated, then the lead of the body."""
     counts: Counter[str] = Counter()
@@ -210,6 +215,11 @@ def reason_text(match: Match) -> str:
     """One Korean sentence: which keywords (title/body), which duty words, which agency."""
     if match.tier == "excluded":
         return f"제외어 ‘{match.excluded_by}’ 포함으로 제외"
+    return " · ".join(reason_parts(match)) or "담당업무와 유사한 내용"
+
+
+def reason_parts(match: Match) -> list[str]:
+    """The lexical reasons of a match, each a short Korean phrase (the meaning signal adds its own)."""
     parts = []
     if match.keywords:
         quoted = ", ".join(f"‘{k}’" for k in match.keywords)
@@ -220,9 +230,7 @@ def reason_text(match: Match) -> str:
         parts.append("담당업무 관련어 " + ", ".join(f"‘{t}’" for t in match.terms))
     if match.agency:
         parts.append(f"관심 기관 {match.agency}")
-    if not parts:
-        return "담당업무와 유사한 내용"
-    return " · ".join(parts)
+    return parts
 
 
 def duty_words(interest: Interest) -> list[str]:
@@ -291,6 +299,7 @@ class Matcher:
         self.query = build_query(interest)
         self._idf = {g: frequencies.idf(g) for g in self.query.grams}
         self._max = {g: w * self._idf[g] * (BM25_K1 + 1) for g, w in self.query.grams.items()}
+        self._max_total = sum(self._max.values())
 
     def similarity(self, counts: Mapping[str, int], skip: frozenset[str] = frozenset()
                    ) -> tuple[float, dict[str, float]]:
@@ -304,14 +313,17 @@ class Matcher:
             tf = counts.get(g, 0)
             if tf:
                 per_gram[g] = w * self._idf[g] * tf * (BM25_K1 + 1) / (tf + norm)
-        total = sum(v for g, v in self._max.items() if g not in skip)
+        total = sum(v for g, v in self._max.items() if g not in skip) if skip else self._max_total
         if not total:
             return 0.0, per_gram
         return sum(v for g, v in per_gram.items() if g not in skip) / total, per_gram
 
     def score(self, title: str, text: str, agency: str = "",
-              counts: Mapping[str, int] | None = None) -> Match:
-        title_sq, body_sq = squash(title), squash((text or "")[:20000])
+              counts: Mapping[str, int] | None = None,
+              squashed: tuple[str, str] | None = None) -> Match:
+        """``counts`` and ``squashed`` (``squashed_item``) may be computed once per item when
+        one item is scored for many profiles."""
+        title_sq, body_sq = squashed or squashed_item(title, text)
         for shown, squashed, in self.query.exclusions:
             if squashed in title_sq or squashed in body_sq:
                 return Match(0.0, "excluded", (), (), None, excluded_by=shown)

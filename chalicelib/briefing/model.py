@@ -40,6 +40,8 @@ class Item:
     - ``content_hash``: SHA-256 of the normalised text (title + body): the exact-duplicate key.
     - ``duplicate_of``: the ``item_id`` of an earlier item with (nearly) the same text — the same
       release issued by several agencies — or None. Duplicates are stored but not notified.
+    - ``vector``: the meaning vector of title + lead (``embedding.pack_b64``), embedded once when
+      the crawler hands the item to the matcher; "" until then.
     """
 
     item_id: str
@@ -53,6 +55,7 @@ class Item:
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
     content_hash: str = ""
     duplicate_of: str | None = None
+    vector: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -73,4 +76,5 @@ class Item:
             attachments=tuple(Attachment.from_dict(a) for a in data.get("attachments") or ()),
             content_hash=str(data.get("content_hash", "")),
             duplicate_of=data.get("duplicate_of") or None,
+            vector=str(data.get("vector") or ""),
         )

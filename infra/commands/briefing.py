@@ -3,6 +3,7 @@
     gdesk crawl --once [--sources FILE] [--source ID ...] [--dry-run]
     gdesk crawl --backfill --days N [--sources FILE] [--source ID ...] [--dry-run]
     gdesk extract FILE.html [--url URL] [--attachments]
+    gdesk briefing import-duties FILE.csv|FILE.xlsx [--json]
 
 ``crawl`` stores into the briefing table/bucket named by the environment (``GDESK_BRIEFING_TABLE``
 …, as in Lambda); with no AWS endpoint configured it uses a running ``gdesk up`` on 127.0.0.1:4566.
@@ -43,6 +44,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     extract.add_argument("--url", help="the page's URL (resolves relative links, helps metadata)")
     extract.add_argument("--attachments", action="store_true", help="also list HWP/HWPX/PDF attachment links")
     extract.set_defaults(func=cmd_extract)
+
+    briefing = subparsers.add_parser("briefing", help="AI 비서: administration (the duty table)")
+    briefing_sub = briefing.add_subparsers(dest="briefing_command", required=True)
+    duties = briefing_sub.add_parser(
+        "import-duties", help="import the duty table (사무분장): CSV or XLSX with 사번, 부서, 팀, 담당업무")
+    duties.add_argument("file", help="CSV (UTF-8 or CP949) or XLSX; the first row names the columns")
+    duties.add_argument("--json", action="store_true", help="print the summary as JSON")
+    duties.set_defaults(func=cmd_import_duties)
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -85,6 +94,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         return _fail(str(exc), 2)
     store: Any
     on_new_items: Any = None
+    embedder: Any = None
     if args.dry_run:
         from infra.commands.memory_items import MemoryItemStore
 
@@ -93,9 +103,10 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         from chalicelib import wiring
 
         store, on_new_items = wiring.briefing_items_store(), wiring.briefing_on_new_items()
+        embedder = wiring.briefing_embedder()
     fetcher = fetcher_for(sources, settings)
     crawler = Crawler(sources, store, fetcher, max_age_days=settings.crawl_max_age_days,
-                      on_new_items=on_new_items, logger=_QuietLogger())
+                      on_new_items=on_new_items, logger=_QuietLogger(), embedder=embedder)
     bar = Progress(len(sources.enabled()), sys.stderr)
     try:
         report = crawler.run_round(force=True, backfill_days=args.days if args.backfill else None,
@@ -114,7 +125,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 def _print_report(report: Any, args: argparse.Namespace) -> None:
     if args.json:
         print(json.dumps({**report.summary(), "items": [
-            {k: v for k, v in i.to_dict().items() if k != "text"} for i in report.new_items]},
+            {k: v for k, v in i.to_dict().items() if k not in ("text", "vector")} for i in report.new_items]},
             ensure_ascii=False, indent=2))
         return
     print(f"{'source':<24} {'status':<13} {'entries':>7} {'new':>4} {'dup':>4}  reason")
@@ -185,3 +196,35 @@ def _use_local_cloud_if_unconfigured() -> None:
     os.environ.setdefault("GDESK_BRIEFING_TABLE", f"{LOCAL_STACK}-BriefingTable")
     os.environ.setdefault("GDESK_BRIEFING_BUCKET", f"{LOCAL_STACK}-BriefingBucket".lower())
     get_settings.cache_clear()
+
+
+def cmd_import_duties(args: argparse.Namespace) -> int:
+    """Every listed employee gets a working profile; row errors are listed by line (exit 1 if any)."""
+    from chalicelib.settings import SettingsError
+
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        return _fail(f"cannot read {args.file}: {exc.strerror or exc}", 2)
+    try:
+        _use_local_cloud_if_unconfigured()
+        summary = _import_duties(data, Path(args.file).name)
+    except (SettingsError, RuntimeError) as exc:
+        return _fail(str(exc), 2)
+    except Exception as exc:  # noqa: BLE001 - InvalidField (unreadable file), the table missing ...
+        return _fail(getattr(exc, "message", None) or f"{type(exc).__name__}: {exc}", 2)
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        print(f"가져온 행 {summary['rows']}개: 새 프로필 {summary['created']}, 갱신 {summary['updated']}, "
+              f"변경 없음 {summary['unchanged']} · 오류 {len(summary['errors'])}개")
+        for error in summary["errors"]:
+            print(f"  {error['line']}행: {error['message']}", file=sys.stderr)
+    return 1 if summary["errors"] else 0
+
+
+def _import_duties(data: bytes, filename: str) -> dict[str, Any]:
+    from chalicelib import wiring
+    from chalicelib.briefing.notifying import service
+
+    return service.import_duties(wiring.briefing_notify_store(), data, filename)

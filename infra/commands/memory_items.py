@@ -6,6 +6,7 @@ Lambda code: production stores are in ``chalicelib``."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from chalicelib.briefing.crawling import items as ident
 from chalicelib.briefing.crawling.ports import SourceState
@@ -49,6 +50,11 @@ class MemoryItemStore:
                 self.bands.setdefault(band, set()).add(item.item_id)
             self.pending_ids.append(item.item_id)
         return item
+
+    def set_vectors(self, vectors: dict[str, str]) -> None:
+        for item_id, vector in vectors.items():
+            if item_id in self.items:
+                self.items[item_id] = replace(self.items[item_id], vector=vector)
 
     def load_item(self, item_id: str) -> Item | None:
         return self.items.get(item_id)

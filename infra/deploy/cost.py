@@ -39,6 +39,7 @@ PRICE = {
     "kms_sign_request": 0.15 / 10_000,  # asymmetric (ECC) Sign
     "kms_request": 0.03 / 10_000,       # symmetric (GenerateDataKey, Decrypt)
     "ses_email": 0.10 / 1000,
+    "bedrock_titan_embed_v2_1k_tokens": 0.00002,  # Titan Text Embeddings V2, per 1,000 input tokens
 }
 
 # -- usage --------------------------------------------------------------------------------------
@@ -62,6 +63,10 @@ PROFILE_SAVES = 4                        # per personal-channel user per month (
 ORG_SECRETS = 1                          # Secrets Manager: the NAVER WORKS bot credentials
 COUNTER_ZONES = 4                        # cafeteria zones with a people counter
 COUNTER_RECORDS_PER_SECOND = 1.0         # per zone, 24 h (the counters do not stop)
+BRIEFING_ITEMS_PER_DAY = 500             # crawled items, each embedded once (title + 300-char lead)
+ITEM_TOKENS = 250                        # Titan tokens of a Korean title + lead (about 1 per 1.3 characters)
+PROFILE_TOKENS = 120                     # department + duties and each duty phrase, re-embedded on change
+PROFILE_CHANGES = 1.0                    # per employee per month (edits, a duty-table import)
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,9 @@ def estimate() -> list[Line]:
     # channel secrets: one Decrypt per delivery to a personal channel (webhook, Slack, Dooray),
     # one Decrypt + GenerateDataKey per profile save
     channel_kms = PERSONAL_CHANNELS * (ALERTS_PER_USER * WORKING_DAYS + PROFILE_SAVES * 2)
+    # the briefing's meaning signal with BriefingEmbedder=bedrock (the packaged model costs only
+    # the crawler's Lambda time, already counted): every item once, every changed profile once
+    embed_tokens = BRIEFING_ITEMS_PER_DAY * DAYS * ITEM_TOKENS + EMPLOYEES * PROFILE_CHANGES * PROFILE_TOKENS
     return [
         Line("Lambda compute", f"{gb_s:,.0f} GB-s", gb_s * p["lambda_gb_s"]),
         Line("Lambda requests", f"{invocations / 1e6:.2f} M", invocations * p["lambda_request"]),
@@ -138,6 +146,8 @@ def estimate() -> list[Line]:
              p["kms_key"] + channel_kms * p["kms_request"]),
         Line("SES e-mail", f"{deliveries * EMAIL_SHARE / 1000:.0f} k e-mails",
              deliveries * EMAIL_SHARE * p["ses_email"]),
+        Line("Bedrock Titan Text Embeddings V2 (if chosen)", f"{embed_tokens / 1e6:.1f} M input tokens",
+             embed_tokens / 1000 * p["bedrock_titan_embed_v2_1k_tokens"]),
     ]
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -78,7 +78,7 @@ class Crawler:
                  max_age_days: int = 3, deadline: float | None = None,
                  on_new_items: Callable[[Sequence[Item]], Any] | None = None,
                  clock: Callable[[], float] = time.time, monotonic: Callable[[], float] = time.monotonic,
-                 logger: Any = None) -> None:
+                 logger: Any = None, embedder: Any = None) -> None:
         self.sources = sources
         self.store = store
         self.fetcher = fetcher
@@ -88,6 +88,7 @@ class Crawler:
         self.clock = clock
         self.monotonic = monotonic
         self.log = logger or _default_logger()
+        self.embedder = embedder  # an embedding.Embedder: item vectors made once, at hand-off
 
     # -- the round ------------------------------------------------------------------------------
 
@@ -127,6 +128,7 @@ class Crawler:
                     batch.append(item)
         if not batch:
             return 0
+        batch = self.embed(batch)
         try:
             self.on_new_items(batch)
         except Exception as exc:  # noqa: BLE001 - they stay pending; the next round retries
@@ -135,6 +137,23 @@ class Crawler:
             return 0
         self.store.handed_off(i.item_id for i in batch)
         return len(batch)
+
+    def embed(self, batch: list[Item]) -> list[Item]:
+        """Give the items without a meaning vector one (one batch) and store it with them; on
+        failure they go on without (the matcher then scores them on words)."""
+        missing = [i for i in batch if not i.vector]
+        if self.embedder is None or not missing:
+            return batch
+        from chalicelib.briefing.embedding import EmbeddingError, item_text, pack_b64
+
+        try:
+            vectors = self.embedder.encode([item_text(i.title, i.text) for i in missing])
+        except EmbeddingError as exc:
+            self.log.error("item vectors unavailable", extra={"items": len(missing), "reason": str(exc)})
+            return batch
+        packed = {item.item_id: pack_b64(vector) for item, vector in zip(missing, vectors, strict=True)}
+        self.store.set_vectors(packed)
+        return [replace(i, vector=packed.get(i.item_id, i.vector)) for i in batch]
 
     # -- one source ------------------------------------------------------------------------------
 

@@ -24,4 +24,5 @@ def crawl(event: Any) -> dict[str, Any]:
 
     return service.scheduled_round(wiring.briefing_items_store(), get_settings().briefing,
                                    remaining_ms=event.context.get_remaining_time_in_millis(),
-                                   on_new_items=wiring.briefing_on_new_items())
+                                   on_new_items=wiring.briefing_on_new_items(),
+                                   embedder=wiring.briefing_embedder())

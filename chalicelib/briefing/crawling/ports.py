@@ -32,6 +32,9 @@ class ItemStorePort(Protocol):
     def put_item(self, item: Item, signature: Sequence[int], now: float | None = None) -> Item | None:
         """Store a new item once; None when its canonical URL is already stored."""
 
+    def set_vectors(self, vectors: dict[str, str]) -> None:
+        """Store items' meaning vectors with them (item id → ``embedding.pack_b64``)."""
+
     def load_item(self, item_id: str) -> Item | None: ...
 
     def pending(self, limit: int = 200) -> list[str]:

@@ -28,13 +28,13 @@ def fetcher_for(sources: SourceSet, settings: Any, host_delay: float | None = No
 def scheduled_round(store: ItemStorePort, settings: Any, *, remaining_ms: int | None = None,
                     on_new_items: Callable[[Sequence[Item]], Any] | None = None,
                     sources: SourceSet | None = None, fetcher: Any = None,
-                    clock: Callable[[], float] = time.time) -> dict[str, Any]:
+                    clock: Callable[[], float] = time.time, embedder: Any = None) -> dict[str, Any]:
     """One round (``settings``: ``BriefingSettings``); returns the round's summary."""
     sources = sources or load_sources(settings.crawl_sources_path or None)
     deadline = time.monotonic() + remaining_ms / 1000 - SPARE_SECONDS if remaining_ms else None
     crawler = Crawler(sources, store, fetcher or fetcher_for(sources, settings),
                       max_age_days=settings.crawl_max_age_days, deadline=deadline,
-                      on_new_items=on_new_items, clock=clock)
+                      on_new_items=on_new_items, clock=clock, embedder=embedder)
     report = crawler.run_round()
     summary = report.summary()
     crawler.log.info("briefing crawl round", extra=summary)

@@ -152,6 +152,16 @@ class ItemStore:
                 time.sleep(0.1 * (attempt + 1))  # TransactionConflict with a concurrent round
         return None
 
+    def set_vectors(self, vectors: dict[str, str]) -> None:
+        """Store items' meaning vectors with them (``Item.vector``); an item not stored is skipped."""
+        for item_id, vector in vectors.items():
+            try:
+                self.table.update_item(Key=item_key(item_id), UpdateExpression="SET vector = :v",
+                                       ConditionExpression="attribute_exists(pk)",
+                                       ExpressionAttributeValues={":v": vector})
+            except self.table.meta.client.exceptions.ConditionalCheckFailedException:
+                continue
+
     def load_item(self, item_id: str) -> Item | None:
         row = self.table.get_item(Key=item_key(item_id)).get("Item")
         if row is None:

@@ -77,6 +77,14 @@ class Profile:
     term_weights: dict[str, float] = field(default_factory=dict)
     version: int = 0
     updated_at: str = ""
+    # from the duty table (사무분장, ``duties.merge_duty_row``): the team, keywords offered to accept,
+    # the fields the employee saved themselves (an import leaves those alone), the imported row
+    team: str = ""
+    suggested_keywords: tuple[str, ...] = ()
+    edited: tuple[str, ...] = ()
+    import_hash: str = ""
+    # the meaning signal's vectors (``relevance.MeaningProfile`` record), kept by the matcher
+    meaning: dict[str, Any] | None = None
 
     def interest(self) -> Interest:
         return Interest(self.department, self.duties, self.keywords, self.exclusions, self.agencies,
@@ -91,6 +99,8 @@ class Profile:
             "hourly_cap": self.hourly_cap, "enabled": self.enabled,
             "term_weights": {k: str(v) for k, v in self.term_weights.items()},
             "version": self.version, "updated_at": self.updated_at,
+            "team": self.team, "suggested_keywords": list(self.suggested_keywords),
+            "edited": list(self.edited), "import_hash": self.import_hash, "meaning": self.meaning,
         }
 
     @classmethod
@@ -105,6 +115,9 @@ class Profile:
             hourly_cap=int(data.get("hourly_cap", 5)), enabled=bool(data.get("enabled", True)),
             term_weights={k: float(v) for k, v in (data.get("term_weights") or {}).items()},
             version=int(data.get("version", 0)), updated_at=str(data.get("updated_at", "")),
+            team=str(data.get("team", "")), suggested_keywords=tuple(data.get("suggested_keywords") or ()),
+            edited=tuple(data.get("edited") or ()), import_hash=str(data.get("import_hash", "")),
+            meaning=dict(data["meaning"]) if isinstance(data.get("meaning"), dict) else None,
         )
 
     def public(self) -> dict[str, Any]:
@@ -119,6 +132,9 @@ class Profile:
             "hourly_cap": self.hourly_cap, "enabled": self.enabled,
             "learned_weights": [{"term": k, "weight": round(v, 3)} for k, v in learned],
             "updated_at": self.updated_at or None,
+            "team": self.team,
+            "suggested_keywords": [k for k in self.suggested_keywords if k not in self.keywords],
+            "duty_meaning": bool(self.meaning),
         }
 
 
@@ -187,10 +203,14 @@ def parse_profile(body: dict[str, Any], current: Profile, current_secrets: dict[
     if "channels" in body:
         channels, new_secrets = _channels(body["channels"], current, current_secrets,
                                           allow_loopback=allow_loopback)
+    edited = list(current.edited)
+    for name, value in (("department", department or ""), ("duties", duties or ""), ("keywords", keywords)):
+        if name in body and value != getattr(current, name) and name not in edited:
+            edited.append(name)  # the employee's own edit: a later duty-table import leaves it
     profile = replace(current, department=department or "", duties=duties or "", keywords=keywords,
                       exclusions=exclusions, agencies=agencies, enabled=bool(enabled),
                       hourly_cap=int(cap or current.hourly_cap), quiet_start=quiet_start,
-                      quiet_end=quiet_end, channels=channels)
+                      quiet_end=quiet_end, channels=channels, edited=tuple(edited))
     return profile, new_secrets
 
 

@@ -43,3 +43,10 @@ def post_feedback(item_id: str):  # type: ignore[no-untyped-def]
     user = current_user(bp.current_request, "employee")
     body = json_object(bp.current_request)
     return json_response(service.give_feedback(wiring.briefing_notify_store(), user, item_id, body))
+
+
+@bp.route("/briefing/admin/duties", methods=["POST"])
+def import_duties():  # type: ignore[no-untyped-def]
+    current_user(bp.current_request, "admin")
+    body = json_object(bp.current_request, max_bytes=service.MAX_DUTY_UPLOAD_BYTES)
+    return json_response(service.import_duty_table(wiring.briefing_notify_store(), body))

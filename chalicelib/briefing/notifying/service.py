@@ -1,5 +1,5 @@
 """The notifier's use cases: profile view/update, my items, feedback (the routes), the morning
-digest run (the schedule).
+digest run (the schedule), the duty-table import (the admin route and `gdesk briefing import-duties`).
 
 Each takes the signed-in user and a store; the routes only parse and respond.
 """
@@ -13,13 +13,15 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.auth import User
-from chalicelib.briefing import matching
+from chalicelib.briefing import duties, matching
 from chalicelib.briefing.notifying.ports import NotifyStorePort, ProfileChanged
 from chalicelib.briefing.notifying.profiles import Profile, default_profile, parse_profile
 from chalicelib.clock import now_kst
-from chalicelib.errors import Conflict, InvalidField, NotFound
+from chalicelib.errors import Conflict, InvalidField, NotFound, PayloadTooLarge
 
 FEEDBACK_VALUES = ("useful", "not_useful")
+DUTY_IMPORT_ATTEMPTS = 3
+MAX_DUTY_UPLOAD_BYTES = (duties.MAX_BYTES * 4) // 3 + 4096  # the JSON body around a base64 file
 _ITEM_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 ITEM_FIELDS = ("item_id", "title", "url", "agency", "published_at", "reason", "score", "tier",
                "keywords", "terms", "status", "feedback", "attachments", "source_id")
@@ -97,21 +99,39 @@ def give_feedback(store: NotifyStorePort, user: User, item_id: str, body: dict[s
     terms = list(match.get("keywords") or []) + list(match.get("terms") or [])
     if match.get("followed_agency"):
         terms.append(matching.agency_key(match["followed_agency"]))
-    if previous != value and terms:
-        _adjust_weights(store, user, terms, previous, value)
+    if previous != value and (terms or match.get("vector")):
+        _adjust_weights(store, user, terms, previous, value, match.get("vector") or "")
     return {"item_id": item_id, "feedback": value, "terms": terms}
 
 
+def _moved_meaning(meaning: dict[str, Any] | None, vector: str, previous: str | None,
+                   value: str) -> dict[str, Any] | None:
+    """Rocchio on the profile's meaning vector: towards a 👍 item, away from a 👎 one (an earlier
+    opposite feedback on the same item is taken back first)."""
+    if not meaning or not vector:
+        return meaning
+    from chalicelib.briefing.embedding import unpack_b64
+    from chalicelib.briefing.relevance import MeaningProfile
+
+    current, item_vector = MeaningProfile.from_record(meaning), unpack_b64(vector)
+    if current is None or item_vector is None:
+        return meaning
+    if previous in FEEDBACK_VALUES:
+        current = current.without_feedback(item_vector, previous == "useful")
+    return current.with_feedback(item_vector, value == "useful").to_record()
+
+
 def _adjust_weights(store: NotifyStorePort, user: User, terms: list[str], previous: str | None,
-                    value: str) -> None:
+                    value: str, vector: str = "") -> None:
     for _ in range(5):  # optimistic lock: another tab may save the profile at the same moment
         profile = _profile(store, user)
         weights = dict(profile.term_weights)
         if previous in FEEDBACK_VALUES:
             weights = matching.undo_feedback(weights, terms, previous == "useful")
         weights = matching.apply_feedback(weights, terms, value == "useful")
+        meaning = _moved_meaning(profile.meaning, vector, previous, value)
         try:
-            store.put_profile(replace(profile, term_weights=weights), profile.version)
+            store.put_profile(replace(profile, term_weights=weights, meaning=meaning), profile.version)
             return
         except ProfileChanged:
             continue
@@ -126,3 +146,67 @@ def queue_digests(store: NotifyStorePort, moment: datetime | None = None) -> dic
     if messages:
         store.enqueue(messages)
     return {"queued": len(messages)}
+
+
+# -- the duty table (사무분장) -----------------------------------------------------------------------
+# Each listed employee gets (or keeps) a profile with department, team and duties from the table and
+# suggested keywords; fields the employee saved themselves are left alone (``duties.merge_duty_row``).
+# Re-importing the same file changes nothing. The next crawl round computes the profiles' meaning
+# vectors, so a person with no keyword gets items close to their duties from that round on.
+
+def decode_duty_upload(body: dict[str, Any]) -> tuple[bytes, str]:
+    """The admin route's JSON body: ``{"filename": "사무분장.xlsx", "content_base64": "..."}``."""
+    import base64
+    import binascii
+
+    filename = body.get("filename", "")
+    content = body.get("content_base64")
+    if not isinstance(filename, str) or len(filename) > 200:
+        raise InvalidField("filename", "'filename' 은(는) 200자 이내 문자열이어야 합니다.")
+    if not isinstance(content, str) or not content:
+        raise InvalidField("content_base64", "'content_base64' 에 CSV 또는 XLSX 파일(base64)이 필요합니다.")
+    if len(content) > (duties.MAX_BYTES * 4) // 3 + 4:
+        raise PayloadTooLarge(f"파일이 너무 큽니다 (최대 {duties.MAX_BYTES // (1024 * 1024)} MB).")
+    try:
+        return base64.b64decode(content, validate=True), filename
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidField("content_base64", "'content_base64' 가 올바른 base64가 아닙니다.") from exc
+
+
+def import_duty_table(store: NotifyStorePort, body: dict[str, Any]) -> dict[str, Any]:
+    """POST /briefing/admin/duties: the JSON upload → ``import_duties``."""
+    data, filename = decode_duty_upload(body)
+    return import_duties(store, data, filename)
+
+
+def import_duties(store: NotifyStorePort, data: bytes, filename: str = "") -> dict[str, Any]:
+    """Parse and apply a duty table; returns counts and the row errors (with line numbers). A
+    concurrent profile save is retried; after DUTY_IMPORT_ATTEMPTS the row is reported as an error
+    and the others still apply. A file that cannot be read at all applies nothing (422)."""
+    try:
+        table = duties.parse(data, filename)
+    except duties.DutyTableError as exc:
+        raise InvalidField("content_base64", str(exc)) from exc
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    errors = list(table.errors)
+    for row in table.rows:
+        for _ in range(DUTY_IMPORT_ATTEMPTS):
+            current = store.get_profile(row.employee_id)
+            updates = duties.merge_duty_row(row, current.to_record() if current else None)
+            if not updates:
+                counts["unchanged"] += 1
+                break
+            base = current or Profile(user_id=row.employee_id,
+                                      hourly_cap=store.settings.notify.default_hourly_cap)
+            if "suggested_keywords" in updates:
+                updates["suggested_keywords"] = tuple(updates["suggested_keywords"])
+            try:
+                store.put_profile(replace(base, **updates), base.version)
+            except ProfileChanged:
+                continue
+            counts["updated" if current else "created"] += 1
+            break
+        else:
+            errors.append(duties.RowError(row.line, "동시에 수정되어 저장하지 못했습니다. 다시 가져오세요."))
+    errors.sort(key=lambda e: e.line)
+    return {"rows": len(table.rows), **counts, "errors": [e.to_dict() for e in errors]}

@@ -147,8 +147,29 @@
     $("p-enabled").checked = p.enabled;
     $("channels").textContent = "";
     p.channels.forEach((ch) => $("channels").appendChild(channelRow(ch)));
+    showSuggested(p.suggested_keywords || []);
     const learned = (p.learned_weights || []).map((w) => w.term + " ×" + w.weight).join(", ");
     $("learned").textContent = learned ? "피드백으로 조정된 가중치: " + learned : "";
+  }
+
+  // Keywords suggested from the duty table (사무분장): one click adds one to the keyword field;
+  // saving the profile makes them the person's own.
+  function showSuggested(words) {
+    const box = $("p-suggested");
+    box.textContent = "";
+    const current = new Set(list("p-keywords"));
+    const open = words.filter((w) => !current.has(w));
+    box.classList.toggle("hidden", open.length === 0);
+    if (!open.length) return;
+    box.appendChild(el("span", {}, "사무분장에서 제안된 키워드: "));
+    open.forEach((word) => {
+      const chip = el("button", { type: "button", class: "secondary chip", "data-keyword": word }, "+ " + word);
+      chip.addEventListener("click", () => {
+        $("p-keywords").value = list("p-keywords").concat([word]).join(", ");
+        showSuggested(words);
+      });
+      box.appendChild(chip);
+    });
   }
 
   function readChannels() {

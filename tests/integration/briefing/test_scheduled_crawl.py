@@ -57,7 +57,20 @@ def test_the_template_declares_the_crawler_with_least_privilege(stack: Any) -> N
     assert events["CrawlSchedule"]["Type"] == "Schedule"
     assert events["CrawlSchedule"]["Properties"]["Schedule"] == "rate(5 minutes)"
     policies = [next(iter(p)) for p in function["Policies"]]
-    assert policies == ["DynamoDBCrudPolicy", "S3CrudPolicy", "SQSSendMessagePolicy", "SQSSendMessagePolicy"]
+    assert policies == ["DynamoDBCrudPolicy", "S3CrudPolicy", "SQSSendMessagePolicy", "SQSSendMessagePolicy",
+                        "Statement"]
+    # the meaning signal: bedrock:InvokeModel on the configured embedding model, nothing else
+    (bedrock,) = function["Policies"][-1]["Statement"]
+    assert bedrock["Effect"] == "Allow" and bedrock["Action"] == "bedrock:InvokeModel"
+    model_arn = "arn:${AWS::Partition}:bedrock:${AWS::Region}::foundation-model/${BriefingEmbeddingModelId}"
+    assert bedrock["Resource"] == {"Fn::Sub": model_arn}
+    parameter = stack.template["Parameters"]["BriefingEmbeddingModelId"]
+    assert parameter["Default"] == "amazon.titan-embed-text-v2:0"
+    variables = function["Environment"]["Variables"]
+    assert variables["GDESK_BRIEFING_EMBEDDING_MODEL"] == {"Ref": "BriefingEmbeddingModelId"}
+    others = [name for name, r in stack.resources.items() if name != "CrawlerFunction"
+              and "bedrock" in str(r.get("Properties", {}).get("Policies", "")).lower()]
+    assert others == [], "no other function may call Bedrock"
     queues = [p["SQSSendMessagePolicy"]["QueueName"]["Fn::GetAtt"][0] for p in function["Policies"]
               if "SQSSendMessagePolicy" in p]
     assert queues == ["CrawlerDeadLetterQueue", "NotifyQueue"], "its DLQ, and the notifier's queue only"

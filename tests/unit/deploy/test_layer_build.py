@@ -25,7 +25,7 @@ build = _build_module()
 
 
 def test_every_layer_directory_is_found() -> None:
-    assert build.layer_names() == ["crawling", "imaging", "shared"]
+    assert build.layer_names() == ["crawling", "imaging", "meaning", "shared"]
 
 
 def test_pip_installs_only_manylinux_cp312_wheels_from_the_cache(tmp_path: Path) -> None:

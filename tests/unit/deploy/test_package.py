@@ -120,14 +120,14 @@ def test_the_packaged_template_points_at_the_zips() -> None:
     template = load()
     text = packaged_template(template, {".": "dist/code-app.zip"},
                              {"shared": "dist/layer-shared.zip", "imaging": "dist/layer-imaging.zip",
-                              "crawling": "dist/layer-crawling.zip"})
+                              "crawling": "dist/layer-crawling.zip", "meaning": "dist/layer-meaning.zip"})
     import yaml
 
     doc = yaml.safe_load(text)
     assert doc["Resources"]["ApiFunction"]["Properties"]["CodeUri"] == "dist/code-app.zip"
     assert doc["Resources"]["SharedLayer"]["Properties"]["ContentUri"] == "dist/layer-shared.zip"
     assert doc["Resources"]["ApiFunction"]["Properties"]["Layers"] == [
-        {"Ref": "SharedLayer"}, {"Ref": "ImagingLayer"}, {"Ref": "CrawlingLayer"}]
+        {"Ref": "SharedLayer"}, {"Ref": "ImagingLayer"}, {"Ref": "CrawlingLayer"}, {"Ref": "MeaningLayer"}]
     assert template["Resources"]["ApiFunction"]["Properties"]["CodeUri"] == ".", "the source is not changed"
 
 

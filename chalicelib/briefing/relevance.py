@@ -1,0 +1,294 @@
+"""The final relevance of an item to an employee: keywords + duties meaning + agency + feedback.
+
+The lexical scorer (``matching``) stays as it is and keeps its reasons (keywords in title/body,
+duty words, followed agency, exclusions). Beside it comes the meaning of the duties:
+
+- A profile's *meaning vector* is the sentence vector of "department + duties text", moved by the
+  person's feedback (Rocchio: towards the items marked 👍, away from the items marked 👎). Each
+  duty phrase (사무분장 lines are comma/·-separated lists) also has its own vector, only to say
+  *which* duty an item is close to.
+- ``meaning part = weight * clip((cos - MEANING_LOW) / (MEANING_HIGH - MEANING_LOW), 0, 1)`` added
+  to the lexical score, the weight larger for a profile without keywords (nothing else to go on);
+  the tiers keep the lexical thresholds (alert ≥ 0.5, digest ≥ 0.25).
+  The constants were chosen on ../shared/data/news-rss (docs/briefing-matching.md has the grid).
+- Three 👎 on items whose vectors are within ``SIMILAR_ITEM`` cosine of a new item stop items of
+  that kind: the item is ``suppressed`` (kept, not sent) whatever its score.
+
+Pure: numpy and the lexical scorer; no boto3, no Chalice. Vectors come from an ``Embedder``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from chalicelib.briefing import matching
+from chalicelib.briefing.embedding import Embedder, normalize_rows, pack_b64, unpack_b64
+
+MEANING_WEIGHT = 0.3  # a profile with keywords: the lexical evidence leads, the meaning reorders
+MEANING_WEIGHT_DUTIES_ONLY = 0.3  # no keywords (only a duty-table row): chosen apart, the same value
+MEANING_LOW = 0.0  # cosine at or below which the meaning adds nothing (USE: unrelated news ≈ 0.0–0.1)
+MEANING_HIGH = 0.40  # cosine at which it adds the full weight
+REASON_MIN = 0.15  # below this cosine the meaning is not named as a reason
+SIMILAR_ITEM = 0.45  # two items this close (cosine) are "of the same kind" for 👎 suppression
+SUPPRESS_AFTER = 3
+ROCCHIO_BETA = 0.5  # weight of the mean 👍 vector against the duties vector (1.0)
+ROCCHIO_GAMMA = 0.25  # weight of the mean 👎 vector
+MAX_FEEDBACK_VECTORS = 30  # per polarity, most recent kept
+MAX_FACETS = 12
+_FACET_SPLIT = re.compile(r"[,\n;/·ㆍ、，]|\s및\s")
+
+
+def duty_facets(duties: str) -> list[str]:
+    """The duty phrases of a duties text: "물가·금리 동향, 고용 통계" → ["물가", "금리 동향", "고용 통계"].
+
+    Very short pieces (one character) are dropped; at most MAX_FACETS, first ones first."""
+    out: list[str] = []
+    for piece in _FACET_SPLIT.split(duties or ""):
+        piece = " ".join(piece.split()).strip(" -·.()")
+        if len(piece) >= 2 and piece not in out:
+            out.append(piece)
+    return out[:MAX_FACETS]
+
+
+def profile_text(department: str, duties: str) -> str:
+    return " ".join(part for part in ((department or "").strip(), (duties or "").strip()) if part)
+
+
+def _mean(vectors: Sequence[np.ndarray]) -> np.ndarray | None:
+    if not vectors:
+        return None
+    return np.mean(np.vstack(vectors), axis=0)
+
+
+@dataclass(frozen=True)
+class MeaningProfile:
+    """What the meaning signal knows about one person: stored with the profile (compact bytes)."""
+
+    model_id: str
+    base: np.ndarray  # vector of department + duties
+    facets: tuple[tuple[str, np.ndarray], ...] = ()
+    liked: tuple[np.ndarray, ...] = ()
+    disliked: tuple[np.ndarray, ...] = ()
+    source_text: str = ""  # the text ``base`` was made from (recompute when it changes)
+    vector: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        vector = np.asarray(self.base, dtype=np.float32).copy()
+        liked, disliked = _mean(self.liked), _mean(self.disliked)
+        if liked is not None:
+            vector += ROCCHIO_BETA * liked
+        if disliked is not None:
+            vector -= ROCCHIO_GAMMA * disliked
+        object.__setattr__(self, "vector", normalize_rows(vector)[0])
+
+    def with_feedback(self, item_vector: np.ndarray, useful: bool) -> MeaningProfile:
+        """Rocchio: remember the item as liked or disliked (most recent MAX_FEEDBACK_VECTORS)."""
+        item_vector = np.asarray(item_vector, dtype=np.float32)
+        if item_vector.shape != self.base.shape:  # a vector of another model: nothing to learn
+            return self
+        if useful:
+            return replace(self, liked=(*self.liked, item_vector)[-MAX_FEEDBACK_VECTORS:])
+        return replace(self, disliked=(*self.disliked, item_vector)[-MAX_FEEDBACK_VECTORS:])
+
+    def without_feedback(self, item_vector: np.ndarray, useful: bool) -> MeaningProfile:
+        """Take back one earlier feedback on this item (a person changes 👍 to 👎)."""
+        item_vector = np.asarray(item_vector, dtype=np.float32)
+        pool = list(self.liked if useful else self.disliked)
+        for index, vector in enumerate(pool):
+            if vector.shape == item_vector.shape and float(vector @ item_vector) > 0.999:
+                del pool[index]
+                break
+        return replace(self, liked=tuple(pool)) if useful else replace(self, disliked=tuple(pool))
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "model_id": self.model_id, "base": pack_b64(self.base), "source_text": self.source_text,
+            "facets": [{"text": text, "vector": pack_b64(vector)} for text, vector in self.facets],
+            "liked": [pack_b64(v) for v in self.liked], "disliked": [pack_b64(v) for v in self.disliked],
+        }
+
+    @classmethod
+    def from_record(cls, data: dict[str, Any] | None) -> MeaningProfile | None:
+        if not data:
+            return None
+        base = unpack_b64(data.get("base"))
+        if base is None:
+            return None
+
+        def vectors(key: str) -> tuple[np.ndarray, ...]:
+            return tuple(v for v in (unpack_b64(x) for x in data.get(key) or ()) if v is not None)
+
+        facets = []
+        for facet in data.get("facets") or ():
+            vector = unpack_b64(facet.get("vector"))
+            if vector is not None:
+                facets.append((str(facet.get("text", "")), vector))
+        return cls(str(data.get("model_id", "")), base, tuple(facets), vectors("liked"),
+                   vectors("disliked"), str(data.get("source_text", "")))
+
+
+def build_meaning_profile(embedder: Embedder, department: str, duties: str,
+                          previous: MeaningProfile | None = None) -> MeaningProfile | None:
+    """The meaning profile for a department and duties text (None without duties: the signal is
+    the meaning of the duties, and its reason names one; a department alone stays lexical).
+
+    Feedback learned so far is kept when the model is the same; an unchanged text made by the
+    same model is not encoded again."""
+    text = profile_text(department, duties)
+    if not (duties or "").strip():
+        return None
+    same_model = previous is not None and previous.model_id == embedder.model_id
+    if same_model and previous is not None and previous.source_text == text:
+        return previous
+    facets = duty_facets(duties)
+    vectors = embedder.encode([text, *facets])
+    liked = previous.liked if same_model and previous else ()
+    disliked = previous.disliked if same_model and previous else ()
+    return MeaningProfile(embedder.model_id, vectors[0], tuple(zip(facets, vectors[1:], strict=True)),
+                          liked, disliked, text)
+
+
+@dataclass(frozen=True)
+class Meaning:
+    similarity: float  # cosine of the item and the profile's meaning vector
+    facet: str  # the duty phrase closest to the item ("" when there is none)
+    part: float  # what the meaning adds to the score
+    similar_dislikes: int = 0
+
+    @property
+    def suppressed(self) -> bool:
+        return self.similar_dislikes >= SUPPRESS_AFTER
+
+
+def meaning_weight(has_keywords: bool) -> float:
+    return MEANING_WEIGHT if has_keywords else MEANING_WEIGHT_DUTIES_ONLY
+
+
+def meaning_part(similarity: float, weight: float = MEANING_WEIGHT) -> float:
+    share = (similarity - MEANING_LOW) / (MEANING_HIGH - MEANING_LOW)
+    return weight * min(1.0, max(0.0, share))
+
+
+def meaning_of(profile: MeaningProfile, item_vector: np.ndarray, weight: float = MEANING_WEIGHT) -> Meaning:
+    item_vector = np.asarray(item_vector, dtype=np.float32)
+    similarity = float(profile.vector @ item_vector)
+    facet = ""
+    if profile.facets:
+        sims = [float(vector @ item_vector) for _, vector in profile.facets]
+        facet = profile.facets[int(np.argmax(sims))][0]
+    dislikes = sum(1 for v in profile.disliked if float(v @ item_vector) >= SIMILAR_ITEM)
+    return Meaning(similarity, facet, meaning_part(similarity, weight), dislikes)
+
+
+def _josa_gwa(word: str) -> str:
+    """과 after a final consonant, 와 after a vowel; 과(와) when the word does not end in Hangul."""
+    last = word[-1:] if word else ""
+    if "가" <= last <= "힣":
+        return "과" if (ord(last) - 0xAC00) % 28 else "와"
+    return "과(와)"
+
+
+def meaning_reason(meaning: Meaning, duties: str = "") -> str:
+    """'담당업무 ‘물가·금리 동향’과 내용이 가까움 (유사도 0.41)'."""
+    shown = meaning.facet or " ".join((duties or "").split())[:30] or "담당업무"
+    return f"담당업무 ‘{shown}’{_josa_gwa(shown)} 내용이 가까움 (유사도 {meaning.similarity:.2f})"
+
+
+@dataclass(frozen=True)
+class Relevance:
+    """The lexical match, the meaning, and the combined score/tier/reason."""
+
+    match: matching.Match
+    meaning: Meaning | None
+    score: float
+    tier: str  # "alert" | "digest" | "none" | "excluded" | "suppressed"
+    reason: str
+
+    @property
+    def relevant(self) -> bool:
+        return self.tier in ("alert", "digest")
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.match.to_dict()
+        out.update(score=round(self.score, 4), tier=self.tier, reason=self.reason)
+        if self.meaning is not None:
+            out.update(similarity=round(self.meaning.similarity, 4), duty=self.meaning.facet)
+        return out
+
+
+def tier_for(score: float) -> str:
+    if score >= matching.ALERT_THRESHOLD:
+        return "alert"
+    return "digest" if score >= matching.DIGEST_THRESHOLD else "none"
+
+
+def combine(match: matching.Match, meaning: Meaning | None, duties: str = "") -> Relevance:
+    """Lexical score + meaning part; the reason lists keywords, duties meaning and agency."""
+    if match.tier == "excluded":
+        return Relevance(match, meaning, 0.0, "excluded", match.reason)
+    part = meaning.part if meaning is not None else 0.0
+    score = match.score + part
+    parts = matching.reason_parts(match)
+    if meaning is not None and part > 0 and meaning.similarity >= REASON_MIN:
+        parts.insert(1 if match.keywords else 0, meaning_reason(meaning, duties))
+    reason = " · ".join(parts) or "담당업무와 유사한 내용"
+    if meaning is not None and meaning.suppressed:
+        return Relevance(match, meaning, score, "suppressed",
+                         f"비슷한 자료에 ‘관심 없음’ {meaning.similar_dislikes}회 — 보내지 않음 ({reason})")
+    return Relevance(match, meaning, score, tier_for(score), reason)
+
+
+class MeaningIndex:
+    """The meaning vectors of many profiles as one matrix: one matrix product per item batch."""
+
+    def __init__(self, profiles: Sequence[MeaningProfile | None]) -> None:
+        self.profiles = list(profiles)
+        dims = {p.vector.shape[0] for p in self.profiles if p is not None}
+        self.dim = dims.pop() if len(dims) == 1 else 0
+        rows = [p.vector if p is not None and p.vector.shape[0] == self.dim else None
+                for p in self.profiles]
+        self.present = np.array([r is not None for r in rows], dtype=bool)
+        # profiles with enough 👎 to suppress: only their pairs need the full check when irrelevant
+        self.may_suppress = [p is not None and len(p.disliked) >= SUPPRESS_AFTER for p in self.profiles]
+        self.matrix = np.vstack([r if r is not None else np.zeros(self.dim, np.float32) for r in rows]) \
+            if self.dim else np.zeros((len(rows), 0), np.float32)
+
+    def similarities(self, item_vectors: np.ndarray) -> np.ndarray:
+        """(items, profiles) cosines; NaN where a profile has no meaning vector (or the item none)."""
+        items = np.asarray(item_vectors, dtype=np.float32)
+        if not self.dim or items.ndim != 2 or items.shape[1] != self.dim:
+            return np.full((len(items), len(self.profiles)), np.nan, dtype=np.float32)
+        out = items @ self.matrix.T
+        out[:, ~self.present] = np.nan
+        return out
+
+    def surely_irrelevant(self, profile_index: int, lexical_score: float, similarity: float,
+                          has_keywords: bool = True) -> bool:
+        """True when the pair cannot reach the digest and the profile cannot suppress it: most
+        pairs of a round, skipped without building a Relevance."""
+        if self.may_suppress[profile_index]:
+            return False
+        part = 0.0 if similarity != similarity else meaning_part(similarity, meaning_weight(has_keywords))
+        return lexical_score + part < matching.DIGEST_THRESHOLD
+
+    def relevance(self, profile_index: int, match: matching.Match, item_vector: np.ndarray | None,
+                  similarity: float, duties: str = "", has_keywords: bool = True) -> Relevance:
+        """``combine`` for one pair whose cosine came from ``similarities``. The closest duty and
+        the 👎 count are worked out only when they can matter (the pair is relevant, or the
+        profile has enough 👎 to suppress): most pairs are neither."""
+        profile = self.profiles[profile_index]
+        if profile is None or item_vector is None or np.isnan(similarity):
+            return combine(match, None, duties)
+        part = meaning_part(float(similarity), meaning_weight(has_keywords))
+        if match.score + part < matching.DIGEST_THRESHOLD and len(profile.disliked) < SUPPRESS_AFTER:
+            quick = Meaning(float(similarity), "", part)
+            score = 0.0 if match.tier == "excluded" else match.score + part
+            tier = "excluded" if match.tier == "excluded" else tier_for(score)
+            return Relevance(match, quick, score, tier, "")
+        full = meaning_of(profile, item_vector)
+        return combine(match, replace(full, similarity=float(similarity), part=part), duties)

@@ -1,0 +1,142 @@
+"""One matching round with the meaning signal: item vectors, stale profile vectors, every pair scored.
+
+Used by the notifier's ``on_new_items`` (the crawler's hand-off). Kept apart from it so that the
+round is a pure function of plain values (profiles, items, vectors, document frequencies) and can
+be unit-tested with a fake embedder; the caller reads and writes the store.
+
+- Item vectors: taken from the item (the crawler stored them) or encoded here in one batch.
+- Profile vectors: a profile whose department/duties text changed (or that was made by another
+  model, or never had one) is re-encoded, at most ``MAX_REFRESH`` per round so that a duty table
+  of thousands of rows does not stall one crawl round; the rest follow in the next rounds (and are
+  matched on keywords and duty words meanwhile). The caller saves the refreshed ones.
+- If the embedder fails, the round goes on with the lexical scorer alone (logged by the caller).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from chalicelib.briefing import matching, relevance
+from chalicelib.briefing.embedding import Embedder, EmbeddingError, item_text, pack_b64, unpack_b64
+
+MAX_REFRESH = 200
+MeaningUpdates = list[tuple[Any, "dict[str, Any] | None"]]  # (profile, its new meaning record)
+
+
+class ScoredProfile(Protocol):
+    user_id: str
+    department: str
+    duties: str
+    keywords: tuple[str, ...]
+    meaning: dict[str, Any] | None
+
+    def interest(self) -> matching.Interest: ...
+
+
+class ScoredItem(Protocol):
+    item_id: str
+    title: str
+    text: str
+    agency: str
+
+
+@dataclass(frozen=True)
+class Scored:
+    profile: Any  # ScoredProfile
+    item: Any  # ScoredItem
+    relevance: relevance.Relevance
+    vector: str  # the item's packed vector (base64), "" when there is none
+
+
+def item_vectors(items: Sequence[ScoredItem], embedder: Embedder | None,
+                 stored: dict[str, str] | None = None) -> tuple[np.ndarray | None, dict[str, str]]:
+    """(matrix in item order, item_id → packed vector); stored vectors are reused, the others
+    encoded in one batch. (None, {}) when there is no embedder or it fails."""
+    stored = dict(stored or {})
+    have = {item.item_id: unpack_b64(stored.get(item.item_id)) for item in items}
+    missing = [item for item in items if have[item.item_id] is None]
+    if missing:
+        if embedder is None:
+            return None, {}
+        encoded = embedder.encode([item_text(item.title, item.text) for item in missing])
+        for item, vector in zip(missing, encoded, strict=True):
+            have[item.item_id] = vector
+            stored[item.item_id] = pack_b64(vector)
+    if not items:
+        return None, stored
+    dims = {v.shape[0] for v in have.values() if v is not None}
+    if len(dims) != 1:
+        return None, {}
+    # through pack/unpack once, so that a vector scores the same now and after storage
+    matrix = np.vstack([unpack_b64(stored[item.item_id]) for item in items]).astype(np.float32)
+    return matrix, {item.item_id: stored[item.item_id] for item in items}
+
+
+def refresh_meanings(profiles: Sequence[ScoredProfile], embedder: Embedder | None,
+                     limit: int = MAX_REFRESH
+                     ) -> tuple[list[relevance.MeaningProfile | None], MeaningUpdates]:
+    """The meaning profile of each profile (in order) and the (profile, new meaning record) pairs
+    the caller should save. Raises EmbeddingError only through the embedder."""
+    meanings: list[relevance.MeaningProfile | None] = []
+    changed: MeaningUpdates = []
+    for profile in profiles:
+        current = relevance.MeaningProfile.from_record(profile.meaning)
+        if embedder is None:
+            meanings.append(current)
+            continue
+        same_model = current is not None and current.model_id == embedder.model_id
+        text = relevance.profile_text(profile.department, profile.duties)
+        if same_model and current is not None and current.source_text == text:
+            meanings.append(current)
+        elif not (profile.duties or "").strip():
+            meanings.append(None)
+            if profile.meaning:
+                changed.append((profile, None))
+        elif len(changed) >= limit:  # the next round; meanwhile the old vector of the same model
+            meanings.append(current if same_model else None)
+        else:
+            built = relevance.build_meaning_profile(embedder, profile.department, profile.duties, current)
+            meanings.append(built)
+            changed.append((profile, built.to_record() if built is not None else None))
+    return meanings, changed
+
+
+def score_round(items: Sequence[ScoredItem], vectors: np.ndarray | None, packed: dict[str, str],
+                profiles: Sequence[ScoredProfile], meanings: Sequence[relevance.MeaningProfile | None],
+                frequencies: matching.DocumentFrequencies,
+                counts: dict[str, Any] | None = None) -> Iterator[Scored]:
+    """Every (profile, item) pair whose combined tier is alert, digest or suppressed."""
+    counts = counts or {item.item_id: matching.document_terms(item.title, item.text) for item in items}
+    squashed = {item.item_id: matching.squashed_item(item.title, item.text) for item in items}
+    index = relevance.MeaningIndex(meanings)
+    sims = index.similarities(vectors) if vectors is not None else None
+    for j, profile in enumerate(profiles):
+        matcher = matching.Matcher(profile.interest(), frequencies)
+        has_keywords = bool(profile.keywords)
+        for i, item in enumerate(items):
+            match = matcher.score(item.title, item.text, item.agency, counts[item.item_id],
+                                  squashed[item.item_id])
+            if sims is None or vectors is None:
+                rel = relevance.combine(match, None, profile.duties)
+            elif match.tier == "excluded" or index.surely_irrelevant(j, match.score, float(sims[i, j]),
+                                                                     has_keywords):
+                continue
+            else:
+                rel = index.relevance(j, match, vectors[i], float(sims[i, j]), profile.duties, has_keywords)
+            if rel.relevant or rel.tier == "suppressed":
+                yield Scored(profile, item, rel, packed.get(item.item_id, ""))
+
+
+def safe_item_vectors(items: Sequence[ScoredItem], embedder: Embedder | None,
+                      stored: dict[str, str] | None = None
+                      ) -> tuple[np.ndarray | None, dict[str, str], str | None]:
+    """``item_vectors`` that reports an embedder failure instead of raising (the round goes on)."""
+    try:
+        matrix, packed = item_vectors(items, embedder, stored)
+        return matrix, packed, None
+    except EmbeddingError as exc:
+        return None, {}, str(exc)

@@ -1,0 +1,153 @@
+"""Keywords + duties meaning + agency + feedback: the combined score, its reason, Rocchio, 👎 suppression."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chalicelib.briefing import matching
+from chalicelib.briefing import relevance as r
+from chalicelib.briefing.embedding import normalize_rows
+from tests.fakes.embedding import FakeEmbedder
+
+
+def unit(*components: float, dim: int = 8) -> np.ndarray:
+    vector = np.zeros(dim, dtype=np.float32)
+    vector[: len(components)] = components
+    return normalize_rows(vector)[0]
+
+
+def test_duty_facets_split_the_duty_table_phrasing() -> None:
+    assert r.duty_facets("물가·금리 동향, 고용 통계 분석\n수출입 및 투자 유치") == [
+        "물가", "금리 동향", "고용 통계 분석", "수출입", "투자 유치"]
+    assert r.duty_facets("") == []
+    assert len(r.duty_facets(", ".join(f"업무{i}" for i in range(40)))) == r.MAX_FACETS
+
+
+def test_meaning_part_is_zero_below_low_and_capped_above_high() -> None:
+    assert r.meaning_part(r.MEANING_LOW) == 0.0
+    assert r.meaning_part(-0.3) == 0.0
+    assert r.meaning_part(r.MEANING_HIGH) == pytest.approx(r.MEANING_WEIGHT)
+    assert r.meaning_part(0.9) == pytest.approx(r.MEANING_WEIGHT)
+    middle = (r.MEANING_LOW + r.MEANING_HIGH) / 2
+    assert r.meaning_part(middle) == pytest.approx(r.MEANING_WEIGHT / 2)
+
+
+def test_build_profile_encodes_text_and_facets_once() -> None:
+    embedder = FakeEmbedder()
+    profile = r.build_meaning_profile(embedder, "경제정책과", "물가, 금리 동향")
+    assert profile is not None and profile.model_id == embedder.model_id
+    assert [text for text, _ in profile.facets] == ["물가", "금리 동향"]
+    assert embedder.calls == [["경제정책과 물가, 금리 동향", "물가", "금리 동향"]]
+    again = r.build_meaning_profile(embedder, "경제정책과", "물가, 금리 동향", profile)
+    assert again is profile and len(embedder.calls) == 1  # unchanged text: not encoded again
+    assert r.build_meaning_profile(embedder, "", "  ") is None
+    assert r.build_meaning_profile(embedder, "도로관리과", "") is None  # no duties: lexical only
+
+
+def test_record_round_trip_is_compact() -> None:
+    profile = r.build_meaning_profile(FakeEmbedder(), "경제정책과", "물가, 금리 동향")
+    assert profile is not None
+    assert profile.with_feedback(unit(1, 0), True) is profile  # another model's vector: ignored
+    profile = profile.with_feedback(unit(1, 0, dim=512), True).with_feedback(unit(0, 1, dim=512), False)
+    record = profile.to_record()
+    back = r.MeaningProfile.from_record(record)
+    assert back is not None
+    assert float(back.vector @ profile.vector) > 0.999
+    assert [t for t, _ in back.facets] == ["물가", "금리 동향"]
+    assert len(back.liked) == 1 and len(back.disliked) == 1
+    assert r.MeaningProfile.from_record(None) is None
+    assert r.MeaningProfile.from_record({"base": "garbage"}) is None
+
+
+def test_combined_reason_names_the_closest_duty_with_the_similarity() -> None:
+    match = matching.Match(0.1, "none", (), (), None)
+    meaning = r.Meaning(0.42, "물가·금리 동향", r.meaning_part(0.42))
+    rel = r.combine(match, meaning)
+    assert rel.score == pytest.approx(0.1 + r.MEANING_WEIGHT)
+    assert rel.tier == "digest"
+    assert rel.reason == "담당업무 ‘물가·금리 동향’과 내용이 가까움 (유사도 0.42)"
+    kw = matching.Match(0.5, "alert", ("금리",), (), "한국은행", in_title=("금리",))
+    both = r.combine(kw, meaning)
+    assert both.reason == ("키워드 ‘금리’ 일치(제목) · 담당업무 ‘물가·금리 동향’과 내용이 가까움 "
+                           "(유사도 0.42) · 관심 기관 한국은행")
+    assert both.tier == "alert"
+    assert "‘물가’와 내용이" in r.combine(kw, r.Meaning(0.42, "물가", 0.2)).reason
+    assert "‘AI’과(와) 내용이" in r.combine(kw, r.Meaning(0.42, "AI", 0.2)).reason
+
+
+def test_weak_meaning_is_not_a_reason_and_exclusions_win() -> None:
+    match = matching.Match(0.3, "digest", (), ("도로",), None)
+    weak = r.combine(match, r.Meaning(0.1, "도로 보수", r.meaning_part(0.1)))
+    assert "내용이 가까움" not in weak.reason and weak.reason == "담당업무 관련어 ‘도로’"
+    excluded = matching.Match(0.0, "excluded", (), (), None, excluded_by="광고")
+    assert r.combine(excluded, r.Meaning(0.9, "x", 0.3)).tier == "excluded"
+    assert r.combine(match, None).score == pytest.approx(0.3)
+
+
+def test_rocchio_moves_the_profile_towards_liked_and_away_from_disliked() -> None:
+    base = unit(1, 0, 0)
+    profile = r.MeaningProfile("m", base)
+    liked_kind, disliked_kind = unit(0, 1, 0), unit(0, 0, 1)
+    up = profile.with_feedback(liked_kind, True)
+    assert float(up.vector @ liked_kind) > float(profile.vector @ liked_kind)
+    down = profile.with_feedback(disliked_kind, False)
+    assert float(down.vector @ disliked_kind) < float(profile.vector @ disliked_kind)
+    assert np.allclose(np.linalg.norm(up.vector), 1.0)
+    undone = up.without_feedback(liked_kind, True)
+    assert undone.liked == () and np.allclose(undone.vector, profile.vector)
+    many = profile
+    for _ in range(r.MAX_FEEDBACK_VECTORS + 5):
+        many = many.with_feedback(liked_kind, True)
+    assert len(many.liked) == r.MAX_FEEDBACK_VECTORS
+
+
+def test_three_dislikes_on_similar_items_suppress_that_kind_only() -> None:
+    profile = r.MeaningProfile("m", unit(1, 1, 0, 0), (("행사", unit(1, 1, 0, 0)),))
+    promo = [unit(1, 0.1 * i, 0, 1) for i in range(3)]
+    for vector in promo[:2]:
+        profile = profile.with_feedback(vector, False)
+    similar_item, other_item = unit(1, 0.15, 0, 1), unit(0, 1, 1, 0)
+    match = matching.Match(0.6, "alert", ("행사",), (), None)
+    assert r.combine(match, r.meaning_of(profile, similar_item)).tier == "alert"  # two 👎: not yet
+    profile = profile.with_feedback(promo[2], False)
+    stopped = r.combine(match, r.meaning_of(profile, similar_item))
+    assert stopped.tier == "suppressed" and not stopped.relevant
+    assert stopped.reason.startswith("비슷한 자료에 ‘관심 없음’ 3회")
+    assert r.combine(match, r.meaning_of(profile, other_item)).tier == "alert"
+
+
+def test_index_scores_many_profiles_at_once_like_one_by_one() -> None:
+    embedder = FakeEmbedder()
+    profiles = [r.build_meaning_profile(embedder, "경제정책과", "물가, 금리 동향"), None,
+                r.build_meaning_profile(embedder, "체육진흥과", "프로야구, 생활체육")]
+    index = r.MeaningIndex(profiles)
+    items = embedder.encode(["한국은행 금리 동결 물가 안정", "프로야구 개막전 생활체육 행사"])
+    sims = index.similarities(items)
+    assert sims.shape == (2, 3) and np.isnan(sims[:, 1]).all()
+    assert profiles[0] is not None and profiles[2] is not None
+    assert sims[0, 0] == pytest.approx(float(profiles[0].vector @ items[0]), abs=1e-5)
+    assert sims[0, 0] > sims[0, 2] and sims[1, 2] > sims[1, 0]
+    nothing = matching.Match(0.0, "none", (), (), None)
+    rel = index.relevance(0, nothing, items[0], float(sims[0, 0]))
+    assert rel.score == pytest.approx(r.meaning_part(float(sims[0, 0])))
+    assert index.relevance(1, nothing, items[0], float(sims[0, 1])).meaning is None
+    assert np.isnan(r.MeaningIndex([None]).similarities(items)).all()
+
+
+def test_the_shortcut_agrees_with_the_full_combination() -> None:
+    embedder = FakeEmbedder()
+    quiet = r.build_meaning_profile(embedder, "경제정책과", "물가, 금리 동향")
+    assert quiet is not None
+    grumpy = quiet
+    for n in range(r.SUPPRESS_AFTER):
+        grumpy = grumpy.with_feedback(embedder.encode([f"행사 {n}"])[0], False)
+    index = r.MeaningIndex([quiet, grumpy, None])
+    item = embedder.encode(["금리 동결"])[0]
+    for lexical in (0.0, 0.1, 0.2, 0.3, 0.6):
+        for j, sim in ((0, 0.0), (0, 0.2), (0, 0.5), (2, float("nan"))):
+            match = matching.Match(lexical, "none", (), (), None)
+            full = index.relevance(j, match, item if j != 2 else None, sim)
+            if index.surely_irrelevant(j, lexical, sim):
+                assert not full.relevant and full.tier != "suppressed"
+    assert not index.surely_irrelevant(1, 0.0, 0.0)  # enough 👎 to suppress: always checked

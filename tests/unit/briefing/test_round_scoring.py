@@ -1,0 +1,112 @@
+"""A matching round with the meaning signal (fake embedder: pure, milliseconds)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from chalicelib.briefing import matching, relevance
+from chalicelib.briefing import round_scoring as rs
+from chalicelib.briefing.notifying.profiles import Profile
+from tests.fakes.embedding import FakeEmbedder
+
+
+@dataclass(frozen=True)
+class It:
+    item_id: str
+    title: str
+    text: str
+    agency: str = ""
+
+
+FESTIVAL = It("i1", "도, 가을 문화예술 축제 개최",
+              "도립미술관과 공연장에서 전시와 공연 축제를 연다. 문화예술 진흥 사업")
+RATES = It("i2", "기준금리 동결", "한국은행이 기준금리를 동결하고 물가 흐름을 지켜보기로 했다")
+SOCCER = It("i3", "프로축구 개막", "주말 프로축구 개막전에 관중이 몰렸다")
+ITEMS = [FESTIVAL, RATES, SOCCER]
+
+
+def frequencies() -> matching.DocumentFrequencies:
+    freq = matching.DocumentFrequencies()
+    for item in ITEMS:
+        freq.add(matching.document_terms(item.title, item.text))
+    return freq
+
+
+def run_round(profiles: list[Profile], embedder: FakeEmbedder | None) -> tuple[list[rs.Scored], list]:
+    vectors, packed = rs.item_vectors(ITEMS, embedder)
+    meanings, changed = rs.refresh_meanings(profiles, embedder)
+    return list(rs.score_round(ITEMS, vectors, packed, profiles, meanings, frequencies())), changed
+
+
+def test_a_duties_only_profile_gets_its_items_with_the_meaning_reason() -> None:
+    culture = Profile("E3001", department="문화예술과", duties="문화예술 진흥, 공연·전시·축제 지원")
+    scored, changed = run_round([culture], FakeEmbedder())
+    assert [s.item.item_id for s in scored] == ["i1"]
+    reason = scored[0].relevance.reason
+    assert "내용이 가까움 (유사도 0." in reason and "담당업무 ‘" in reason
+    assert scored[0].vector  # the item's packed vector travels with the match (feedback uses it)
+    assert [p.user_id for p, record in changed] == ["E3001"] and changed[0][1]["model_id"] == "fake-bigram"
+
+
+def test_profile_vectors_are_made_once_and_again_only_when_the_text_changes() -> None:
+    embedder = FakeEmbedder()
+    culture = Profile("E3001", department="문화예술과", duties="공연 지원")
+    meanings, changed = rs.refresh_meanings([culture], embedder)
+    culture = replace(culture, meaning=changed[0][1])
+    calls = len(embedder.calls)
+    meanings, changed = rs.refresh_meanings([culture], embedder)
+    assert changed == [] and meanings[0] is not None and len(embedder.calls) == calls
+    edited = replace(culture, duties="전시 지원")
+    _, changed = rs.refresh_meanings([edited], embedder)
+    assert len(changed) == 1 and changed[0][1]["source_text"] == "문화예술과 전시 지원"
+    emptied = replace(culture, duties="")
+    meanings, changed = rs.refresh_meanings([emptied], embedder)
+    assert meanings == [None] and changed == [(emptied, None)]
+
+
+def test_refresh_is_bounded_per_round() -> None:
+    profiles = [Profile(f"E{i}", department="도로과", duties=f"도로 {i}") for i in range(5)]
+    meanings, changed = rs.refresh_meanings(profiles, FakeEmbedder(), limit=2)
+    assert len(changed) == 2 and sum(m is not None for m in meanings) == 2
+
+
+def test_without_an_embedder_the_round_is_lexical() -> None:
+    road = Profile("E1", department="경제정책과", duties="물가, 금리 동향", keywords=("금리",))
+    scored, changed = run_round([road], None)
+    assert changed == [] and [s.item.item_id for s in scored] == ["i2"]
+    assert scored[0].relevance.meaning is None and scored[0].vector == ""
+
+
+def test_stored_item_vectors_are_reused() -> None:
+    embedder = FakeEmbedder()
+    _, packed = rs.item_vectors(ITEMS, embedder)
+    embedder.calls.clear()
+    matrix, again = rs.item_vectors(ITEMS, embedder, packed)
+    assert embedder.calls == [] and again == packed and matrix is not None and matrix.shape == (3, 512)
+
+
+def test_feedback_changes_what_the_next_round_sends() -> None:
+    """Three 👎 on festival-like items stop them; a 👍 on the rates item lifts its score."""
+    embedder = FakeEmbedder()
+    person = Profile("E9", department="문화예술과", duties="문화예술 진흥, 공연·전시·축제 지원, 금리")
+    scored, changed = run_round([person], embedder)
+    person = replace(person, meaning=changed[0][1])
+    before = {s.item.item_id: s.relevance for s in scored}
+    assert before["i1"].relevant
+    meaning = relevance.MeaningProfile.from_record(person.meaning)
+    assert meaning is not None
+    festival_like = embedder.encode([f"{FESTIVAL.title} {n}회" for n in range(3)])
+    for vector in festival_like:
+        meaning = meaning.with_feedback(vector, useful=False)
+    rates_vector = embedder.encode([f"{RATES.title}. {RATES.text}"])[0]
+    meaning = meaning.with_feedback(rates_vector, useful=True)
+    person = replace(person, meaning=meaning.to_record())
+    after = {s.item.item_id: s.relevance for s in run_round([person], embedder)[0]}
+    assert after["i1"].tier == "suppressed" and not after["i1"].relevant
+    vectors, packed = rs.item_vectors(ITEMS, embedder)
+    sims_before = relevance.MeaningProfile.from_record(changed[0][1]).vector @ vectors[1]  # type: ignore[union-attr]
+    sims_after = meaning.vector @ vectors[1]
+    assert float(sims_after) > float(sims_before) + 0.05
+    assert np.isfinite(sims_after)
