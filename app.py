@@ -14,6 +14,7 @@ from chalicelib.errors import AppError, app_error_response, error_response, norm
 from chalicelib.observability import flush_metrics, logger
 from chalicelib.photos.routes import bp as photos_bp
 from chalicelib.trips.routes import bp as trips_bp
+from chalicelib.validation import check_request
 
 # Powertools owns logging: Chalice's own set-up would put the shared "gdesk" logger at ERROR level
 # whenever sys.stdout is not the stream Powertools captured (tests, embedded servers).
@@ -48,6 +49,7 @@ def json_errors(event: Any, get_response: Any) -> Response:
     """The single mapping of errors to HTTP: domain errors and Chalice's own → JSON, never a trace."""
     web.bind_request(event)
     try:
+        check_request(event)  # hostile input is refused before any route (chalicelib/validation.py)
         response = get_response(event)
     except AppError as err:
         return app_error_response(err)

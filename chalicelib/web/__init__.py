@@ -89,12 +89,20 @@ def page(name: str, frame_ancestors: str = "'none'", connect_src: str = _CONNECT
     return Response(body=_render(name, _prefix.get()), status_code=200, headers=headers)
 
 
+@lru_cache(maxsize=1)
+def _static_names() -> frozenset[str]:
+    """The servable files, listed once: a request's name is looked up here and never reaches the
+    file system (a 5,000-character name is simply not in the set)."""
+    return frozenset(p.name for p in (WEB_DIR / "static").iterdir()
+                     if p.is_file() and p.suffix in STATIC_TYPES and not p.name.startswith("."))
+
+
 def static_file(name: str) -> Response:
-    """A file from ``chalicelib/web/static``; names are flat and checked, never a path."""
-    path = WEB_DIR / "static" / name
-    content_type = STATIC_TYPES.get(path.suffix)
-    if "/" in name or name.startswith(".") or content_type is None or not path.is_file():
+    """A file from ``chalicelib/web/static``; only names in that folder's listing, never a path."""
+    if name not in _static_names():
         raise NotFound("파일을 찾을 수 없습니다. (no such static file)")
+    path = WEB_DIR / "static" / name
+    content_type = STATIC_TYPES[path.suffix]
     return Response(body=_read(path), status_code=200,
                     headers={"Content-Type": content_type, "X-Content-Type-Options": "nosniff",
                              "Cache-Control": "public, max-age=300"})
