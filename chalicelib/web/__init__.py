@@ -57,13 +57,45 @@ def bind_request(request: Any) -> None:
     _prefix.set(stage_prefix(request))
 
 
+_HOST = re.compile(r"^(?P<name>\[::1\]|[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*)"
+                   r"(?::(?P<port>\d{1,5}))?$")
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "[::1]"})
+
+
+def _allowed_hosts(request: Any, fallback: str) -> set[str]:
+    """Hosts a link may point at: the configured public URL's, ``GDESK_ALLOWED_HOSTS``, and this
+    API's own default execute-api domain (``apiId`` is set by API Gateway, not by the client)."""
+    from urllib.parse import urlsplit
+
+    from chalicelib.settings import get_settings
+
+    settings = get_settings()
+    allowed = {h.lower() for h in settings.allowed_hosts}
+    allowed.add(urlsplit(fallback).netloc.lower())
+    context = getattr(request, "context", None)
+    api_id = context.get("apiId") if isinstance(context, dict) else None
+    if isinstance(api_id, str) and api_id.isalnum():
+        allowed.add(f"{api_id.lower()}.execute-api.{settings.region}.amazonaws.com")
+    return allowed
+
+
 def request_base_url(request: Any, fallback: str) -> str:
-    """scheme://host[/stage] the browser used to reach the app; ``fallback`` without a Host."""
+    """scheme://host[/stage] the browser used to reach the app, for links in QR codes and pairing
+    codes; ``fallback`` (the configured public URL) unless the Host is one we answer to
+    (``_allowed_hosts``, or loopback) and the forwarded scheme is http or https. Request headers
+    alone never decide where a generated link points."""
     headers = getattr(request, "headers", None) or {}
-    host = headers.get("host")
-    if not host:
+    host = str(headers.get("host") or "").strip().lower()
+    match = _HOST.match(host)
+    if not match or int(match.group("port") or 0) > 65535:
         return fallback
-    scheme = headers.get("x-forwarded-proto", "http").split(",")[0].strip()
+    loopback = match.group("name") in _LOOPBACK
+    if not loopback and host not in _allowed_hosts(request, fallback):
+        return fallback
+    scheme = str(headers.get("x-forwarded-proto") or ("http" if loopback else "https"))
+    scheme = scheme.split(",")[0].strip().lower()
+    if scheme not in ("http", "https"):
+        return fallback
     return f"{scheme}://{host}{stage_prefix(request)}"
 
 
