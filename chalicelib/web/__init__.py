@@ -57,8 +57,8 @@ def bind_request(request: Any) -> None:
     _prefix.set(stage_prefix(request))
 
 
-_HOST = re.compile(r"^(?P<name>\[::1\]|[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*)"
-                   r"(?::(?P<port>\d{1,5}))?$")
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_HOST = re.compile(rf"^(?P<name>\[::1\]|{_LABEL}(?:\.{_LABEL})*)(?::(?P<port>\d{{1,5}}))?$")
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "[::1]"})
 
 
