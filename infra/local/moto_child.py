@@ -1,4 +1,4 @@
-"""The local cloud's moto server process, with stable KMS key material.
+"""The local cloud's moto server process: stable KMS key material, and DynamoDB made thread-safe.
 
 moto gives every new KMS key random material, so after a restart of ``gdesk up`` the proof signing
 key had a new public key: every proof made before verified as "unknown kid". Here the material of
@@ -7,6 +7,13 @@ and the key's position in creation order per key spec. The bootstrap creates the
 in the same order every time, so the Nth P-256 signing key and the Nth symmetric key are the same
 keys after every restart. Deleting ``GDESK_HOME`` (the documented reset) gives new keys.
 RSA keys and anything else keep moto's random material. Only the local cloud runs this module.
+
+moto's DynamoDB is not thread-safe: TransactWriteItems deep-copies every table it touches (its
+rollback copy) while the server's other threads write to them, and answered 500 ("dictionary changed
+size during iteration") under 50 concurrent clients. DynamoDB requests are handled one at a time
+here (the server is bound by one interpreter lock anyway, so little throughput is lost). And that
+rollback copy of whole tables made every transaction O(table size) (50 ms at 500 items): it keeps
+a copy of just the items the transaction touches instead, with the same all-or-nothing outcome.
 
 Usage: ``python -m infra.local.moto_child -H 127.0.0.1 -p 4566`` (moto.server's own arguments).
 """
@@ -66,10 +73,76 @@ def install(seed: bytes) -> StableKeys:
     return keys
 
 
+def serialize_dynamodb() -> None:
+    """One DynamoDB request at a time in this process (see the module's docstring)."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    lock = threading.Lock()
+    call_action = DynamoHandler.call_action
+
+    def locked(self: Any) -> Any:
+        with lock:
+            return call_action(self)
+
+    DynamoHandler.call_action = locked  # type: ignore[method-assign]
+
+
+def cheap_transaction_rollback() -> None:
+    """TransactWriteItems backs up the items it touches, not deep copies of whole tables."""
+    import copy as copy_module
+
+    from moto.dynamodb import models
+
+    real_deepcopy = copy_module.deepcopy
+
+    class _Copy:  # moto.dynamodb.models' ``copy``: tables are not copied for the rollback
+        @staticmethod
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            return value if isinstance(value, models.Table) else real_deepcopy(value, memo)
+
+        copy = staticmethod(copy_module.copy)
+
+    models.copy = _Copy  # type: ignore[assignment]
+    transact = models.DynamoDBBackend.transact_write_items
+
+    def key_of(backend: Any, op_type: str, op: dict[str, Any]) -> dict[str, Any] | None:
+        if op_type != "Put":
+            return op.get("Key")
+        table = backend.get_table(op["TableName"])
+        names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+        return {name: op["Item"][name] for name in names if name in op["Item"]}
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        backups = []
+        for entry in transact_items:
+            try:
+                op_type, op = next(iter(entry.items()))
+                key = key_of(self, op_type, op)
+                if key is not None:
+                    item = self.get_item(op["TableName"], key)
+                    backups.append((op["TableName"], key, real_deepcopy(item) if item else None))
+            except Exception:  # noqa: BLE001, S112 - moto itself reports what is wrong with this entry
+                continue
+        try:
+            transact(self, transact_items)
+        except Exception:
+            for table_name, key, item in reversed(backups):
+                if item is None:
+                    if self.get_item(table_name, key) is not None:
+                        self.delete_item(table_name, key)
+                else:
+                    self.put_item(table_name, item.to_json()["Attributes"])
+            raise
+
+    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
 def main(argv: list[str]) -> None:
     seed = os.environ.get(SEED_ENV, "")
     if seed:
         install(bytes.fromhex(seed))
+    serialize_dynamodb()
+    cheap_transaction_rollback()
     from moto.server import main as moto_main
 
     moto_main(argv)
