@@ -1,6 +1,7 @@
-"""The local cloud's KMS keys are the same after a restart (issue 15, 19): two moto children started
-on the same GDESK_HOME give the Nth P-256 key the same public key (so the proof signing key keeps
-its kid); another GDESK_HOME gives other keys."""
+"""The local cloud's state (issue 15, 19-21): its KMS keys are the same after a restart (two moto
+children on the same GDESK_HOME give the Nth P-256 key the same public key, so the proof signing
+key keeps its kid; another GDESK_HOME gives other keys); its DynamoDB takes concurrent transactions;
+CLI commands find it through the record in GDESK_HOME."""
 
 from __future__ import annotations
 
@@ -90,3 +91,49 @@ def test_concurrent_transactions_and_writes_never_fail(dynamodb: Any) -> None:
         thread.join(120)
     assert not failures, failures[:3]
     assert dynamodb.scan(TableName="t", Select="COUNT")["Count"] >= 16 * 15 * 2
+
+
+# -- CLI commands find the running local cloud through GDESK_HOME ---------------------------------
+
+
+def test_gdesk_crawl_uses_the_endpoint_and_names_the_running_cloud_recorded(
+        local_cloud: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from infra.commands.briefing import _use_local_cloud_if_unconfigured
+    from infra.local.cloud import LocalCloud, reset_app_caches
+
+    recorded = LocalCloud(home=str(tmp_path), endpoint_url=local_cloud.endpoint_url,
+                          stack_name=local_cloud.stack_name, runtime=local_cloud.runtime)
+    path = recorded.write_record()
+    names = local_cloud.runtime.environment()
+    for name in ("AWS_ENDPOINT_URL", "GDESK_BRIEFING_TABLE", "GDESK_BRIEFING_BUCKET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GDESK_HOME", str(tmp_path))
+    reset_app_caches()
+    try:
+        _use_local_cloud_if_unconfigured()
+        assert os.environ["AWS_ENDPOINT_URL"] == local_cloud.endpoint_url  # not :4566
+        assert os.environ["GDESK_BRIEFING_TABLE"] == names["GDESK_BRIEFING_TABLE"]
+        assert not os.environ["GDESK_BRIEFING_TABLE"].startswith("gdesk-local-")  # the session's stack
+    finally:
+        path.unlink()
+        monkeypatch.undo()
+        reset_app_caches()
+
+
+def test_without_a_running_cloud_gdesk_crawl_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from infra.commands.briefing import _use_local_cloud_if_unconfigured
+    from infra.local.cloud import reset_app_caches
+
+    for name in ("AWS_ENDPOINT_URL", "GDESK_BRIEFING_TABLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GDESK_HOME", str(tmp_path))
+    (tmp_path / "local-cloud.json").write_text('{"pid": 999999999, "endpoint_url": "http://127.0.0.1:9"}')
+    reset_app_caches()
+    try:
+        with pytest.raises(RuntimeError, match="gdesk up"):
+            _use_local_cloud_if_unconfigured()
+    finally:
+        monkeypatch.undo()
+        reset_app_caches()
