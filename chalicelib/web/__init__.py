@@ -74,8 +74,13 @@ def _allowed_hosts(request: Any, fallback: str) -> set[str]:
     allowed.add(urlsplit(fallback).netloc.lower())
     context = getattr(request, "context", None)
     api_id = context.get("apiId") if isinstance(context, dict) else None
-    if isinstance(api_id, str) and api_id.isalnum():
-        allowed.add(f"{api_id.lower()}.execute-api.{settings.region}.amazonaws.com")
+    host = str((getattr(request, "headers", None) or {}).get("host") or "").lower()
+    default_domain = re.fullmatch(rf"([a-z0-9]+)\.execute-api\.{re.escape(settings.region)}\.amazonaws\.com",
+                                  host)
+    # API Gateway routes by Host, so an execute-api domain that reached us is ours; when API Gateway
+    # says which API it is (apiId), it must be that one.
+    if default_domain and (not isinstance(api_id, str) or api_id.lower() == default_domain.group(1)):
+        allowed.add(host)
     return allowed
 
 
