@@ -63,7 +63,7 @@ def install(seed: bytes) -> StableKeys:
     random_private_key = models.generate_private_key
 
     def private_key(key_spec: str) -> Any:
-        key = random_private_key(key_spec)
+        key: Any = random_private_key(key_spec)
         if key_spec == "ECC_NIST_P256":
             key.private_key = ec.derive_private_key(keys.p256_scalar(), ec.SECP256R1())
         return key
