@@ -22,8 +22,10 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
 	fi
 
+# `kill -INT <pid of make run>` stops everything: make keeps SIGINT to itself, so `gdesk up` watches
+# its parent (infra/local/parent.py); exec spares the shell in between. GDESK_UP_ARGS: e.g. --no-demo.
 run: setup
-	$(VENV)/bin/gdesk up
+	exec $(VENV)/bin/gdesk up $(GDESK_UP_ARGS)
 
 test: setup system-deps
 	$(PY) -m pytest

@@ -17,6 +17,37 @@ from chalicelib.errors import Forbidden, Unauthorized
 from chalicelib.settings import AuthSettings, get_settings, is_loopback_url
 
 ROLES = ("employee", "auditor", "admin")
+MAX_TOKEN_CHARS = 16_384
+_CURVES = {"ES256": "secp256r1"}  # EC algorithms → the one curve each may be used with
+
+
+def key_fits(key: Any, alg: str) -> bool:
+    """A JWKS key is used only with its own algorithm: the JWK's ``alg`` (or, without one, what its
+    ``kty``/``crv`` imply) must be ``alg``, and the key object must be of that family and curve."""
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    if getattr(key, "algorithm_name", None) != alg:
+        return False
+    if alg in _CURVES:
+        return isinstance(key.key, ec.EllipticCurvePublicKey) and key.key.curve.name == _CURVES[alg]
+    return alg.startswith("RS") and isinstance(key.key, rsa.RSAPublicKey)
+
+
+def token_header(token: str) -> dict[str, Any]:
+    """The JOSE header of a compact JWS, parsed with the edge's bounds (size, depth, valid Unicode)."""
+    import base64
+    import binascii
+
+    from chalicelib.validation import parse_json
+
+    part = token.split(".", 1)[0]
+    try:
+        header = parse_json(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)), max_depth=4)
+    except (ValueError, binascii.Error) as exc:
+        raise Unauthorized("토큰 형식이 올바르지 않습니다. (malformed token)") from exc
+    if not isinstance(header, dict) or token.count(".") != 2:
+        raise Unauthorized("토큰 형식이 올바르지 않습니다. (malformed token)")
+    return header
 
 
 @dataclass(frozen=True)
@@ -89,16 +120,18 @@ class TokenVerifier:
     def verify(self, token: str) -> User:
         import jwt
 
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError as exc:
-            raise Unauthorized("토큰 형식이 올바르지 않습니다. (malformed token)") from exc
+        if len(token) > MAX_TOKEN_CHARS:
+            raise Unauthorized("토큰 형식이 올바르지 않습니다. (malformed token)")
+        header = token_header(token)
         alg = header.get("alg")
-        if alg not in self._config.algorithms:
-            raise Unauthorized(f"허용되지 않은 서명 알고리즘입니다: {alg} (algorithm not allowed)")
+        if not isinstance(alg, str) or alg not in self._config.algorithms:
+            raise Unauthorized(f"허용되지 않은 서명 알고리즘입니다: {str(alg)[:20]} (algorithm not allowed)")
         if not header.get("kid"):
             raise Unauthorized("토큰에 kid가 없습니다. (token has no kid)")
         key = self.signing_key(str(header["kid"]))
+        if not key_fits(key, alg):
+            raise Unauthorized(f"이 서명 키는 {alg} 알고리즘에 쓸 수 없습니다. "
+                               "(algorithm does not match the key)")
         try:
             claims = jwt.decode(
                 token, key=key.key, algorithms=[alg], audience=self._config.audience,

@@ -44,11 +44,49 @@ def resource(service: str) -> Any:
         return _session().resource(service, region_name=get_settings().region, config=_config())
 
 
+@cache
+def _probe_client() -> Any:
+    from botocore.config import Config
+
+    from chalicelib.settings import get_settings
+
+    with _lock:
+        return _session().client("dynamodb", region_name=get_settings().region, config=Config(
+            connect_timeout=1, read_timeout=2, retries={"max_attempts": 1}))
+
+
+_probe_lock = threading.Lock()
+_probe_result: tuple[float, str | None] = (-1e9, None)
+PROBE_TTL_S = 5.0
+
+
+def endpoint_problem(table: str) -> str | None:
+    """None when the AWS endpoint answers a cheap call this function may make (DescribeTable of
+    ``table``), else a short reason. Remembered for a few seconds so /health costs nothing."""
+    import time
+
+    global _probe_result
+    with _probe_lock:
+        checked_at, problem = _probe_result
+        if time.monotonic() - checked_at < PROBE_TTL_S:
+            return problem
+        try:
+            _probe_client().describe_table(TableName=table)
+            problem = None
+        except Exception as exc:  # noqa: BLE001 - any failure means the data routes cannot work
+            problem = type(exc).__name__
+        _probe_result = (time.monotonic(), problem)
+        return problem
+
+
 def reset() -> None:
     """Forget cached clients (tests that switch endpoints or settings)."""
+    global _probe_result
     client.cache_clear()
     resource.cache_clear()
+    _probe_client.cache_clear()
     _session.cache_clear()
+    _probe_result = (-1e9, None)
 
 
 def plain(value: Any) -> Any:

@@ -327,6 +327,7 @@ class Settings:
     stage: str
     region: str
     public_url: str  # where users reach the app: QR verify links and pairing links point here
+    allowed_hosts: tuple[str, ...]  # other Host headers links may follow (GDESK_ALLOWED_HOSTS)
     log_level: str
     tracing: bool
     home: str  # local state of the local cloud and CLI (dev issuer key, demo data); not used in AWS
@@ -343,6 +344,7 @@ class Settings:
             stage=_str(env, "GDESK_STAGE", "local"),
             region=_str(env, "AWS_REGION", _str(env, "AWS_DEFAULT_REGION", "ap-northeast-2")),
             public_url=_str(env, "GDESK_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+            allowed_hosts=_list(env, "GDESK_ALLOWED_HOSTS", ""),
             log_level=_str(env, "POWERTOOLS_LOG_LEVEL", "INFO"),
             tracing=_bool(env, "GDESK_TRACING"),
             home=_str(env, "GDESK_HOME", os.path.join(os.getcwd(), ".gdesk")),

@@ -9,26 +9,121 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from collections.abc import Iterable
 from datetime import datetime
+from itertools import accumulate
 from typing import Any
 
-from chalicelib.errors import BadRequest, InvalidField
+from chalicelib.errors import AppError, BadRequest, InvalidField
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_JSON_DEPTH = 32  # our documents are 2-3 levels deep; the parser recurses once per level
+
+# A JSON string token (escapes included), so brackets inside strings are not counted as nesting.
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = re.compile(rb"[\[\]{}]")
+_DEPTH_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+class UnsafeJson(ValueError):
+    """JSON refused before (size, depth, encoding) or after parsing (lone surrogates)."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+def json_depth(raw: bytes) -> int:
+    """The deepest nesting of arrays/objects in ``raw``, found without parsing (linear time)."""
+    brackets = _BRACKETS.findall(_JSON_STRING.sub(b'""', raw))
+    return max(accumulate(_DEPTH_STEP[b[0]] for b in brackets), default=0)
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json(raw: bytes | str, *, max_bytes: int = MAX_BODY_BYTES, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """Parse untrusted JSON with its size and depth bounded before the parser sees it, strict UTF-8,
+    no NaN/Infinity, and no lone surrogate (``"\\ud800"``) in any string or key afterwards: such
+    text cannot be stored, logged or sent back, so it is refused here rather than fail later."""
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else bytes(raw)
+    if len(data) > max_bytes:
+        raise UnsafeJson("body_too_large", "요청 본문이 너무 큽니다. (request body too large)", 413)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnsafeJson("malformed_json", "요청 본문이 올바른 UTF-8 JSON이 아닙니다. "
+                                           "(malformed JSON body: invalid UTF-8)") from exc
+    if json_depth(data) > max_depth:
+        raise UnsafeJson("json_too_deep", f"JSON 중첩이 너무 깊습니다(최대 {max_depth}단계). "
+                                          f"(JSON nested deeper than {max_depth})")
+    try:
+        value = json.loads(text, parse_constant=_no_constants)
+    except ValueError as exc:
+        raise UnsafeJson("malformed_json",
+                         "요청 본문이 올바른 JSON이 아닙니다. (malformed JSON body)") from exc
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise UnsafeJson("invalid_unicode", "문자열에 올바르지 않은 유니코드(짝 없는 서로게이트)가 있습니다. "
+                                            "(invalid Unicode: lone surrogate)") from exc
+    return value
+
+
+def is_valid_text(value: str) -> bool:
+    """True when ``value`` is encodable as UTF-8 (no lone surrogates)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _rejected(exc: UnsafeJson) -> AppError:
+    return BadRequest(exc.message, code=exc.code, status=exc.status)
+
+
+def json_value(raw: bytes | str | None, max_bytes: int = MAX_BODY_BYTES) -> Any:
+    """The parsed JSON of a request body, every refusal a JSON 4xx (``parse_json``)."""
+    if not raw or not raw.strip():
+        raise BadRequest("요청 본문이 비어 있습니다. (empty request body)", code="malformed_json")
+    try:
+        return parse_json(raw, max_bytes=max_bytes)
+    except UnsafeJson as exc:
+        raise _rejected(exc) from exc
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+def check_request(request: Any) -> None:
+    """The edge check every HTTP request passes before any route: query, path and header values
+    are valid Unicode, and a JSON body is bounded and well-formed (``json_value``). A route that
+    reads the body parses it again with the same bounds (``json_object``)."""
+    def values(mapping: Any) -> Iterable[str]:
+        if not mapping:
+            return ()
+        if hasattr(mapping, "getlist"):
+            return (v for key in mapping for v in [key, *mapping.getlist(key)])
+        return (v for item in mapping.items() for v in item)
+
+    for value in (*values(request.query_params), *values(request.uri_params), *values(request.headers)):
+        if isinstance(value, str) and not is_valid_text(value):
+            raise BadRequest("요청에 올바르지 않은 유니코드 문자가 있습니다. "
+                             "(invalid Unicode in the request)", code="invalid_unicode")
+    headers = request.headers or {}
+    if request.raw_body and _is_json(str(headers.get("content-type") or "")):
+        json_value(request.raw_body)
 
 
 def json_object(request: Any, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
-    """The request body as a JSON object; 400 for malformed JSON, 422 for a non-object."""
-    raw = request.raw_body or b""
-    if len(raw) > max_bytes:
-        raise BadRequest("요청 본문이 너무 큽니다. (request body too large)", code="body_too_large")
-    if not raw.strip():
-        raise BadRequest("요청 본문이 비어 있습니다. (empty request body)", code="malformed_json")
-    try:
-        value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest("요청 본문이 올바른 JSON이 아닙니다. (malformed JSON body)",
-                         code="malformed_json") from exc
+    """The request body as a JSON object; 4xx for malformed, oversized, too deep or invalid-Unicode
+    JSON (``parse_json``), 422 for a non-object."""
+    value = json_value(request.raw_body, max_bytes)
     if not isinstance(value, dict):
         raise InvalidField("body", "요청 본문은 JSON 객체여야 합니다. (body must be a JSON object)")
     return value

@@ -38,6 +38,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     from infra.local.cloud import LocalCloud
     from infra.local.demo import DemoContext
     from infra.local.moto_server import EndpointError, port_free
+    from infra.local.parent import watch_make_parent
     from infra.local.template import TemplateError, load
 
     try:
@@ -54,12 +55,19 @@ def cmd_up(args: argparse.Namespace) -> int:
     if args.template:
         cloud.template_path = Path(args.template)
     stopping = threading.Event()
+    exit_code = 0
 
     def on_signal(signum: int, frame: Any) -> None:
         stopping.set()
 
+    def give_up(line: str) -> None:  # the moto child cannot be kept alive: one line, non-zero exit
+        nonlocal exit_code
+        exit_code = _fail(line)
+        stopping.set()
+
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    watch_make_parent(stopping, stopping.set)  # `kill -INT <make run>`: make does not pass it on
     try:
         endpoint = cloud.start_endpoint()
         stack = cloud.create_resources()
@@ -85,12 +93,14 @@ def cmd_up(args: argparse.Namespace) -> int:
     for line in lines:
         say(f"  {line}")
     say(f"  함수 로그 (the functions' JSON logs and metrics, as CloudWatch would get them): {function_log}")
+    say(f"  상태 기록 (endpoint and resource names for other gdesk commands): {cloud.write_record()}")
     say("Ctrl-C to stop.")
+    cloud.supervise(say, give_up)
     while not stopping.wait(0.5):
         pass
     say("stopping…")
     cloud.stop()
-    return 0
+    return exit_code
 
 
 def cmd_token(args: argparse.Namespace) -> int:

@@ -54,10 +54,22 @@ def map_errors(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class App(Chalice):
-    """Chalice whose routes (its own and its blueprints') answer errors through ``map_errors``."""
+    """Chalice whose routes (its own and its blueprints') first pass the edge check on hostile
+    input (``check_request``: size, depth and Unicode of what the client sent) and answer errors
+    through ``map_errors``."""
 
     def _register_route(self, name: str, user_handler: Any, kwargs: Any, **unused: Any) -> None:
-        super()._register_route(name, map_errors(user_handler), kwargs, **unused)
+        super()._register_route(name, map_errors(self._edge_checked(user_handler)), kwargs, **unused)
+
+    def _edge_checked(self, view: Callable[..., Any]) -> Callable[..., Any]:
+        from chalicelib.validation import check_request
+
+        @functools.wraps(view)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            check_request(self.current_request)  # before any route, signed in or not
+            return view(*args, **kwargs)
+
+        return checked
 
 
 # Chalice's built-in error codes (its {"Code", "Message"} bodies) → ours.

@@ -17,6 +17,13 @@ bp = Blueprint(__name__)
 
 @bp.route("/health", methods=["GET"])
 def health():  # type: ignore[no-untyped-def]
+    """ok only when the AWS endpoint answers too (DescribeTable of the trips table): a 503 says
+    the data routes cannot work, instead of "ok" beside their 500s."""
+    from chalicelib import aws
+
+    problem = aws.endpoint_problem(get_settings().trips.table)
+    if problem:
+        return json_response({"status": "degraded", "aws": {"ok": False, "reason": problem}}, 503)
     return json_response({"status": "ok"})
 
 

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from chalicelib.validation import parse_json
+
 ALG = "ES256"
 MAX_TOKEN_CHARS = 4096
 
@@ -210,7 +212,7 @@ class Checked:
 
 def _json_part(part: str) -> dict[str, Any] | None:
     try:
-        value = json.loads(b64url_decode(part))
+        value = parse_json(b64url_decode(part), max_depth=4)  # bounded, valid Unicode only
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return None
     return value if isinstance(value, dict) else None

@@ -68,13 +68,50 @@ def bind_request(request: Any) -> None:
     _prefix.set(stage_prefix(request))
 
 
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_HOST = re.compile(rf"^(?P<name>\[::1\]|{_LABEL}(?:\.{_LABEL})*)(?::(?P<port>\d{{1,5}}))?$")
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "[::1]"})
+
+
+def _allowed_hosts(request: Any, fallback: str) -> set[str]:
+    """Hosts a link may point at: the configured public URL's, ``GDESK_ALLOWED_HOSTS``, and this
+    API's own default execute-api domain (``apiId`` is set by API Gateway, not by the client)."""
+    from urllib.parse import urlsplit
+
+    from chalicelib.settings import get_settings
+
+    settings = get_settings()
+    allowed = {h.lower() for h in settings.allowed_hosts}
+    allowed.add(urlsplit(fallback).netloc.lower())
+    context = getattr(request, "context", None)
+    api_id = context.get("apiId") if isinstance(context, dict) else None
+    host = str((getattr(request, "headers", None) or {}).get("host") or "").lower()
+    default_domain = re.fullmatch(rf"([a-z0-9]+)\.execute-api\.{re.escape(settings.region)}\.amazonaws\.com",
+                                  host)
+    # API Gateway routes by Host, so an execute-api domain that reached us is ours; when API Gateway
+    # says which API it is (apiId), it must be that one.
+    if default_domain and (not isinstance(api_id, str) or api_id.lower() == default_domain.group(1)):
+        allowed.add(host)
+    return allowed
+
+
 def request_base_url(request: Any, fallback: str) -> str:
-    """scheme://host[/stage] the browser used to reach the app; ``fallback`` without a Host."""
+    """scheme://host[/stage] the browser used to reach the app, for links in QR codes and pairing
+    codes; ``fallback`` (the configured public URL) unless the Host is one we answer to
+    (``_allowed_hosts``, or loopback) and the forwarded scheme is http or https. Request headers
+    alone never decide where a generated link points."""
     headers = getattr(request, "headers", None) or {}
-    host = headers.get("host")
-    if not host:
+    host = str(headers.get("host") or "").strip().lower()
+    match = _HOST.match(host)
+    if not match or int(match.group("port") or 0) > 65535:
         return fallback
-    scheme = headers.get("x-forwarded-proto", "http").split(",")[0].strip()
+    loopback = match.group("name") in _LOOPBACK
+    if not loopback and host not in _allowed_hosts(request, fallback):
+        return fallback
+    scheme = str(headers.get("x-forwarded-proto") or ("http" if loopback else "https"))
+    scheme = scheme.split(",")[0].strip().lower()
+    if scheme not in ("http", "https"):
+        return fallback
     return f"{scheme}://{host}{stage_prefix(request)}"
 
 
@@ -100,12 +137,20 @@ def page(name: str, frame_ancestors: str = "'none'", connect_src: str = _CONNECT
     return Response(body=_render(name, _prefix.get()), status_code=200, headers=headers)
 
 
+@lru_cache(maxsize=1)
+def _static_names() -> frozenset[str]:
+    """The servable files, listed once: a request's name is looked up here and never reaches the
+    file system (a 5,000-character name is simply not in the set)."""
+    return frozenset(p.name for p in (WEB_DIR / "static").iterdir()
+                     if p.is_file() and p.suffix in STATIC_TYPES and not p.name.startswith("."))
+
+
 def static_file(name: str, cache_control: str = "public, max-age=300") -> Response:
-    """A file from ``chalicelib/web/static``; names are flat and checked, never a path."""
-    path = WEB_DIR / "static" / name
-    content_type = STATIC_TYPES.get(path.suffix)
-    if "/" in name or name.startswith(".") or content_type is None or not path.is_file():
+    """A file from ``chalicelib/web/static``; only names in that folder's listing, never a path."""
+    if name not in _static_names():
         raise NotFound("파일을 찾을 수 없습니다. (no such static file)")
+    path = WEB_DIR / "static" / name
+    content_type = STATIC_TYPES[path.suffix]
     body: str | bytes = _read_bytes(path) if path.suffix in BINARY_SUFFIXES else _read(path)
     return Response(body=body, status_code=200,
                     headers={"Content-Type": content_type, "X-Content-Type-Options": "nosniff",

@@ -6,7 +6,8 @@
     gdesk briefing import-duties FILE.csv|FILE.xlsx [--json]
 
 ``crawl`` stores into the briefing table/bucket named by the environment (``GDESK_BRIEFING_TABLE``
-…, as in Lambda); with no AWS endpoint configured it uses a running ``gdesk up`` on 127.0.0.1:4566.
+…, as in Lambda); with no AWS endpoint configured it uses the running ``gdesk up`` of GDESK_HOME (the endpoint
+and resource names it recorded there).
 ``--dry-run`` keeps everything in memory and needs no cloud: the way to check a new source.
 """
 
@@ -18,9 +19,6 @@ import os
 import sys
 from pathlib import Path
 from typing import Any, TextIO
-
-LOCAL_ENDPOINT = "http://127.0.0.1:4566"
-LOCAL_STACK = "gdesk-local"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -181,21 +179,17 @@ class _QuietLogger:
 
 
 def _use_local_cloud_if_unconfigured() -> None:
-    """Outside Lambda and without AWS_ENDPOINT_URL: talk to a running `gdesk up`."""
+    """Outside Lambda and without AWS_ENDPOINT_URL: talk to the running `gdesk up` of GDESK_HOME,
+    at the endpoint and with the resource names it recorded there (whatever --aws-port it got)."""
     from chalicelib.settings import get_settings
 
     if os.environ.get("AWS_ENDPOINT_URL") or os.environ.get("GDESK_BRIEFING_TABLE"):
         return
-    from infra.local.cloud import aws_environment
-    from infra.local.moto_server import endpoint_answers
+    from infra.local.cloud import use_running_cloud
 
-    if not endpoint_answers(LOCAL_ENDPOINT):
+    if use_running_cloud(get_settings().home) is None:
         raise RuntimeError("no AWS endpoint: start the local cloud with `gdesk up` (or set AWS_ENDPOINT_URL "
                            "and GDESK_BRIEFING_TABLE/GDESK_BRIEFING_BUCKET), or use --dry-run")
-    os.environ.update(aws_environment(LOCAL_ENDPOINT))
-    os.environ.setdefault("GDESK_BRIEFING_TABLE", f"{LOCAL_STACK}-BriefingTable")
-    os.environ.setdefault("GDESK_BRIEFING_BUCKET", f"{LOCAL_STACK}-BriefingBucket".lower())
-    get_settings.cache_clear()
 
 
 def cmd_import_duties(args: argparse.Namespace) -> int:

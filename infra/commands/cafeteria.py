@@ -124,10 +124,15 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     from chalicelib import wiring
     from chalicelib.settings import get_settings
+    from infra.local.cloud import running_cloud
 
     settings = get_settings()
-    endpoint = args.endpoint if args.endpoint is not None else (settings.aws_endpoint_url or
-                                                               "http://127.0.0.1:4566")
+    explicit = bool(settings.aws_endpoint_url) or args.endpoint is not None
+    running = {} if explicit else running_cloud(settings.home) or {}
+    endpoint = args.endpoint if args.endpoint is not None else (
+        settings.aws_endpoint_url or running.get("endpoint_url") or "http://127.0.0.1:4566")
+    stream = args.stream or (running.get("environment") or {}).get("GDESK_DENSITY_STREAM") \
+        or "gdesk-local-DensityStream"
     kwargs: dict[str, Any] = {"region_name": settings.region}
     if endpoint:
         kwargs.update(endpoint_url=endpoint, aws_access_key_id="testing", aws_secret_access_key="testing")
@@ -143,11 +148,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         def curve_clock() -> datetime:
             return anchor + timedelta(seconds=(time.time() - began) * args.speed)
 
-    simulator = CameraSimulator(config, kinesis_putter(args.stream, client), lambda: datetime.now(UTC),
+    simulator = CameraSimulator(config, kinesis_putter(stream, client), lambda: datetime.now(UTC),
                                 curve_clock, random.Random(args.seed),
                                 None if args.no_dropout else DROPOUT)
     stop = threading.Event()
-    print(f"cameras: {sum(len(camera_shares(z)) for z in config.zones)} cameras → {args.stream} "
+    print(f"cameras: {sum(len(camera_shares(z)) for z in config.zones)} cameras → {stream} "
           f"({endpoint or 'AWS'}); Ctrl-C to stop", flush=True)
     try:
         simulator.run(stop, args.interval, args.duration)
@@ -162,10 +167,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     cameras = subparsers.add_parser("cameras", help="cafeteria queue cameras (simulated)")
     sub = cameras.add_subparsers(dest="cameras_command", required=True)
     sim = sub.add_parser("simulate", help="put a realistic lunch-queue curve on the density stream")
-    sim.add_argument("--stream", default="gdesk-local-DensityStream",
-                     help="Kinesis stream name (default: the local cloud's DensityStream)")
+    sim.add_argument("--stream", default=None,
+                     help="Kinesis stream name (default: the running local cloud's DensityStream)")
     sim.add_argument("--endpoint", default=None,
-                     help="AWS endpoint (default: $AWS_ENDPOINT_URL or the local cloud at 127.0.0.1:4566; "
+                     help="AWS endpoint (default: $AWS_ENDPOINT_URL, else the running `gdesk up`, "
+                          "else :4566; "
                           "'' for AWS itself)")
     sim.add_argument("--interval", type=float, default=2.0, help="seconds between reports (default 2)")
     sim.add_argument("--duration", type=float, default=None, help="stop after this many seconds")

@@ -1,8 +1,9 @@
 """`gdesk` sub-commands of the trips tool: import trip orders, export a month, rotate keys.
 
-By default they work on the local cloud (`gdesk up`, endpoint http://127.0.0.1:4566 or
-$AWS_ENDPOINT_URL): the template is bootstrapped idempotently to learn the stack's table and key
-names. With ``--aws`` they use the deployed stack's names from the GDESK_* environment instead.
+By default they work on the local cloud: the running `gdesk up` of GDESK_HOME (its endpoint and
+stack name, as it recorded them there), or $AWS_ENDPOINT_URL / --endpoint; the template is
+bootstrapped idempotently to learn the stack's table and key names. With ``--aws`` they use the
+deployed stack's names from the GDESK_* environment instead.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ def _store(args: argparse.Namespace) -> Any:
     from chalicelib.wiring import trips_store
 
     if not args.aws:
-        from infra.local.cloud import LocalCloud
+        from infra.local.cloud import LocalCloud, running_cloud
 
         settings = get_settings()
-        cloud = LocalCloud(home=args.home or settings.home,
-                           endpoint_url=args.endpoint or settings.aws_endpoint_url or "http://127.0.0.1:4566",
-                           stack_name=args.stack)
+        home = args.home or settings.home
+        running = running_cloud(home) or {}
+        cloud = LocalCloud(home=home, endpoint_url=args.endpoint or settings.aws_endpoint_url or
+                           running.get("endpoint_url") or "http://127.0.0.1:4566",
+                           stack_name=args.stack or running.get("stack_name") or "gdesk-local")
         cloud.start_endpoint()
         cloud.create_resources()
     return trips_store()
@@ -90,8 +93,9 @@ def cmd_list_keys(args: argparse.Namespace) -> int:
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--aws", action="store_true",
                         help="use the deployed stack named by the GDESK_* environment, not the local cloud")
-    parser.add_argument("--endpoint", help="local cloud endpoint (default $AWS_ENDPOINT_URL or :4566)")
-    parser.add_argument("--stack", default="gdesk-local", help=argparse.SUPPRESS)
+    parser.add_argument("--endpoint", help="local cloud endpoint (default $AWS_ENDPOINT_URL, else the "
+                                           "running `gdesk up` of GDESK_HOME, else :4566)")
+    parser.add_argument("--stack", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--home", help="local state directory (default: $GDESK_HOME or ./.gdesk)")
 
 

@@ -5,9 +5,12 @@ the event-source drivers. ``gdesk up`` and the test fixtures both build it here.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,33 @@ from infra.local.runtime import LambdaRuntime
 from infra.local.template import TEMPLATE_PATH, Stack, load
 
 REGION = "ap-northeast-2"
+RECORD_NAME = "local-cloud.json"  # in GDESK_HOME while `gdesk up` runs
+
+
+def running_cloud(home: str) -> dict[str, Any] | None:
+    """The record of the `gdesk up` running on ``home`` (endpoint, API URL, stack name, the
+    functions' environment with every resource name), or None when none is running there."""
+    try:
+        record = json.loads((Path(home) / RECORD_NAME).read_text(encoding="utf-8"))
+        os.kill(int(record["pid"]), 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(record, dict) or not moto_server.endpoint_answers(str(record.get("endpoint_url"))):
+        return None
+    return record
+
+
+def use_running_cloud(home: str) -> dict[str, Any] | None:
+    """Point this process (boto3 and the app's settings) at the running local cloud's endpoint and
+    resource names; None (and nothing changed) when no `gdesk up` runs on ``home``."""
+    record = running_cloud(home)
+    if record is None:
+        return None
+    os.environ.update(aws_environment(str(record["endpoint_url"])))
+    os.environ.update({k: str(v) for k, v in (record.get("environment") or {}).items()})
+    os.environ["GDESK_HOME"] = home
+    reset_app_caches()
+    return record
 
 
 def aws_environment(endpoint_url: str) -> dict[str, str]:
@@ -67,9 +97,9 @@ class LocalCloud:
                     f"AWS_ENDPOINT_URL={self.endpoint_url} does not answer (is LocalStack/moto running?)")
         else:
             if self.aws_port == 0:  # any free port, picked atomically by the OS
-                self.moto, self.aws_port = moto_server.start_moto_on_any_port()
+                self.moto, self.aws_port = moto_server.start_moto_on_any_port(home=self.home)
             else:
-                self.moto = moto_server.start_moto(self.aws_port)
+                self.moto = moto_server.start_moto(self.aws_port, home=self.home)
             self.endpoint_url = f"http://127.0.0.1:{self.aws_port}"
         os.environ.update(aws_environment(self.endpoint_url))
         return self.endpoint_url
@@ -119,6 +149,73 @@ class LocalCloud:
         self.runtime.start(self.stop_event, self.spawn, schedule_speedup=schedule_speedup,
                            schedules=schedules)
 
+    # -- supervision of the moto child ------------------------------------------------------------
+
+    def supervise(self, say: Callable[[str], None], give_up: Callable[[str], None],
+                  interval: float = 0.5, max_restarts: int = 3, window_s: float = 60.0) -> None:
+        """Watch the moto child (when we started one): if it dies, restart it on the same port and
+        rebuild the template's resources on it, saying so in one line; after ``max_restarts``
+        within ``window_s``, or if a restart fails, call ``give_up`` with one line instead."""
+        if self.moto is None:
+            return
+        restarts: list[float] = []
+
+        def watch() -> None:
+            while not self.stop_event.wait(interval):
+                process = self.moto
+                if process is None or process.poll() is None:
+                    continue
+                code = process.returncode
+                now = time.monotonic()
+                restarts[:] = [t for t in restarts if now - t < window_s] + [now]
+                if len(restarts) > max_restarts:
+                    give_up(f"the moto server (AWS endpoint {self.endpoint_url}) exited with code {code} "
+                            f"{len(restarts)} times within {window_s:.0f} s; stopping")
+                    return
+                try:
+                    self.moto = moto_server.start_moto(self.aws_port, home=self.home)
+                    self.rebuild_resources()
+                except Exception as exc:  # noqa: BLE001 - one line, then stop everything
+                    give_up(f"the moto server exited with code {code} and could not be restarted: {exc}")
+                    return
+                say(f"gdesk: the moto server exited with code {code}; restarted it on {self.endpoint_url} "
+                    "and rebuilt the template's resources (their data is gone; the KMS keys are the same)")
+
+        self.spawn("moto-supervisor", watch)
+
+    def rebuild_resources(self) -> None:
+        """Create the template's resources again on a fresh endpoint (same names, same keys)."""
+        import boto3
+
+        assert self.stack is not None
+        # Forget what the old endpoint called things (in place: the runtime shares this stack), so
+        # resources are created in dependency order again, as on the first start.
+        self.stack.physical.clear()
+        self.stack.attributes.clear()
+        session = boto3.session.Session(region_name=REGION)
+        self.bootstrapper = bootstrap(self.stack, lambda service: session.client(service))
+        if self.runtime is not None:
+            os.environ.update(self.runtime.environment())
+            self.runtime.forget_stream_positions()
+        reset_app_caches()
+
+    # -- the record of the running local cloud, for CLI commands -----------------------------------
+
+    @property
+    def record_path(self) -> Path:
+        return Path(self.home) / RECORD_NAME
+
+    def write_record(self) -> Path:
+        """Where this local cloud runs and what its resources are called, for other commands."""
+        record = {"pid": os.getpid(), "endpoint_url": self.endpoint_url, "api_url": self.api_url,
+                  "stack_name": self.stack_name, "region": REGION,
+                  "environment": self.runtime.environment() if self.runtime else {}}
+        self.record_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.record_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.replace(self.record_path)
+        return self.record_path
+
     def stop(self) -> None:
         self.stop_event.set()
         for thread in self.threads:
@@ -128,3 +225,8 @@ class LocalCloud:
             self.server = None
         moto_server.stop(self.moto)
         self.moto = None
+        try:
+            if self.record_path.exists() and json.loads(self.record_path.read_text())["pid"] == os.getpid():
+                self.record_path.unlink()
+        except (OSError, ValueError, KeyError):
+            pass

@@ -55,13 +55,40 @@ def _die_with_parent() -> None:
         pass
 
 
-def start_moto(port: int, host: str = "127.0.0.1", timeout: float = 30.0) -> subprocess.Popen[bytes]:
-    if not port_free(port, host):
-        raise EndpointError(f"port {port} is already in use (choose another with --aws-port)")
+def _child_env(home: str | None) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("AWS_ENDPOINT_URL", None)
+    if home:
+        from infra.local.moto_child import SEED_ENV
+
+        env[SEED_ENV] = kms_seed(home)
+    return env
+
+
+def kms_seed(home: str) -> str:
+    """The local cloud's KMS seed (hex), created once in ``home``: stable dev keys across restarts."""
+    import secrets
+    from pathlib import Path
+
+    path = Path(home) / "local-kms-seed"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+_CHILD = "infra.local.moto_child"  # moto.server with stable KMS key material (see that module)
+
+
+def start_moto(port: int, host: str = "127.0.0.1", timeout: float = 30.0,
+               home: str | None = None) -> subprocess.Popen[bytes]:
+    if not port_free(port, host):
+        raise EndpointError(f"port {port} is already in use (choose another with --aws-port)")
+    env = _child_env(home)
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "moto.server", "-H", host, "-p", str(port)],
+        [sys.executable, "-m", _CHILD, "-H", host, "-p", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, preexec_fn=_die_with_parent,
     )
     url = f"http://{host}:{port}"
@@ -79,15 +106,14 @@ def start_moto(port: int, host: str = "127.0.0.1", timeout: float = 30.0) -> sub
 _RUNNING_ON = re.compile(rb"Running on http://[^:]+:(\d+)")
 
 
-def start_moto_on_any_port(host: str = "127.0.0.1",
-                           timeout: float = 30.0) -> tuple[subprocess.Popen[bytes], int]:
+def start_moto_on_any_port(host: str = "127.0.0.1", timeout: float = 30.0,
+                           home: str | None = None) -> tuple[subprocess.Popen[bytes], int]:
     """A moto server on a port the OS picks when it binds (``-p 0``), read from its start-up line.
     Unlike ``free_port()`` + ``start_moto()`` there is no window in which another process can take
     the port, so concurrent test sessions never end up sharing one server."""
-    env = dict(os.environ)
-    env.pop("AWS_ENDPOINT_URL", None)
+    env = _child_env(home)
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "moto.server", "-H", host, "-p", "0"],
+        [sys.executable, "-m", _CHILD, "-H", host, "-p", "0"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, preexec_fn=_die_with_parent,
     )
     assert process.stderr is not None

@@ -168,6 +168,11 @@ class LambdaRuntime:
                     state = self._shards.setdefault((logical_id, stream, shard["ShardId"]), _ShardState())
                     state.checkpoint = _last_sequence(kinesis, stream, shard["ShardId"])
 
+    def forget_stream_positions(self) -> None:
+        """After the endpoint restarted (its streams are new): start again from their current end."""
+        self._shards.clear()
+        self.prime_kinesis()
+
     def drive_kinesis_once(self, logical_id: str) -> int:
         """One GetRecords batch per shard through the function; returns records checkpointed."""
         kinesis = self.client_factory("kinesis")

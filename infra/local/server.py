@@ -1,13 +1,17 @@
 """The local API Gateway: serves the Chalice app over HTTP on 127.0.0.1 by turning each request
 into the REST API proxy event API Gateway sends (``resourcePath`` matched against the app's
-routes, path parameters, headers, base64 for binary bodies) and invoking the same Lambda handler
-(``app.app``) that runs in AWS. Requests are handled concurrently (one thread each).
+routes, path parameters, headers, base64 for the template's ``BinaryMediaTypes``) and invoking the
+same Lambda handler (``app.app``) that runs in AWS. Requests are handled concurrently (one thread
+each) behind a deep listen backlog; bad framing (a Content-Length that is not one decimal number,
+chunked bodies, huge headers) is answered at once in the JSON error shape, never with a dropped
+connection or an HTML page, and a client that stops sending times out instead of holding a thread.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import logging
 import threading
 import time
 import uuid
@@ -18,9 +22,44 @@ from urllib.parse import parse_qs, urlsplit
 from infra.local.runtime import LambdaContext
 
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
-BINARY_PREFIXES = ("image/", "application/octet-stream", "multipart/form-data")
-_NOT_FOUND = json.dumps({"error": {"code": "not_found", "message": "찾을 수 없습니다. (not found)"}},
-                        ensure_ascii=False).encode()
+LISTEN_BACKLOG = 1024  # the stdlib default of 5 resets connections on a burst of double taps
+CLIENT_TIMEOUT_S = 30  # a client that stops sending mid-request releases its thread after this
+_ERRORS = {  # status → (code, Korean message) for the answers the server gives itself
+    400: ("bad_request", "요청 형식이 올바르지 않습니다. (malformed request)"),
+    404: ("not_found", "찾을 수 없습니다. (not found)"),
+    408: ("request_timeout", "요청을 제시간에 받지 못했습니다. (request timeout)"),
+    411: ("length_required", "Content-Length가 필요합니다. (length required)"),
+    413: ("payload_too_large", "요청이 너무 큽니다. (payload too large)"),
+    414: ("uri_too_long", "요청 주소가 너무 깁니다. (URI too long)"),
+    431: ("headers_too_large", "요청 헤더가 너무 큽니다. (request header fields too large)"),
+    500: ("internal_error", "서버 내부 오류가 발생했습니다. (internal error)"),
+    501: ("not_implemented", "지원하지 않는 요청입니다. (not implemented)"),
+    505: ("http_version_not_supported", "지원하지 않는 HTTP 버전입니다. (HTTP version not supported)"),
+}
+_JSON = "application/json; charset=utf-8"
+
+
+def error_body(status: int, message: str | None = None) -> bytes:
+    code, default = _ERRORS.get(status, ("error", "요청을 처리할 수 없습니다. (request failed)"))
+    return json.dumps({"error": {"code": code, "message": message or default}}, ensure_ascii=False).encode()
+
+
+def _media_type(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def _is_binary(media_type: str, binary_types: tuple[str, ...]) -> bool:
+    for declared in binary_types:
+        if declared == "*/*" or declared == media_type or (
+                declared.endswith("/*") and media_type.startswith(declared[:-1])):
+            return True
+    return False
+
+
+def _default_binary_types() -> tuple[str, ...]:
+    from infra.local.template import binary_media_types, load
+
+    return binary_media_types(load())
 
 
 class LocalApiGateway:
@@ -28,13 +67,15 @@ class LocalApiGateway:
     (paths without the stage); ``stage_in_path=True`` as on the default execute-api domain, where
     every URL starts with ``/<stage>`` and ``requestContext.path`` carries it."""
 
-    def __init__(self, app: Any, stage: str = "local", stage_in_path: bool = False) -> None:
+    def __init__(self, app: Any, stage: str = "local", stage_in_path: bool = False,
+                 binary_types: tuple[str, ...] | None = None) -> None:
         from chalice.local import RouteMatcher
 
         self.app = app
         self.stage = stage
         self.stage_in_path = stage_in_path
         self.matcher = RouteMatcher(list(app.routes))
+        self.binary_types = _default_binary_types() if binary_types is None else binary_types
 
     def event(self, method: str, raw_path: str, headers: dict[str, list[str]], body: bytes,
               client_ip: str) -> dict[str, Any] | None:
@@ -53,7 +94,7 @@ class LocalApiGateway:
         query = parse_qs(parts.query, keep_blank_values=True)
         single_headers = {k: v[-1] for k, v in headers.items()}
         content_type = single_headers.get("content-type", "")
-        is_binary = bool(body) and content_type.startswith(BINARY_PREFIXES)
+        is_binary = bool(body) and _is_binary(_media_type(content_type), self.binary_types)
         path = parts.path if parts.path == "/" else parts.path.rstrip("/")
         return {
             "resource": match.route,
@@ -82,51 +123,101 @@ class LocalApiGateway:
         return self.app(event, context)
 
 
-def _handler_class(gateway: LocalApiGateway) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        server_version = "gdesk-local"
+class _FramingError(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by default
-            return
 
-        def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY:
-                self._send(413, {"Content-Type": "application/json"}, json.dumps(
-                    {"error": {"code": "payload_too_large", "message": "요청이 너무 큽니다."}}).encode())
-                return
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "gdesk-local"
+    timeout = CLIENT_TIMEOUT_S
+    gateway: LocalApiGateway
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by default
+        return
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The stdlib's own errors (bad request line, 414, 431, 501, 505) in our JSON shape."""
+        self.close_connection = True
+        self._send(code, {"Content-Type": _JSON}, error_body(code))
+
+    def _content_length(self) -> int:
+        if self.headers.get("Transfer-Encoding"):
+            raise _FramingError(411)  # API Gateway needs a length too; browsers always send one
+        values = [v.strip() for v in self.headers.get_all("Content-Length") or []]
+        if not values:
+            return 0
+        if len(set(values)) != 1 or not (values[0].isascii() and values[0].isdigit()):
+            raise _FramingError(400)
+        if int(values[0]) > MAX_BODY:
+            raise _FramingError(413)
+        return int(values[0])
+
+    def _read_body(self) -> bytes | None:
+        """The body, or None after answering a framing error (the connection is then closed)."""
+        try:
+            length = self._content_length()
             body = self.rfile.read(length) if length else b""
-            headers: dict[str, list[str]] = {}
-            for key, value in self.headers.items():
-                headers.setdefault(key.lower(), []).append(value)
-            event = gateway.event(self.command, self.path, headers, body, self.client_address[0])
+            if len(body) != length:
+                raise _FramingError(400)  # the client closed before sending what it announced
+        except _FramingError as err:
+            self.send_error(err.status)
+            return None
+        except TimeoutError:
+            self.send_error(408)
+            return None
+        return body
+
+    def _serve(self) -> None:
+        body = self._read_body()
+        if body is None:
+            return
+        headers: dict[str, list[str]] = {}
+        for key, value in self.headers.items():
+            headers.setdefault(key.lower(), []).append(value)
+        try:
+            event = self.gateway.event(self.command, self.path, headers, body, self.client_address[0])
             if event is None:
-                self._send(404, {"Content-Type": "application/json; charset=utf-8"}, _NOT_FOUND)
+                self._send(404, {"Content-Type": _JSON}, error_body(404))
                 return
-            result = gateway.invoke(event)
+            result = self.gateway.invoke(event)
             payload = result.get("body") or ""
             data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode("utf-8")
-            out_headers: dict[str, Any] = dict(result.get("headers") or {})
-            for key, values in (result.get("multiValueHeaders") or {}).items():
-                out_headers[key] = values
-            self._send(int(result.get("statusCode", 200)), out_headers, data)
+        except Exception:  # noqa: BLE001 - API Gateway answers a failed integration itself; so do we
+            logging.getLogger("gdesk.local").exception("the local API gateway failed a request")
+            self._send(500, {"Content-Type": _JSON}, error_body(500))
+            return
+        out_headers: dict[str, Any] = dict(result.get("headers") or {})
+        for key, values in (result.get("multiValueHeaders") or {}).items():
+            out_headers[key] = values
+        self._send(int(result.get("statusCode", 200)), out_headers, data)
 
-        def _send(self, status: int, headers: dict[str, Any], data: bytes) -> None:
-            self.send_response(status)
-            for key, value in headers.items():
-                if key.lower() in ("content-length", "connection"):
-                    continue
-                for item in value if isinstance(value, list) else [value]:
-                    self.send_header(key, str(item))
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(data)
+    def _send(self, status: int, headers: dict[str, Any], data: bytes) -> None:
+        self.send_response(status)
+        for key, value in headers.items():
+            if key.lower() in ("content-length", "connection"):
+                continue
+            for item in value if isinstance(value, list) else [value]:
+                self.send_header(key, str(item))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _serve
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _serve
 
-    return Handler
+
+def _handler_class(gateway: LocalApiGateway) -> type[BaseHTTPRequestHandler]:
+    return type("Handler", (_Handler,), {"gateway": gateway})
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = LISTEN_BACKLOG
+    daemon_threads = True
 
 
 class LocalApiServer:
@@ -136,8 +227,7 @@ class LocalApiServer:
                  stage_in_path: bool = False) -> None:
         stage = "prod" if stage_in_path else "local"
         self.gateway = LocalApiGateway(app, stage=stage, stage_in_path=stage_in_path)
-        self.httpd = ThreadingHTTPServer((host, port), _handler_class(self.gateway))
-        self.httpd.daemon_threads = True
+        self.httpd = _Server((host, port), _handler_class(self.gateway))
         self.thread: threading.Thread | None = None
 
     @property

@@ -59,6 +59,17 @@ def load(path: Path | str = TEMPLATE_PATH) -> dict[str, Any]:
     return doc
 
 
+def binary_media_types(template: dict[str, Any]) -> tuple[str, ...]:
+    """The API's ``BinaryMediaTypes`` (API Gateway base64-encodes these request bodies for Lambda
+    and passes every other body as UTF-8 text), so the local gateway treats bodies the same way."""
+    types: list[str] = []
+    for resource in template.get("Resources", {}).values():
+        if isinstance(resource, dict) and resource.get("Type") == "AWS::Serverless::Api":
+            declared = (resource.get("Properties") or {}).get("BinaryMediaTypes") or []
+            types += [str(t).replace("~1", "/").lower() for t in declared]
+    return tuple(types)
+
+
 @dataclass
 class Stack:
     """The template with a local stack's identity: resolves names the way CloudFormation would."""

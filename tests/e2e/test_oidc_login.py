@@ -350,6 +350,30 @@ def test_an_offsite_next_is_not_followed(sso_app: str, idp: FakeIdp, page: Any) 
     expect(page.locator("header.bar .who")).to_contain_text("한지민")
 
 
+# Each is a same-site path only to a naive prefix check: the URL parser strips tab/CR/LF, turns "\\"
+# into "/" and resolves dot segments, so all of these end up on another origin.
+DISGUISED_NEXT = ["/%09/evil.example/x", "/%0a/evil.example/x", "/%0d/evil.example/x",
+                  "/%5Cevil.example/x", "%5C%5Cevil.example/x", "/%5C/evil.example/x", "/.//evil.example/x",
+                  "/%2F%2Fevil.example/x", "https://evil.example/x", "/%09%0a/%5Cevil.example"]
+
+
+@pytest.mark.parametrize("next_value", DISGUISED_NEXT)
+def test_an_offsite_next_in_disguise_is_not_followed(sso_app: str, idp: FakeIdp, page: Any,
+                                                     next_value: str) -> None:
+    _reset(idp)
+    page.goto(f"{sso_app}/login?next={next_value}")
+    page.get_by_role("button", name="기관 계정으로 로그인 (SSO)").click()
+    expect(page).to_have_url(f"{sso_app}/")
+    expect(page.locator("header.bar .who")).to_contain_text("한지민")
+
+
+def test_a_same_site_next_with_query_and_fragment_is_kept(sso_app: str, idp: FakeIdp, page: Any) -> None:
+    _reset(idp)
+    page.goto(f"{sso_app}/login?next=%2Fverify%3Fa%3D1%23t")
+    page.get_by_role("button", name="기관 계정으로 로그인 (SSO)").click()
+    expect(page).to_have_url(f"{sso_app}/verify?a=1#t")
+
+
 def test_the_dev_user_list_stays_when_the_dev_issuer_is_on(
         sso_app: str, page: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from infra.local.cloud import reset_app_caches

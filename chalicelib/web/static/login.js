@@ -14,9 +14,16 @@
   const errorBox = document.getElementById("error");
   const params = new URLSearchParams(location.search);
 
+  /** ``value`` as a path on this origin, or "/". Decided on the parsed URL, the way the browser
+      will read it: the parser drops tab/CR/LF, reads "\\" as "/" and resolves "/./", so a string
+      check alone lets "/%09/evil.example" or "/.//evil.example" through to another site. */
   function sameSitePath(value) {
-    return typeof value === "string" && value.startsWith("/") && !value.startsWith("//") &&
-      !value.startsWith("/\\") ? value : "/";
+    if (typeof value !== "string" || !value.startsWith("/")) return "/";
+    let parsed;
+    try { parsed = new URL(value, location.origin); } catch (e) { return "/"; }
+    const path = parsed.pathname + parsed.search + parsed.hash;
+    if (parsed.origin !== location.origin || !path.startsWith("/") || /^\/[\/\\]/.test(path)) return "/";
+    return path;
   }
   let safeNext = sameSitePath(params.get("next") || "/");
   function fail(message) { gdesk.showError(errorBox, { message: message }); }

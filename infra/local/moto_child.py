@@ -1,0 +1,152 @@
+"""The local cloud's moto server process: stable KMS key material, and DynamoDB made thread-safe.
+
+moto gives every new KMS key random material, so after a restart of ``gdesk up`` the proof signing
+key had a new public key: every proof made before verified as "unknown kid". Here the material of
+each new key is derived from a secret seed kept in ``GDESK_HOME`` (``GDESK_LOCAL_KMS_SEED``, hex)
+and the key's position in creation order per key spec. The bootstrap creates the template's keys
+in the same order every time, so the Nth P-256 signing key and the Nth symmetric key are the same
+keys after every restart. Deleting ``GDESK_HOME`` (the documented reset) gives new keys.
+RSA keys and anything else keep moto's random material. Only the local cloud runs this module.
+
+moto's DynamoDB is not thread-safe: TransactWriteItems deep-copies every table it touches (its
+rollback copy) while the server's other threads write to them, and answered 500 ("dictionary changed
+size during iteration") under 50 concurrent clients. DynamoDB requests are handled one at a time
+here (the server is bound by one interpreter lock anyway, so little throughput is lost). And that
+rollback copy of whole tables made every transaction O(table size) (50 ms at 500 items): it keeps
+a copy of just the items the transaction touches instead, with the same all-or-nothing outcome.
+
+Usage: ``python -m infra.local.moto_child -H 127.0.0.1 -p 4566`` (moto.server's own arguments).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import sys
+import threading
+from collections import Counter
+from typing import Any
+
+SEED_ENV = "GDESK_LOCAL_KMS_SEED"
+_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+
+
+class StableKeys:
+    """Key material as a function of (seed, key spec, how many keys of that spec came before)."""
+
+    def __init__(self, seed: bytes) -> None:
+        self._seed = seed
+        self._counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def material(self, label: str, size: int = 32) -> bytes:
+        with self._lock:
+            self._counts[label] += 1
+            n = self._counts[label]
+        out, block = b"", 0
+        while len(out) < size:
+            block += 1
+            out += hmac.new(self._seed, f"{label}/{n}/{block}".encode(), hashlib.sha256).digest()
+        return out[:size]
+
+    def p256_scalar(self) -> int:
+        return int.from_bytes(self.material("ECC_NIST_P256", 48), "big") % (_P256_ORDER - 1) + 1
+
+
+def install(seed: bytes) -> StableKeys:
+    """Patch moto's KMS key generation (in this process only) to derive from ``seed``."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from moto.kms import models
+
+    keys = StableKeys(seed)
+    random_private_key = models.generate_private_key
+
+    def private_key(key_spec: str) -> Any:
+        key: Any = random_private_key(key_spec)
+        if key_spec == "ECC_NIST_P256":
+            key.private_key = ec.derive_private_key(keys.p256_scalar(), ec.SECP256R1())
+        return key
+
+    models.generate_private_key = private_key  # type: ignore[attr-defined]
+    models.generate_master_key = lambda: keys.material("SYMMETRIC_DEFAULT")  # type: ignore[attr-defined]
+    return keys
+
+
+def serialize_dynamodb() -> None:
+    """One DynamoDB request at a time in this process (see the module's docstring)."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    lock = threading.Lock()
+    call_action = DynamoHandler.call_action
+
+    def locked(self: Any) -> Any:
+        with lock:
+            return call_action(self)
+
+    DynamoHandler.call_action = locked  # type: ignore[method-assign]
+
+
+def cheap_transaction_rollback() -> None:
+    """TransactWriteItems backs up the items it touches, not deep copies of whole tables."""
+    import copy as copy_module
+
+    from moto.dynamodb import models
+
+    real_deepcopy = copy_module.deepcopy
+
+    class _Copy:  # moto.dynamodb.models' ``copy``: tables are not copied for the rollback
+        @staticmethod
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            return value if isinstance(value, models.Table) else real_deepcopy(value, memo)
+
+        copy = staticmethod(copy_module.copy)
+
+    models.copy = _Copy  # type: ignore[assignment]
+    transact = models.DynamoDBBackend.transact_write_items
+
+    def key_of(backend: Any, op_type: str, op: dict[str, Any]) -> dict[str, Any] | None:
+        if op_type != "Put":
+            return op.get("Key")
+        table = backend.get_table(op["TableName"])
+        names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+        return {name: op["Item"][name] for name in names if name in op["Item"]}
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        backups = []
+        for entry in transact_items:
+            try:
+                op_type, op = next(iter(entry.items()))
+                key = key_of(self, op_type, op)
+                if key is not None:
+                    item = self.get_item(op["TableName"], key)
+                    backups.append((op["TableName"], key, real_deepcopy(item) if item else None))
+            except Exception:  # noqa: BLE001, S112 - moto itself reports what is wrong with this entry
+                continue
+        try:
+            transact(self, transact_items)
+        except Exception:
+            for table_name, key, item in reversed(backups):
+                if item is None:
+                    if self.get_item(table_name, key) is not None:
+                        self.delete_item(table_name, key)
+                else:
+                    self.put_item(table_name, item.to_json()["Attributes"])
+            raise
+
+    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+def main(argv: list[str]) -> None:
+    seed = os.environ.get(SEED_ENV, "")
+    if seed:
+        install(bytes.fromhex(seed))
+    serialize_dynamodb()
+    cheap_transaction_rollback()
+    from moto.server import main as moto_main
+
+    moto_main(argv)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
