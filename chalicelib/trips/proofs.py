@@ -46,7 +46,8 @@ def trip_view(order: TripOrder) -> dict[str, Any]:
 
 
 def create_trip(st: TripsStore, user: User, body: dict[str, Any]) -> dict[str, Any]:
-    order = parse_order(body, employee_id=user.id, name=user.name, department=user.department)
+    order = parse_order(body, employee_id=user.id, name=user.name, department=user.department,
+                        now=datetime.now(UTC))
     st.put_trip(order)
     return trip_view(order)
 
@@ -365,7 +366,7 @@ def import_trips(st: TripsStore, raw: bytes, created_by: str, dry_run: bool = Fa
     """Import the HR export: invalid rows are reported by line number, every valid row is written;
     if a write fails midway, the rows this run created are removed again (all or nothing), and a
     re-run skips orders that exist (ids are derived from employee, start and destination)."""
-    plan = plan_import(decode_csv(raw), created_by)
+    plan = plan_import(decode_csv(raw), created_by, id_key=st.import_id_key(), now=datetime.now(UTC))
     created: list[str] = []
     existing: list[int] = []
     if not dry_run:

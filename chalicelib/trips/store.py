@@ -53,6 +53,7 @@ _public_refreshed: dict[str, float] = {}
 _registered: dict[tuple[str, str], str] = {}  # (table, key arn) → kid, once registered
 _data_keys: dict[tuple[str, str], tuple[bytes, int]] = {}  # (table, dkid) → (plaintext, expires_at)
 _current_data_key: dict[tuple[str, str], tuple[float, str]] = {}  # (table, yyyymmdd) → (until, dkid)
+_import_keys: dict[str, bytes] = {}  # secret id → HMAC key of imported trip ids
 
 
 def reset_caches() -> None:
@@ -63,6 +64,7 @@ def reset_caches() -> None:
         _registered.clear()
         _data_keys.clear()
         _current_data_key.clear()
+        _import_keys.clear()
 
 
 def iso(moment: datetime) -> str:
@@ -285,6 +287,22 @@ class TripsStore:
         except client.exceptions.ConditionalCheckFailedException:
             return None
         return plain(result["Attributes"])
+
+    # -- imported trip ids -----------------------------------------------------------------------------
+
+    def import_id_key(self) -> bytes:
+        """The HMAC key that derives imported trip ids (Secrets Manager; read once per container)."""
+        secret_id = self.settings.import_id_secret
+        if not secret_id:
+            raise RuntimeError("GDESK_TRIPS_IMPORT_ID_SECRET is not configured")
+        with _lock:
+            cached = _import_keys.get(secret_id)
+        if cached is None:
+            value = str(aws.client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"])
+            cached = value.encode()
+            with _lock:
+                _import_keys[secret_id] = cached
+        return cached
 
     # -- access log (위치정보법 §16②) ----------------------------------------------------------------
 
