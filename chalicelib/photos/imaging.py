@@ -65,6 +65,8 @@ REASONS = {
     "truncated": "파일이 손상되었거나 끝까지 전송되지 않았습니다.",
     "corrupt": "이미지를 해석할 수 없습니다 (손상된 파일).",
     "bomb": "이미지 해상도가 너무 큽니다 ({pixels} 화소, 최대 {limit} 화소).",
+    "unprocessable": "이 사진은 처리할 수 없는 형식이나 메타데이터를 담고 있습니다. "
+                     "다른 앱으로 다시 저장해 올려 주세요.",
 }
 
 
@@ -258,7 +260,23 @@ def _fit(size: tuple[int, int], long_side: int) -> tuple[int, int]:
 def process(data: bytes, *, keep_gps: bool = False, web_long_side: int = WEB_LONG_SIDE,
             thumb_long_side: int = THUMB_LONG_SIDE, max_pixels: int = MAX_IMAGE_PIXELS,
             max_bytes: int | None = None, use_draft: bool = True) -> Processed:
-    """Check, decode, orient and resize one uploaded file; raises ``ImageRejected``."""
+    """Check, decode, orient and resize one uploaded file; raises ``ImageRejected`` - and only that.
+
+    This function is pure and deterministic: whatever else goes wrong inside it (an odd tag
+    Pillow trips over, a mode it cannot convert) would go wrong on every retry too, so it is a
+    rejection of this file with a reason, never an error that makes SQS redeliver the event."""
+    try:
+        return _process(data, keep_gps=keep_gps, web_long_side=web_long_side,
+                        thumb_long_side=thumb_long_side, max_pixels=max_pixels, max_bytes=max_bytes,
+                        use_draft=use_draft)
+    except ImageRejected:
+        raise
+    except Exception as exc:  # noqa: BLE001 - see the docstring: a property of the file, not of the run
+        raise rejected("unprocessable") from exc
+
+
+def _process(data: bytes, *, keep_gps: bool, web_long_side: int, thumb_long_side: int, max_pixels: int,
+             max_bytes: int | None, use_draft: bool) -> Processed:
     import time
 
     started = time.perf_counter()
@@ -279,7 +297,7 @@ def process(data: bytes, *, keep_gps: bool = False, web_long_side: int = WEB_LON
     thumb_img = _shrink(web_img, thumb_long_side)
     resized = time.perf_counter()
     gps = _gps(exif) if keep_gps else None
-    variant_exif = _variant_exif(exif, keep_gps)
+    variant_exif = _variant_exif(exif, gps)
     icc = image.info.get("icc_profile")
     web = Variant(_jpeg(web_img, variant_exif, icc), *web_img.size)
     thumb = Variant(_jpeg(thumb_img, variant_exif, icc), *thumb_img.size)
@@ -322,11 +340,14 @@ def _upright(image: Any, orientation: int) -> Any:
 
 
 def _orientation(exif: Any, image: Any) -> int:
-    # pillow-heif applies the HEIF transform itself and resets the tag; it keeps the original here.
-    raw = exif.get(_ORIENTATION) or 1
-    if image.format == "HEIF":
-        raw = 1
-    return int(raw) if int(raw) in range(1, 9) else 1
+    """1..8; anything else (ASCII text, a tuple, a number out of range) counts as 1 (as is)."""
+    if image.format == "HEIF":  # pillow-heif applies the HEIF transform itself and keeps the tag
+        return 1
+    raw = exif.get(_ORIENTATION)
+    if isinstance(raw, (str, bytes)):
+        text = _clean(raw)
+        raw = int(text) if text.isdigit() and len(text) == 1 else None
+    return raw if isinstance(raw, int) and raw in range(1, 9) else 1
 
 
 def _jpeg(image: Any, exif: bytes, icc: bytes | None) -> bytes:
@@ -340,8 +361,10 @@ def _jpeg(image: Any, exif: bytes, icc: bytes | None) -> bytes:
     return out.getvalue()
 
 
-def _variant_exif(source: Any, keep_gps: bool) -> bytes:
-    """A fresh EXIF block for the variants: taken-at and camera, orientation 1, GPS if kept."""
+def _variant_exif(source: Any, gps: tuple[float, float] | None) -> bytes:
+    """A fresh EXIF block for the variants: taken-at, camera, orientation 1, and the position
+    ``gps`` when the user keeps it - written anew from the values that could be read, never the
+    camera's own GPS tags (of any type, with any extras)."""
     from PIL import Image
 
     out = Image.Exif()
@@ -355,11 +378,18 @@ def _variant_exif(source: Any, keep_gps: bool) -> bytes:
                 if isinstance(original.get(t), str)}
     if exif_ifd:
         out.get_ifd(_EXIF_IFD).update(exif_ifd)
-    if keep_gps:
-        gps = source.get_ifd(_GPS_IFD)
-        if gps:
-            out.get_ifd(_GPS_IFD).update(gps)
+    if gps is not None:
+        lat, lon = gps
+        out.get_ifd(_GPS_IFD).update({0: b"\x02\x03\x00\x00", 1: "N" if lat >= 0 else "S", 2: _dms(lat),
+                                      3: "E" if lon >= 0 else "W", 4: _dms(lon)})
     return bytes(out.tobytes())
+
+
+def _dms(value: float) -> tuple[float, float, float]:
+    value = abs(value)
+    degrees = int(value)
+    minutes = int((value - degrees) * 60)
+    return float(degrees), float(minutes), round(((value - degrees) * 60 - minutes) * 60, 4)
 
 
 # -- metadata --------------------------------------------------------------------------------------
@@ -396,6 +426,8 @@ def _taken_at(exif: Any) -> str | None:
 
 
 def _ratio(value: Any) -> float:
+    if isinstance(value, (str, bytes)):  # GPS written as text: not a position we can trust
+        raise TypeError("GPS value is not a number")
     if isinstance(value, tuple) and len(value) == 2:
         return float(value[0]) / float(value[1]) if value[1] else math.nan
     return float(value)
