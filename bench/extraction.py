@@ -87,7 +87,7 @@ def run_newspaper4k(html: str, url: str) -> str:
 
 
 def run_gdesk(html: str, url: str) -> str:
-    from chalicelib.briefing.extract import extract
+    from chalicelib.briefing.crawling.extract import extract
 
     return extract(html, url).text
 
@@ -96,7 +96,7 @@ EXTRACTORS: dict[str, tuple[Callable[[str, str], str], str]] = {
     "trafilatura": (run_trafilatura, "import trafilatura"),
     "newspaper4k": (run_newspaper4k, "import newspaper"),
     "gdesk extract (trafilatura text + own title, time, attachments)": (
-        run_gdesk, "import chalicelib.briefing.extract, trafilatura"),
+        run_gdesk, "import chalicelib.briefing.crawling.extract, trafilatura"),
 }
 
 

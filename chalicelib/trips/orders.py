@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from chalicelib.clock import KST
 from chalicelib.errors import InvalidField
 from chalicelib.trips.geo import valid_coordinates
-from chalicelib.trips.verdict import KST
 from chalicelib.validation import bounded_datetime, finite_float
 
 RADIUS_DEFAULT_M = 300
