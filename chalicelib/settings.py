@@ -132,6 +132,7 @@ class TripsSettings:
     proof_retention_days: int  # proofs, tokens (their `exp`) and retired public keys
     accuracy_limit_m: int
     double_tap_seconds: int  # a second tap on the same trip within this returns the first proof
+    import_id_secret: str = ""  # Secrets Manager id/ARN of the HMAC key that derives imported trip ids
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> TripsSettings:
@@ -145,6 +146,7 @@ class TripsSettings:
             proof_retention_days=_int(env, "GDESK_TRIPS_PROOF_RETENTION_DAYS", 1825),
             accuracy_limit_m=_int(env, "GDESK_TRIPS_ACCURACY_LIMIT_M", 100),
             double_tap_seconds=_int(env, "GDESK_TRIPS_DOUBLE_TAP_SECONDS", 60),
+            import_id_secret=_str(env, "GDESK_TRIPS_IMPORT_ID_SECRET"),
         )
         if not 1 <= settings.position_retention_days <= settings.proof_retention_days:
             raise SettingsError("GDESK_TRIPS_POSITION_RETENTION_DAYS must be 1..proof retention days")

@@ -11,7 +11,7 @@ import json
 import math
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import accumulate
 from typing import Any
 
@@ -24,6 +24,12 @@ MAX_JSON_DEPTH = 32  # our documents are 2-3 levels deep; the parser recurses on
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKETS = re.compile(rb"[\[\]{}]")
 _DEPTH_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+# Every number and date a user sends is bounded before it is converted or stored: a JSON number
+# of hundreds of digits overflows float(), a year-1 date with +14:00 overflows astimezone().
+MAX_INT_MAGNITUDE = 2**53  # exact in a float, in JavaScript and in a DynamoDB number
+MIN_YEAR, MAX_YEAR = 1970, 2100
+MAX_UTC_OFFSET = timedelta(hours=14)  # the widest offset in use (Kiribati); Python allows ±23:59
 
 
 class UnsafeJson(ValueError):
@@ -161,9 +167,7 @@ def field_float(body: dict[str, Any], name: str, *, required: bool = True,
     value = _get(body, name, required)
     if value is _MISSING:
         return default
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise InvalidField(name, f"'{name}' 은(는) 숫자여야 합니다. (must be a number)")
-    value = float(value)
+    value = finite_float(value, name)
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         raise InvalidField(name, f"'{name}' 은(는) {minimum}~{maximum} 범위여야 합니다. "
                                  f"(must be within {minimum}..{maximum})")
@@ -177,6 +181,8 @@ def field_int(body: dict[str, Any], name: str, *, required: bool = True, default
         return default
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidField(name, f"'{name}' 은(는) 정수여야 합니다. (must be an integer)")
+    if abs(value) > MAX_INT_MAGNITUDE:
+        raise InvalidField(name, f"'{name}' 값이 너무 큽니다. (number out of range)")
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         raise InvalidField(name, f"'{name}' 은(는) {minimum}~{maximum} 범위여야 합니다. "
                                  f"(must be within {minimum}..{maximum})")
@@ -206,7 +212,30 @@ def field_datetime(body: dict[str, Any], name: str, *, required: bool = True) ->
         raise InvalidField(name, f"'{name}' 시각 형식이 올바르지 않습니다. (invalid ISO 8601)") from exc
     if parsed.tzinfo is None:
         raise InvalidField(name, f"'{name}' 에 시간대(+09:00 등)가 필요합니다. (offset required)")
-    return parsed
+    return bounded_datetime(parsed, name)
+
+
+def finite_float(value: Any, name: str) -> float:
+    """A JSON number as a finite float; a huge integer (hundreds of digits) is refused, not overflowed."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidField(name, f"'{name}' 은(는) 숫자여야 합니다. (must be a number)")
+    if isinstance(value, int) and abs(value) > MAX_INT_MAGNITUDE:
+        raise InvalidField(name, f"'{name}' 값이 너무 큽니다. (number out of range)")
+    if not math.isfinite(value):
+        raise InvalidField(name, f"'{name}' 은(는) 유한한 숫자여야 합니다. (must be a finite number)")
+    return float(value)
+
+
+def bounded_datetime(moment: datetime, name: str) -> datetime:
+    """``moment`` if its year and UTC offset are plausible, so converting it cannot overflow."""
+    offset = moment.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        raise InvalidField(name, f"'{name}' 의 시간대가 올바르지 않습니다 (±14:00 이내). "
+                                 "(offset out of range)")
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise InvalidField(name, f"'{name}' 은(는) {MIN_YEAR}~{MAX_YEAR}년 사이여야 합니다. "
+                                 "(date out of range)")
+    return moment
 
 
 def field_str_list(body: dict[str, Any], name: str, *, required: bool = True, max_items: int = 50,

@@ -65,6 +65,8 @@ REASONS = {
     "truncated": "파일이 손상되었거나 끝까지 전송되지 않았습니다.",
     "corrupt": "이미지를 해석할 수 없습니다 (손상된 파일).",
     "bomb": "이미지 해상도가 너무 큽니다 ({pixels} 화소, 최대 {limit} 화소).",
+    "unprocessable": "이 사진은 처리할 수 없는 형식이나 메타데이터를 담고 있습니다. "
+                     "다른 앱으로 다시 저장해 올려 주세요.",
 }
 
 
@@ -175,6 +177,9 @@ class Processed:
     web: Variant
     thumb: Variant
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # What 다운로드 and 보내기 deliver: every pixel of the original, re-encoded with the fresh EXIF
+    # (no GPS unless kept; the camera's orientation tag, since the pixels are stored as shot).
+    full: Variant | None = None
 
 
 # -- processing ---------------------------------------------------------------------------------------
@@ -257,8 +262,24 @@ def _fit(size: tuple[int, int], long_side: int) -> tuple[int, int]:
 
 def process(data: bytes, *, keep_gps: bool = False, web_long_side: int = WEB_LONG_SIDE,
             thumb_long_side: int = THUMB_LONG_SIDE, max_pixels: int = MAX_IMAGE_PIXELS,
-            max_bytes: int | None = None, use_draft: bool = True) -> Processed:
-    """Check, decode, orient and resize one uploaded file; raises ``ImageRejected``."""
+            max_bytes: int | None = None, use_draft: bool = True, full_variant: bool = True) -> Processed:
+    """Check, decode, orient and resize one uploaded file; raises ``ImageRejected`` - and only that.
+
+    This function is pure and deterministic: whatever else goes wrong inside it (an odd tag
+    Pillow trips over, a mode it cannot convert) would go wrong on every retry too, so it is a
+    rejection of this file with a reason, never an error that makes SQS redeliver the event."""
+    try:
+        return _process(data, keep_gps=keep_gps, web_long_side=web_long_side,
+                        thumb_long_side=thumb_long_side, max_pixels=max_pixels, max_bytes=max_bytes,
+                        use_draft=use_draft, full_variant=full_variant)
+    except ImageRejected:
+        raise
+    except Exception as exc:  # noqa: BLE001 - see the docstring: a property of the file, not of the run
+        raise rejected("unprocessable") from exc
+
+
+def _process(data: bytes, *, keep_gps: bool, web_long_side: int, thumb_long_side: int, max_pixels: int,
+             max_bytes: int | None, use_draft: bool, full_variant: bool) -> Processed:
     import time
 
     started = time.perf_counter()
@@ -279,10 +300,12 @@ def process(data: bytes, *, keep_gps: bool = False, web_long_side: int = WEB_LON
     thumb_img = _shrink(web_img, thumb_long_side)
     resized = time.perf_counter()
     gps = _gps(exif) if keep_gps else None
-    variant_exif = _variant_exif(exif, keep_gps)
+    variant_exif = _variant_exif(exif, gps)
     icc = image.info.get("icc_profile")
     web = Variant(_jpeg(web_img, variant_exif, icc), *web_img.size)
     thumb = Variant(_jpeg(thumb_img, variant_exif, icc), *thumb_img.size)
+    full = _full(data, kind, pixels, stored, _variant_exif(exif, gps, orientation), icc) \
+        if full_variant else None
     done = time.perf_counter()
     metadata = Metadata(
         kind=kind, content_type=ACCEPTED[kind], width=full_width, height=full_height,
@@ -291,7 +314,71 @@ def process(data: bytes, *, keep_gps: bool = False, web_long_side: int = WEB_LON
     timings = {"open": (opened - started) * 1000, "decode": (decoded - opened) * 1000,
                "resize": (resized - decoded) * 1000, "encode": (done - resized) * 1000,
                "total": (done - started) * 1000}
-    return Processed(metadata, web, thumb, timings)
+    return Processed(metadata, web, thumb, timings, full)
+
+
+def _full(data: bytes, kind: str, pixels: Any, stored: tuple[int, int], exif: bytes,
+          icc: bytes | None) -> Variant | None:
+    """The full-resolution download: a JPEG keeps its own compressed pixels (lossless, and the
+    draft decode stays small) with every metadata segment replaced by ``exif``; other kinds were
+    decoded at full size anyway and are encoded as JPEG. None if a JPEG's segments cannot be
+    walked (the web variant stands in)."""
+    if kind != "jpeg":
+        return Variant(_jpeg(pixels, exif, icc), *pixels.size)
+    try:
+        return Variant(strip_jpeg_metadata(data, exif), *stored)
+    except ValueError:
+        return None
+
+
+# JPEG segments a viewer needs besides the pixels: JFIF, the colour profile, Adobe's colour transform.
+_KEEP_APP = ((0xE0, b"JFIF\0"), (0xE2, b"ICC_PROFILE\0"), (0xEE, b"Adobe"))
+
+
+def strip_jpeg_metadata(data: bytes, exif: bytes) -> bytes:
+    """``data`` with every APPn and COM segment dropped (EXIF with GPS, XMP, MPF with its second
+    image, IPTC, maker notes, comments) except those in ``_KEEP_APP``, ``exif`` (``Exif\\0\\0…``)
+    written in their place, and nothing after the end of the image. The compressed pixels are
+    copied byte for byte. Raises ``ValueError`` when the segments cannot be walked."""
+    if data[:2] != b"\xff\xd8" or len(exif) + 2 > 0xFFFF:
+        raise ValueError("not a JPEG")
+    kept: list[bytes] = []
+    pos, size = 2, len(data)
+    while True:
+        while pos < size and data[pos] == 0xFF and pos + 1 < size and data[pos + 1] == 0xFF:
+            pos += 1  # fill bytes
+        if pos + 2 > size or data[pos] != 0xFF:
+            raise ValueError("broken JPEG segment structure")
+        marker = data[pos + 1]
+        if marker == 0xD9:  # end of image: whatever follows (a second image, trailers) is dropped
+            break
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            kept.append(data[pos:pos + 2])
+            pos += 2
+            continue
+        if pos + 4 > size:
+            raise ValueError("truncated JPEG segment")
+        end = pos + 2 + int.from_bytes(data[pos + 2:pos + 4], "big")
+        if end > size:
+            raise ValueError("truncated JPEG segment")
+        segment = data[pos:end]
+        if marker == 0xDA:  # start of scan: the entropy-coded data runs to the next real marker
+            scan = end
+            while scan + 1 < size and not (data[scan] == 0xFF and data[scan + 1] not in _IN_SCAN):
+                scan += 1
+            segment, end = data[pos:scan], scan
+        elif (0xE0 <= marker <= 0xEF or marker == 0xFE) and not any(
+                marker == m and segment[4:4 + len(tag)] == tag for m, tag in _KEEP_APP):
+            pos = end
+            continue
+        kept.append(segment)
+        pos = end
+    app1 = b"\xff\xe1" + (len(exif) + 2).to_bytes(2, "big") + exif
+    at = 1 if kept and kept[0][:2] == b"\xff\xe0" else 0  # JFIF's APP0 stays first
+    return b"\xff\xd8" + b"".join(kept[:at]) + app1 + b"".join(kept[at:]) + b"\xff\xd9"
+
+
+_IN_SCAN = frozenset([0x00, *range(0xD0, 0xD8)])  # stuffed 0xFF and restart markers
 
 
 def _shrink(image: Any, long_side: int) -> Any:
@@ -322,11 +409,14 @@ def _upright(image: Any, orientation: int) -> Any:
 
 
 def _orientation(exif: Any, image: Any) -> int:
-    # pillow-heif applies the HEIF transform itself and resets the tag; it keeps the original here.
-    raw = exif.get(_ORIENTATION) or 1
-    if image.format == "HEIF":
-        raw = 1
-    return int(raw) if int(raw) in range(1, 9) else 1
+    """1..8; anything else (ASCII text, a tuple, a number out of range) counts as 1 (as is)."""
+    if image.format == "HEIF":  # pillow-heif applies the HEIF transform itself and keeps the tag
+        return 1
+    raw = exif.get(_ORIENTATION)
+    if isinstance(raw, (str, bytes)):
+        text = _clean(raw)
+        raw = int(text) if text.isdigit() and len(text) == 1 else None
+    return raw if isinstance(raw, int) and raw in range(1, 9) else 1
 
 
 def _jpeg(image: Any, exif: bytes, icc: bytes | None) -> bytes:
@@ -340,8 +430,10 @@ def _jpeg(image: Any, exif: bytes, icc: bytes | None) -> bytes:
     return out.getvalue()
 
 
-def _variant_exif(source: Any, keep_gps: bool) -> bytes:
-    """A fresh EXIF block for the variants: taken-at and camera, orientation 1, GPS if kept."""
+def _variant_exif(source: Any, gps: tuple[float, float] | None, orientation: int = 1) -> bytes:
+    """A fresh EXIF block for the variants: taken-at, camera, orientation 1, and the position
+    ``gps`` when the user keeps it - written anew from the values that could be read, never the
+    camera's own GPS tags (of any type, with any extras)."""
     from PIL import Image
 
     out = Image.Exif()
@@ -349,17 +441,24 @@ def _variant_exif(source: Any, keep_gps: bool) -> bytes:
         value = source.get(tag)
         if isinstance(value, str) and value.strip("\x00 "):
             out[tag] = value.strip("\x00 ")
-    out[_ORIENTATION] = 1
+    out[_ORIENTATION] = orientation
     original = source.get_ifd(_EXIF_IFD)
     exif_ifd = {t: original[t] for t in (_DATETIME_ORIGINAL, _OFFSET_TIME_ORIGINAL)
                 if isinstance(original.get(t), str)}
     if exif_ifd:
         out.get_ifd(_EXIF_IFD).update(exif_ifd)
-    if keep_gps:
-        gps = source.get_ifd(_GPS_IFD)
-        if gps:
-            out.get_ifd(_GPS_IFD).update(gps)
+    if gps is not None:
+        lat, lon = gps
+        out.get_ifd(_GPS_IFD).update({0: b"\x02\x03\x00\x00", 1: "N" if lat >= 0 else "S", 2: _dms(lat),
+                                      3: "E" if lon >= 0 else "W", 4: _dms(lon)})
     return bytes(out.tobytes())
+
+
+def _dms(value: float) -> tuple[float, float, float]:
+    value = abs(value)
+    degrees = int(value)
+    minutes = int((value - degrees) * 60)
+    return float(degrees), float(minutes), round(((value - degrees) * 60 - minutes) * 60, 4)
 
 
 # -- metadata --------------------------------------------------------------------------------------
@@ -396,6 +495,8 @@ def _taken_at(exif: Any) -> str | None:
 
 
 def _ratio(value: Any) -> float:
+    if isinstance(value, (str, bytes)):  # GPS written as text: not a position we can trust
+        raise TypeError("GPS value is not a number")
     if isinstance(value, tuple) and len(value) == 2:
         return float(value[0]) / float(value[1]) if value[1] else math.nan
     return float(value)

@@ -21,7 +21,14 @@ from urllib.parse import unquote_plus
 from chalicelib.observability import logger, metrics
 from chalicelib.photos import imaging
 from chalicelib.photos.ports import PhotoStorePort
-from chalicelib.photos.store import object_keys, original_key, parse_original_key, thumb_key, web_key
+from chalicelib.photos.store import (
+    full_key,
+    object_keys,
+    original_key,
+    parse_original_key,
+    thumb_key,
+    web_key,
+)
 
 
 def handle_message(body: str, store: PhotoStorePort, message_id: str = "") -> list[str]:
@@ -95,6 +102,8 @@ def _process(prefix: str, photo_id: str, store: PhotoStorePort) -> str:
         return _reject(store, prefix, photo_id, head, rejection)
     store.put_variant(web_key(prefix, photo_id), result.web.data)
     store.put_variant(thumb_key(prefix, photo_id), result.thumb.data)
+    if result.full is not None:
+        store.put_variant(full_key(prefix, photo_id), result.full.data)
     if not store.mark_ready(prefix, photo_id, result.metadata.to_dict(), head["etag"], head["size"]):
         store.delete_photo(prefix, photo_id)  # deleted while we worked: leave nothing behind
         return "deleted_meanwhile"

@@ -66,7 +66,7 @@ def delete_photo(photo_id: str):  # type: ignore[no-untyped-def]
 def download_photo(photo_id: str):  # type: ignore[no-untyped-def]
     request = bp.current_request
     who = _desk_user(request)
-    variant = dict(request.query_params or {}).get("variant", "original")
+    variant = dict(request.query_params or {}).get("variant", "full")
     context = request.context
     source_ip = ((context or {}).get("identity") or {}).get("sourceIp") if isinstance(context, dict) else None
     return json_response(service.download(wiring.photos_store(), who, photo_id, variant, source_ip))

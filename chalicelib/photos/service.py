@@ -103,21 +103,30 @@ def delete_photo(store: PhotoStorePort, who: Principal, photo_id: str) -> None:
     logger.info("photo deleted", extra={"photo_id": photo_id})
 
 
-VARIANTS = ("original", "web")
+# "full" (the default): every pixel, without location unless the user keeps it. "original", the
+# untouched upload with whatever it carries, only when asked for by name (and logged like every download).
+VARIANTS = ("full", "web", "original")
+
+
+def _full_key(item: dict[str, Any]) -> str:
+    """The full-resolution variant; a photo processed before it existed has only the web one."""
+    return str(item.get("full_key") or item["web_key"])
 
 
 def download(store: PhotoStorePort, who: Principal, photo_id: str, variant: str,
              source_ip: str | None) -> dict[str, Any]:
     """A presigned download URL (attachment) — and the access log line every download leaves."""
     if variant not in VARIANTS:
-        raise InvalidField("variant", "'variant' 은(는) original 또는 web 이어야 합니다.")
+        raise InvalidField("variant", "'variant' 은(는) full, web 또는 original 이어야 합니다.")
     item = _owned(store, who, photo_id)
     if item["status"] != "ready":
         raise Conflict("아직 준비되지 않았거나 거부된 사진입니다. (photo not ready)", code="not_ready")
-    key = item["web_key"] if variant == "web" else original_key(who.prefix, photo_id)
     name = item.get("filename") or f"{photo_id}.jpg"
-    if variant == "web":
-        name = name.rsplit(".", 1)[0] + "_web.jpg"
+    if variant == "original":
+        key = original_key(who.prefix, photo_id)
+    else:
+        key = item["web_key"] if variant == "web" else _full_key(item)
+        name = name.rsplit(".", 1)[0] + ("_web.jpg" if variant == "web" else ".jpg")
     url = store.presigned_get(key, download_name=name)
     logger.info("photo download", extra={"audit": "photo_download", "photo_id": photo_id,
                                          "variant": variant, "user_id": who.user_id, "source_ip": source_ip})
@@ -203,7 +212,7 @@ def send(store: PhotoStorePort, who: Principal, photo_id: str) -> dict[str, Any]
     if item["status"] != "ready":
         raise Conflict("아직 준비되지 않았거나 거부된 사진입니다. (photo not ready)", code="not_ready")
     sent_at = int(time.time())
-    image_url = store.presigned_get(original_key(who.prefix, photo_id))
+    image_url = store.presigned_get(_full_key(item))  # never the untouched original
     sender = {"id": who.user_id, "name": who.name, "department": who.department}
     body = domain.webhook_body(item, sender, image_url, sent_at)
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "gdesk-photos/1",

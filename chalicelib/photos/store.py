@@ -10,6 +10,7 @@ Bucket:
   originals/<prefix>/<photo_id>      the upload, exactly as the phone sent it (private)
   web/<prefix>/<photo_id>.jpg        long side 1600, upright, without GPS unless kept
   thumbs/<prefix>/<photo_id>.jpg     long side 320
+  full/<prefix>/<photo_id>.jpg       every pixel, without GPS unless kept (what 다운로드/보내기 deliver)
 ``<prefix>`` is ``domain.user_segment(user_id)``: the user's own key prefix, under which every
 key of theirs is.
 """
@@ -30,8 +31,8 @@ from chalicelib.photos import domain
 from chalicelib.photos.ports import PhoneSession
 from chalicelib.settings import PhotosSettings
 
-__all__ = ["PhoneSession", "PhotoStore", "object_keys", "original_key", "parse_original_key", "thumb_key",
-           "web_key"]
+__all__ = ["PhoneSession", "PhotoStore", "full_key", "object_keys", "original_key", "parse_original_key",
+           "thumb_key", "web_key"]
 
 _ORIGINAL_KEY = re.compile(r"^originals/([A-Za-z0-9_.@-]{1,64})/([0-9a-f]{22})$")
 UPLOADING_TTL_SECONDS = 24 * 3600  # an upload that never arrives is forgotten after a day
@@ -53,9 +54,14 @@ def thumb_key(prefix: str, photo_id: str) -> str:
     return f"thumbs/{prefix}/{photo_id}.jpg"
 
 
+def full_key(prefix: str, photo_id: str) -> str:
+    return f"full/{prefix}/{photo_id}.jpg"
+
+
 def object_keys(prefix: str, photo_id: str) -> list[str]:
     """Every object a photo may have: the original and its two variants."""
-    return [original_key(prefix, photo_id), web_key(prefix, photo_id), thumb_key(prefix, photo_id)]
+    return [original_key(prefix, photo_id), web_key(prefix, photo_id), thumb_key(prefix, photo_id),
+            full_key(prefix, photo_id)]
 
 
 def parse_original_key(key: str) -> tuple[str, str] | None:
@@ -165,7 +171,8 @@ class PhotoStore:
         return self._finish(prefix, photo_id, {
             "status": "ready", "meta": _dynamo(meta), "source_etag": source_etag,
             "source_size": source_size, "web_key": web_key(prefix, photo_id),
-            "thumb_key": thumb_key(prefix, photo_id), "expires_at": expires,
+            "thumb_key": thumb_key(prefix, photo_id), "full_key": full_key(prefix, photo_id),
+            "expires_at": expires,
         })
 
     def mark_rejected(self, prefix: str, photo_id: str, code: str, reason: str, source_etag: str) -> bool:
@@ -211,8 +218,15 @@ class PhotoStore:
 
     def read_original(self, prefix: str, photo_id: str, limit: int) -> bytes:
         """At most ``limit`` + 1 bytes (enough to tell "too large" without reading a huge object)."""
-        response = self.s3.get_object(Bucket=self.bucket, Key=original_key(prefix, photo_id),
-                                      Range=f"bytes=0-{limit}")
+        from botocore.exceptions import ClientError
+
+        try:
+            response = self.s3.get_object(Bucket=self.bucket, Key=original_key(prefix, photo_id),
+                                          Range=f"bytes=0-{limit}")
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "InvalidRange":
+                return b""  # a zero-byte object has no byte 0: it is empty, not an S3 failure
+            raise
         return bytes(response["Body"].read(limit + 1))
 
     def put_variant(self, key: str, data: bytes) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import io
 import re
 import secrets
@@ -18,10 +19,14 @@ from typing import Any
 from chalicelib.clock import KST
 from chalicelib.errors import InvalidField
 from chalicelib.trips.geo import valid_coordinates
+from chalicelib.validation import bounded_datetime, finite_float
 
 RADIUS_DEFAULT_M = 300
 RADIUS_MIN_M, RADIUS_MAX_M = 50, 5000
 MAX_TRIP_DAYS = 31
+# A trip lies in a sane window around today: settlement may import last year's orders, planning
+# this year's; a trip in year 9999 (or 1999) is a typo or an attack, not an order.
+TRIP_WINDOW = timedelta(days=366)
 MAX_IMPORT_ROWS = 5000
 CSV_COLUMNS = ("employee_id", "name", "department", "destination", "address", "lat", "lon",
                "start", "end", "purpose")
@@ -66,9 +71,15 @@ def new_trip_id() -> str:
     return new_id("t")
 
 
-def imported_trip_id(employee_id: str, start: datetime, destination: str) -> str:
-    """Deterministic id for an imported order, so importing the same file twice adds nothing."""
-    digest = hashlib.sha256(f"{employee_id}|{start.isoformat()}|{destination}".encode()).digest()
+def imported_trip_id(employee_id: str, start: datetime, destination: str, key: bytes) -> str:
+    """Deterministic id for an imported order, so importing the same file twice adds nothing.
+
+    Keyed (HMAC-SHA256 with a secret of the deployment): whoever knows an order's employee, start
+    and destination still cannot compute its id and probe for it."""
+    if not key:
+        raise ValueError("imported trip ids need a secret key")
+    message = f"{employee_id}|{start.isoformat()}|{destination}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
     return "t" + "".join(_ID_ALPHABET[b % len(_ID_ALPHABET)] for b in digest[:11])
 
 
@@ -83,9 +94,9 @@ def parse_kst(value: Any, name: str, *, end_of_day: bool = False) -> datetime:
             return datetime.combine(day, time(23, 59, 59) if end_of_day else time(0, 0), KST)
         parsed = datetime.fromisoformat(text.replace(" ", "T", 1))
     except ValueError as exc:
-        raise InvalidField(name, f"'{name}' 시각 형식이 올바르지 않습니다: {value} "
+        raise InvalidField(name, f"'{name}' 시각 형식이 올바르지 않습니다: {value[:40]} "
                                  "(예: 2025-05-20T09:00)") from exc
-    return parsed.replace(tzinfo=KST) if parsed.tzinfo is None else parsed
+    return bounded_datetime(parsed.replace(tzinfo=KST) if parsed.tzinfo is None else parsed, name)
 
 
 def _text(data: dict[str, Any], name: str, *, max_len: int, required: bool = True) -> str:
@@ -112,17 +123,19 @@ def _number(data: dict[str, Any], name: str, lo: float, hi: float, default: floa
         try:
             value = float(value.strip())
         except ValueError as exc:
-            raise InvalidField(name, f"'{name}' 은(는) 숫자여야 합니다: {value} (must be a number)") from exc
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-        raise InvalidField(name, f"'{name}' 은(는) 숫자여야 합니다. (must be a number)")
-    if not lo <= float(value) <= hi:
+            raise InvalidField(name, f"'{name}' 은(는) 숫자여야 합니다: {value[:40]} "
+                                     "(must be a number)") from exc
+    value = finite_float(value, name)
+    if not lo <= value <= hi:
         raise InvalidField(name, f"'{name}' 은(는) {lo:g}~{hi:g} 범위여야 합니다. (out of range)")
-    return float(value)
+    return value
 
 
 def parse_order(data: dict[str, Any], *, employee_id: str, name: str, department: str,
-                trip_id: str | None = None, source: str = "api", created_by: str = "") -> TripOrder:
-    """Validate one order; raises ``InvalidField`` for the first bad field."""
+                trip_id: str | None = None, source: str = "api", created_by: str = "",
+                now: datetime | None = None) -> TripOrder:
+    """Validate one order; raises ``InvalidField`` for the first bad field. With ``now`` (every
+    use case passes it) the trip must also lie within ``TRIP_WINDOW`` of it."""
     destination = _text(data, "destination", max_len=100)
     address = _text(data, "address", max_len=200, required=False)
     lat = _number(data, "lat", -90, 90)
@@ -138,12 +151,23 @@ def parse_order(data: dict[str, Any], *, employee_id: str, name: str, department
         raise InvalidField("end", "종료 시각은 시작 시각보다 뒤여야 합니다. (end must be after start)")
     if end - start > timedelta(days=MAX_TRIP_DAYS):
         raise InvalidField("end", f"출장 기간은 최대 {MAX_TRIP_DAYS}일입니다. (window too long)")
+    if now is not None:
+        check_window(start, end, now)
     purpose = _text(data, "purpose", max_len=300)
     return TripOrder(
         trip_id=trip_id or new_trip_id(), employee_id=employee_id, name=name, department=department,
         destination=destination, address=address, lat=round(lat, 7), lon=round(lon, 7),
         radius_m=int(radius), start=start.astimezone(KST), end=end.astimezone(KST), purpose=purpose,
         source=source, created_by=created_by or employee_id)
+
+
+def check_window(start: datetime, end: datetime, now: datetime) -> None:
+    if start < now - TRIP_WINDOW:
+        raise InvalidField("start", f"출장 시작은 오늘로부터 {TRIP_WINDOW.days}일 이내여야 합니다. "
+                                    "(start too far in the past)")
+    if end > now + TRIP_WINDOW:
+        raise InvalidField("end", f"출장 종료는 오늘로부터 {TRIP_WINDOW.days}일 이내여야 합니다. "
+                                  "(end too far in the future)")
 
 
 # -- CSV import ----------------------------------------------------------------------------------
@@ -174,8 +198,9 @@ def decode_csv(raw: bytes) -> str:
     raise InvalidField("file", "CSV 인코딩을 알 수 없습니다 (UTF-8 또는 CP949). (unknown encoding)")
 
 
-def plan_import(text: str, created_by: str) -> ImportPlan:
+def plan_import(text: str, created_by: str, *, id_key: bytes, now: datetime | None = None) -> ImportPlan:
     """Parse the HR export: each row is validated on its own; errors carry the file line number.
+    Imported ids are keyed with ``id_key`` (see ``imported_trip_id``).
 
     A broken header is a file-level error (``InvalidField``): nothing can be imported then.
     """
@@ -214,7 +239,7 @@ def plan_import(text: str, created_by: str) -> ImportPlan:
             continue
         data = dict(zip(columns, row, strict=True))
         try:
-            order = _row_order(data, created_by)
+            order = _row_order(data, created_by, id_key, now)
         except InvalidField as exc:
             plan.errors.append(RowError(line, exc.field or "row", exc.message))
             continue
@@ -226,13 +251,13 @@ def plan_import(text: str, created_by: str) -> ImportPlan:
     return plan
 
 
-def _row_order(data: dict[str, Any], created_by: str) -> TripOrder:
+def _row_order(data: dict[str, Any], created_by: str, id_key: bytes, now: datetime | None) -> TripOrder:
     employee_id = (data.get("employee_id") or "").strip()
     if not _EMPLOYEE_ID.match(employee_id):
         raise InvalidField("employee_id", "사번이 올바르지 않습니다. (invalid employee id)")
     name = _text(data, "name", max_len=50)
     department = _text(data, "department", max_len=100)
     order = parse_order(data, employee_id=employee_id, name=name, department=department,
-                        trip_id="pending", source="import", created_by=created_by)
-    trip_id = imported_trip_id(employee_id, order.start, order.destination)
+                        trip_id="pending", source="import", created_by=created_by, now=now)
+    trip_id = imported_trip_id(employee_id, order.start, order.destination, id_key)
     return TripOrder(**{**order.__dict__, "trip_id": trip_id})

@@ -14,6 +14,7 @@ from typing import Any
 from chalicelib.auth import User
 from chalicelib.clock import KST, from_iso, iso, now_utc
 from chalicelib.errors import Conflict, Forbidden, InvalidField, NotFound
+from chalicelib.observability import metrics
 from chalicelib.trips import token as jws
 from chalicelib.trips import verdict as vd
 from chalicelib.trips.inputs import CONSENT_VERSION, Tap
@@ -22,6 +23,12 @@ from chalicelib.trips.ports import TripsPort
 
 IDEMPOTENCY_SECONDS = 24 * 3600
 AUDIT_ROLES = ("auditor", "admin")
+
+
+# Someone else's trip or proof answers exactly like one that does not exist: a 403 would tell a
+# prober which ids are real (issue 15).
+NO_SUCH_TRIP = "출장을 찾을 수 없습니다. (no such trip)"
+NO_SUCH_PROOF = "증빙을 찾을 수 없습니다. (no such proof)"
 
 
 def new_proof_id() -> str:
@@ -44,7 +51,8 @@ def trip_view(order: TripOrder) -> dict[str, Any]:
 
 
 def create_trip(st: TripsPort, user: User, body: dict[str, Any]) -> dict[str, Any]:
-    order = parse_order(body, employee_id=user.id, name=user.name, department=user.department)
+    order = parse_order(body, employee_id=user.id, name=user.name, department=user.department,
+                        now=datetime.now(UTC))
     st.put_trip(order)
     return trip_view(order)
 
@@ -92,9 +100,9 @@ def withdraw_consent(st: TripsPort, user: User) -> dict[str, Any]:
 def _own_trip(st: TripsPort, user: User, trip_id: str, *, auditors: bool = False) -> TripOrder:
     order = st.get_trip(trip_id)
     if order is None:
-        raise NotFound("출장을 찾을 수 없습니다. (no such trip)")
+        raise NotFound(NO_SUCH_TRIP)
     if order.employee_id != user.id and not (auditors and any(user.has(r) for r in AUDIT_ROLES)):
-        raise Forbidden("본인의 출장만 볼 수 있습니다. (not your trip)")
+        raise NotFound(NO_SUCH_TRIP)
     return order
 
 
@@ -111,9 +119,9 @@ def create_proof(st: TripsPort, user: User, trip_id: str, tap: Tap, base_url: st
 
     order, profile, last = st.load_for_tap(trip_id, user.id)
     if order is None:
-        raise NotFound("출장을 찾을 수 없습니다. (no such trip)")
+        raise NotFound(NO_SUCH_TRIP)
     if order.employee_id != user.id:
-        raise Forbidden("본인의 출장만 증빙할 수 있습니다. (not your trip)")
+        raise NotFound(NO_SUCH_TRIP)
     if not profile.get("consent_at"):
         raise Forbidden("위치정보 수집·이용 동의가 필요합니다. (location consent required)")
 
@@ -201,9 +209,9 @@ def _with_links(result: dict[str, Any], base_url: str) -> dict[str, Any]:
 def proof_for_viewer(st: TripsPort, user: User, proof_id: str) -> dict[str, Any]:
     proof = st.get_proof(proof_id)
     if proof is None:
-        raise NotFound("증빙을 찾을 수 없습니다. (no such proof)")
+        raise NotFound(NO_SUCH_PROOF)
     if proof["employee_id"] != user.id and not any(user.has(r) for r in AUDIT_ROLES):
-        raise Forbidden("본인의 증빙만 볼 수 있습니다. (not your proof)")
+        raise NotFound(NO_SUCH_PROOF)
     return proof
 
 
@@ -232,16 +240,23 @@ def verify(st: TripsPort, token: str, viewer: User | None, source_ip: str) -> di
             checked.fail(f"관리자가 취소한 증빙입니다: {revoked['reason']} "
                          f"({vd.kst_text(from_iso(revoked['at']))}) (revoked)")
     auditor = viewer is not None and any(viewer.has(r) for r in AUDIT_ROLES)
+    # The auditor's record only for a valid token, and only then is anything decrypted.
+    record = _record(st, checked, proof) if auditor and proof is not None and checked.valid else None
     proof_id = str(checked.claims.get("jti")) if proof else None
     now = now_utc()
-    st.log_access(proof_id, {"action": "verify", "who": viewer.id if viewer else "anonymous",
-                             "roles": list(viewer.roles) if viewer else [], "ip": source_ip,
-                             "valid": checked.valid, "reasons": checked.reasons[:3]}, now)
+    if not checked.signed:
+        # Garbage, forgeries, unknown keys: counted, never stored (anyone could grow a table kept
+        # five years). Only tokens signed by our keys leave an access-log item.
+        metrics.add_metric(name="ProofVerifyUnsigned", unit="Count", value=1)
+    else:
+        st.log_access(proof_id, {"action": "verify", "who": viewer.id if viewer else "anonymous",
+                                 "roles": list(viewer.roles) if viewer else [], "ip": source_ip,
+                                 "valid": checked.valid, "reasons": checked.reasons[:3]}, now)
     result: dict[str, Any] = {"valid": checked.valid, "reasons": checked.reasons,
                               "summary": _summary(checked, proof) if proof else None}
-    if auditor and proof is not None:
+    if record is not None:
         assert viewer is not None
-        result["record"] = _record(st, checked.claims, proof)
+        result["record"] = record
         st.log_access(proof_id, {"action": "position", "who": viewer.id, "roles": list(viewer.roles),
                                  "ip": source_ip, "valid": checked.valid}, now)
     return result
@@ -257,12 +272,20 @@ def _summary(checked: jws.Checked, proof: dict[str, Any]) -> dict[str, Any]:
             "message": verdict["message"], "reasons": verdict["reasons"], "revoked": proof.get("revoked")}
 
 
-def _record(st: TripsPort, claims: dict[str, Any], proof: dict[str, Any]) -> dict[str, Any]:
-    """What an auditor sees: the decrypted private part, the stored position and the order."""
+def _record(st: TripsPort, checked: jws.Checked, proof: dict[str, Any]) -> dict[str, Any] | None:
+    """What an auditor sees: the decrypted private part, the stored position and the order.
+    None (and ``checked`` failed with the reason) when the sealed part does not open."""
+    from cryptography.exceptions import InvalidTag
+
+    claims = checked.claims
     private = None
-    key = st.data_key(jws.sealed_key_id(claims["pd"]))
-    if key is not None:
-        private = jws.unpack_private(jws.unseal(claims["pd"], key, jws.aad_for(claims)))
+    try:
+        key = st.data_key(jws.sealed_key_id(str(claims.get("pd", ""))))
+        if key is not None:
+            private = jws.unpack_private(jws.unseal(claims["pd"], key, jws.aad_for(claims)))
+    except (InvalidTag, ValueError):  # altered, truncated, or sealed for another proof
+        checked.fail("봉인된 위치 정보가 변조되었습니다. (sealed private part altered)")
+        return None
     withdrawn = bool(proof.get("position_erased_at"))
     note = ("본인이 위치정보 동의를 철회하여 정확한 위치를 파기했습니다. (erased on withdrawal)" if withdrawn
             else "보존 기간이 지나 정확한 위치는 파기되었습니다. (shredded)")
@@ -285,10 +308,14 @@ def _record(st: TripsPort, claims: dict[str, Any], proof: dict[str, Any]) -> dic
 
 
 def revoke(st: TripsPort, admin: User, proof_id: str, reason: str) -> dict[str, Any]:
+    """Revocations are history: the first one stays in force (its reason, author and time); a
+    later one is added to ``revocations`` and changes nothing else."""
     proof = st.revoke(proof_id, admin.id, reason, now_utc())
     if proof is None:
-        raise NotFound("증빙을 찾을 수 없습니다. (no such proof)")
-    return {"proof_id": proof_id, "revoked": proof["revoked"]}
+        raise NotFound(NO_SUCH_PROOF)
+    history = proof.get("revocations") or [proof["revoked"]]
+    return {"proof_id": proof_id, "revoked": proof["revoked"], "revocations": history,
+            "already_revoked": len(history) > 1}
 
 
 def jwks(st: TripsPort) -> dict[str, Any]:
@@ -341,7 +368,7 @@ def import_trips(st: TripsPort, raw: bytes, created_by: str, dry_run: bool = Fal
     """Import the HR export: invalid rows are reported by line number, every valid row is written;
     if a write fails midway, the rows this run created are removed again (all or nothing), and a
     re-run skips orders that exist (ids are derived from employee, start and destination)."""
-    plan = plan_import(decode_csv(raw), created_by)
+    plan = plan_import(decode_csv(raw), created_by, id_key=st.import_id_key(), now=datetime.now(UTC))
     created: list[str] = []
     existing: list[int] = []
     if not dry_run:

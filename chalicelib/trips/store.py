@@ -58,6 +58,7 @@ class _KeyCache:
         self.registered: dict[str, str] = {}  # key arn → kid, once registered
         self.data_keys: dict[str, tuple[bytes, int]] = {}  # dkid → (plaintext, expires_at)
         self.current_data_key: dict[str, tuple[float, str]] = {}  # yyyymmdd → (until, dkid)
+        self.import_keys: dict[str, bytes] = {}  # secret id → HMAC key of imported trip ids
 
     def clear(self) -> None:
         with self.lock:
@@ -67,6 +68,7 @@ class _KeyCache:
             self.registered.clear()
             self.data_keys.clear()
             self.current_data_key.clear()
+            self.import_keys.clear()
 
 
 def _ddb(value: Any) -> Any:
@@ -85,8 +87,9 @@ class TripsStore:
     it keeps the container's key caches, so a new store is a container that remembers nothing."""
 
     def __init__(self, settings: TripsSettings, dynamodb: Any = None, kms: Any = None,
-                 dynamodb_client: Any = None) -> None:
+                 dynamodb_client: Any = None, secretsmanager: Any = None) -> None:
         self.settings = settings
+        self._secretsmanager = secretsmanager  # only imports need it: made on first use
         self._dynamodb = dynamodb or aws.resource("dynamodb")
         self.table = self._dynamodb.Table(settings.table)
         self.kms = kms or aws.client("kms")
@@ -293,16 +296,36 @@ class TripsStore:
         return self._query_all(IndexName="gsi2", KeyConditionExpression=Key("gsi2pk").eq(f"MONTH#{month}"))
 
     def revoke(self, proof_id: str, by: str, reason: str, at: datetime) -> dict[str, Any] | None:
+        """Append-only: ``revoked`` is set once (the revocation in force); every revocation, the
+        first included, is appended to ``revocations``."""
         client = self._client()
+        entry = {"at": iso(at), "by": by, "reason": reason}
         try:
             result = self.table.update_item(
                 Key={"pk": f"PROOF#{proof_id}", "sk": "PROOF"}, ConditionExpression="attribute_exists(pk)",
-                UpdateExpression="SET revoked = :r",
-                ExpressionAttributeValues={":r": {"at": iso(at), "by": by, "reason": reason}},
+                UpdateExpression="SET revoked = if_not_exists(revoked, :r), "
+                                 "revocations = list_append(if_not_exists(revocations, :none), :one)",
+                ExpressionAttributeValues={":r": entry, ":one": [entry], ":none": []},
                 ReturnValues="ALL_NEW")
         except client.exceptions.ConditionalCheckFailedException:
             return None
         return plain(result["Attributes"])
+
+    # -- imported trip ids -----------------------------------------------------------------------------
+
+    def import_id_key(self) -> bytes:
+        """The HMAC key that derives imported trip ids (Secrets Manager; read once per container)."""
+        secret_id = self.settings.import_id_secret
+        if not secret_id:
+            raise RuntimeError("GDESK_TRIPS_IMPORT_ID_SECRET is not configured")
+        with self._keys.lock:
+            cached = self._keys.import_keys.get(secret_id)
+        if cached is None:
+            secrets_manager = self._secretsmanager or aws.client("secretsmanager")
+            cached = str(secrets_manager.get_secret_value(SecretId=secret_id)["SecretString"]).encode()
+            with self._keys.lock:
+                self._keys.import_keys[secret_id] = cached
+        return cached
 
     # -- access log (위치정보법 §16②) ----------------------------------------------------------------
 

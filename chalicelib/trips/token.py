@@ -201,6 +201,7 @@ class Checked:
 
     valid: bool
     reasons: list[str] = field(default_factory=list)
+    signed: bool = False  # the signature is good and from one of our keys (the claims may still fail)
     header: dict[str, Any] = field(default_factory=dict)
     claims: dict[str, Any] = field(default_factory=dict)
 
@@ -255,6 +256,7 @@ def check(token: str, keys: Mapping[str, Any], issuer: str, now: float,
     if len(raw) != 64 or not _signature_ok(key, f"{parts[0]}.{parts[1]}".encode("ascii"), raw):
         return result.fail("서명이 올바르지 않습니다: 위조되었거나 변조된 토큰입니다. (bad signature)")
     result.claims = claims
+    result.signed = True
     return _check_claims(result, issuer, now, leeway)
 
 

@@ -41,8 +41,8 @@ def start(ctx: DemoContext) -> list[str]:
         order = parse_order(data, employee_id=employee, name=name, department=department,
                             trip_id="pending", source="import", created_by="demo")
         order = parse_order(data, employee_id=employee, name=name, department=department,
-                            trip_id=imported_trip_id(employee, order.start, destination), source="import",
-                            created_by="demo")
+                            trip_id=imported_trip_id(employee, order.start, destination, st.import_id_key()),
+                            source="import", created_by="demo")
         st.put_trip(order)  # idempotent: the same id every run of the same day
         orders.append(order)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.photos import domain
 from chalicelib.photos.ports import PhoneSession
-from chalicelib.photos.store import object_keys, original_key, thumb_key, web_key
+from chalicelib.photos.store import full_key, object_keys, original_key, thumb_key, web_key
 from chalicelib.settings import PhotosSettings
 
 SETTINGS = PhotosSettings(table="t", bucket="b", max_upload_bytes=25 * 1024 * 1024, upload_url_seconds=300,
@@ -74,7 +74,8 @@ class FakePhotoStore:
 
     def mark_ready(self, prefix: str, photo_id: str, meta: dict[str, Any], etag: str, size: int) -> bool:
         return self._finish(prefix, photo_id, status="ready", meta=meta, source_etag=etag,
-                            web_key=web_key(prefix, photo_id), thumb_key=thumb_key(prefix, photo_id))
+                            web_key=web_key(prefix, photo_id), thumb_key=thumb_key(prefix, photo_id),
+                            full_key=full_key(prefix, photo_id))
 
     def mark_rejected(self, prefix: str, photo_id: str, code: str, reason: str, etag: str) -> bool:
         return self._finish(prefix, photo_id, status="rejected", reason_code=code, reason=reason,

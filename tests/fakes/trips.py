@@ -131,8 +131,13 @@ class FakeTripsStore:
         proof = self.proofs.get(proof_id)
         if proof is None:
             return None
-        proof["revoked"] = {"at": at.isoformat(), "by": by, "reason": reason}
+        entry = {"at": at.isoformat(), "by": by, "reason": reason}
+        proof.setdefault("revoked", entry)
+        proof["revocations"] = [*proof.get("revocations", []), entry]
         return copy.deepcopy(proof)
+
+    def import_id_key(self) -> bytes:
+        return b"fake-import-id-key"
 
     def log_access(self, proof_id: str | None, entry: dict[str, Any], at: datetime) -> None:
         self.access.append((proof_id, {**entry, "at": at.isoformat()}))

@@ -208,11 +208,11 @@ def test_download_is_an_attachment_url_and_is_logged(photos: Any, mine: dict[str
     assert response.status_code == 200
     body = response.json()
     assert body["filename"] == "현장.jpg" and body["expires_in"] == 600
-    original = requests.get(body["url"], timeout=10)
-    assert original.status_code == 200 and original.content[:3] == b"\xff\xd8\xff"
-    assert "attachment" in original.headers.get("Content-Disposition", "")
+    full = requests.get(body["url"], timeout=10)  # issue 15: the full-resolution copy without GPS
+    assert full.status_code == 200 and full.content[:3] == b"\xff\xd8\xff"
+    assert "attachment" in full.headers.get("Content-Disposition", "")
     audit = [r for r in caplog.records if getattr(r, "audit", None) == "photo_download"]
-    assert audit and audit[-1].photo_id == mine["photo_id"] and audit[-1].variant == "original"  # type: ignore[attr-defined]
+    assert audit and audit[-1].photo_id == mine["photo_id"] and audit[-1].variant == "full"  # type: ignore[attr-defined]
     web = requests.get(f"{photos.api}/photos/{mine['photo_id']}/download", params={"variant": "web"},
                        headers=photos.headers(), timeout=10).json()
     assert web["filename"] == "현장_web.jpg"

@@ -76,7 +76,7 @@ def fix() -> Callable[..., dict[str, Any]]:
 
 
 TRIPS_RESOURCES = ("TripsTable", "IdempotencyTable", "ProofSigningKey", "ProofSigningKeyAlias",
-                   "ProofDataKey", "ProofDataKeyAlias")
+                   "ProofDataKey", "ProofDataKeyAlias", "TripsImportIdSecret")
 
 
 @pytest.fixture

@@ -105,7 +105,7 @@ def test_evidence_sheet_for_the_traveller_and_auditors_only(
     assert "출장 방문 증빙서" in html and "창원시 성산구청" in html and "김민준" in html
     assert proof["proof_id"] in html and "<svg" in html and "출장지 확인" in html
     assert "35.2386" not in html  # distance only, never the exact position
-    assert http.get(url, headers=auth_headers("E1002")).status_code == 403
+    assert http.get(url, headers=auth_headers("E1002")).status_code == 404  # like an unknown trip
     missing = http.get(f"{api_url}/trips/tnosuchtrip00/evidence", headers=auth_headers("E1001"))
     assert missing.status_code == 404
 
@@ -130,7 +130,7 @@ def test_evidence_pdf_through_the_api_carries_a_qr_that_verifies(
     assert code.text == created.json()["verify_url"]
     verdict = http.post(f"{api_url}/proofs/verify", json={"token": code.text}).json()
     assert verdict["valid"] is True
-    assert http.get(url, headers=auth_headers("E1002")).status_code == 403
+    assert http.get(url, headers=auth_headers("E1002")).status_code == 404  # like an unknown trip
     assert http.get(url).status_code == 401
 
 

@@ -128,10 +128,10 @@ def test_another_employee_cannot_prove_or_read_someone_elses_trip(
     consent("E1002")
     trip = make_trip()
     response = prove(trip["trip_id"], user="E1002")
-    assert response.status_code == 403
+    assert response.status_code == 404  # issue 15: answered like an unknown trip
     proof = prove(trip["trip_id"]).json()
     for path in (f"/proofs/{proof['proof_id']}/qr.png", f"/proofs/{proof['proof_id']}/qr.svg"):
-        assert http.get(api_url + path, headers=auth_headers("E1002")).status_code == 403
+        assert http.get(api_url + path, headers=auth_headers("E1002")).status_code == 404
         assert http.get(api_url + path, headers=auth_headers("E1001")).status_code == 200
         assert http.get(api_url + path).status_code == 401
     listed = http.get(f"{api_url}/trips", headers=auth_headers("E1002")).json()["trips"]

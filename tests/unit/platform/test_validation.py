@@ -110,3 +110,22 @@ def test_query_int() -> None:
     assert query_int({"limit": "5"}, "limit", default=20, minimum=1, maximum=100) == 5
     for bad in ("x", "0", "101", "1.5", "٣٣٣"):
         assert _field_error(query_int, {"limit": bad}, "limit", default=20, minimum=1, maximum=100) == "limit"
+
+
+# -- issue 15: numbers of hundreds of digits and dates at the ends of the calendar ----------------------
+
+@pytest.mark.parametrize("value", [10**400, -(10**400), 2**53 + 1, float("inf"), float("nan")])
+def test_huge_or_non_finite_numbers_are_field_errors(value: object) -> None:
+    assert _field_error(field_float, {"lat": value}, "lat") == "lat"
+
+
+def test_huge_integers_are_field_errors() -> None:
+    assert _field_error(field_int, {"n": 10**400}, "n") == "n"
+    assert field_int({"n": 2**53}, "n") == 2**53
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00",
+                                  "9999-12-31T23:59:59+00:00", "2025-05-20T09:00:00+23:59",
+                                  "1969-12-31T23:59:59+00:00"])
+def test_dates_outside_the_calendar_we_serve_are_field_errors(text: str) -> None:
+    assert _field_error(field_datetime, {"at": text}, "at") == "at"

@@ -132,7 +132,7 @@ def test_create_proof_needs_consent_and_ones_own_trip(st: FakeTripsStore) -> Non
     with pytest.raises(Forbidden, match="동의"):
         service.create_proof(st, TRAVELLER, trip["trip_id"], _tap(), BASE)
     service.give_consent(st, COLLEAGUE, CONSENT_VERSION)
-    with pytest.raises(Forbidden, match="본인의 출장"):
+    with pytest.raises(NotFound, match="출장을 찾을 수 없습니다"):  # like an unknown trip (issue 15)
         service.create_proof(st, COLLEAGUE, trip["trip_id"], _tap(), BASE)
     with pytest.raises(NotFound):
         service.create_proof(st, TRAVELLER, "tnosuchtrip", _tap(), BASE)
@@ -189,7 +189,7 @@ def test_proof_for_viewer_is_the_traveller_or_an_auditor(st: FakeTripsStore) -> 
     proof = _proof(st)
     assert service.proof_for_viewer(st, TRAVELLER, proof["proof_id"])["token"] == proof["token"]
     assert service.proof_for_viewer(st, AUDITOR, proof["proof_id"])["proof_id"] == proof["proof_id"]
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         service.proof_for_viewer(st, COLLEAGUE, proof["proof_id"])
     with pytest.raises(NotFound):
         service.proof_for_viewer(st, TRAVELLER, "vnosuchproof")
@@ -253,7 +253,7 @@ def test_evidence_sheet_for_the_traveller_and_auditors_only(st: FakeTripsStore) 
     html = service.evidence(st, TRAVELLER, proof["trip_id"], BASE)
     assert "경상남도청" in html and "<svg" in html
     assert "<svg" in service.evidence(st, AUDITOR, proof["trip_id"], BASE)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         service.evidence(st, COLLEAGUE, proof["trip_id"], BASE)
 
 
@@ -273,10 +273,11 @@ def test_export_month_lists_the_months_proofs_with_their_orders(st: FakeTripsSto
     assert list(csv.DictReader(io.StringIO(service.export_month(st, "2001-01").decode("utf-8-sig")))) == []
 
 
-IMPORT = ("employee_id,name,department,destination,lat,lon,start,end,purpose\n"
-          "E1002,이서연,복지정책과,함안군청,35.2723,128.4064,2025-06-02T09:00,2025-06-02T18:00,협의\n"
-          "E1002,이서연,복지정책과,통영시청,34.8544,128.4331,2025-06-03T09:00,2025-06-03T18:00,점검\n"
-          "E1002,이서연,복지정책과,어딘가,95,128.4,2025-06-04T09:00,2025-06-04T18:00,오류\n").encode()
+_DAY = [(datetime.now(UTC).astimezone(KST) + timedelta(days=n)).strftime("%Y-%m-%d") for n in (2, 3, 4)]
+IMPORT = ("employee_id,name,department,destination,lat,lon,start,end,purpose\n"  # days near today
+          f"E1002,이서연,복지정책과,함안군청,35.2723,128.4064,{_DAY[0]}T09:00,{_DAY[0]}T18:00,협의\n"
+          f"E1002,이서연,복지정책과,통영시청,34.8544,128.4331,{_DAY[1]}T09:00,{_DAY[1]}T18:00,점검\n"
+          f"E1002,이서연,복지정책과,어딘가,95,128.4,{_DAY[2]}T09:00,{_DAY[2]}T18:00,오류\n").encode()
 
 
 def test_import_trips_writes_valid_rows_reports_bad_ones_and_skips_existing(st: FakeTripsStore) -> None:
@@ -294,3 +295,35 @@ def test_import_trips_is_all_or_nothing_when_a_write_fails(st: FakeTripsStore) -
     with pytest.raises(ConnectionError):
         service.import_trips(st, IMPORT, "M9001")
     assert st.trips == {}
+
+
+# -- issue 15 -----------------------------------------------------------------------------------------
+
+def test_tokens_not_signed_by_our_keys_leave_no_access_log(st: FakeTripsStore) -> None:
+    proof = _proof(st)
+    header, payload, _ = proof["token"].split(".")
+    for token in ("garbage", "a.b.c", f"{header}.{payload}.{'A' * 86}"):
+        assert service.verify(st, token, None, "10.0.0.1")["valid"] is False
+    assert st.access == []
+    assert service.verify(st, proof["token"], None, "10.0.0.1")["valid"] is True
+    assert [p for p, _ in st.access] == [proof["proof_id"]]
+
+
+def test_a_second_revocation_is_added_to_the_history_and_changes_nothing_else(st: FakeTripsStore) -> None:
+    proof = _proof(st)
+    first = service.revoke(st, ADMIN, proof["proof_id"], "중복 청구")
+    second = service.revoke(st, ADMIN, proof["proof_id"], "다른 사유")
+    assert second["revoked"] == first["revoked"] and second["already_revoked"] is True
+    assert [r["reason"] for r in second["revocations"]] == ["중복 청구", "다른 사유"]
+
+
+def test_an_auditor_gets_no_record_when_the_sealed_part_does_not_open(st: FakeTripsStore) -> None:
+    proof = _proof(st)
+    claims = json.loads(jws.b64url_decode(proof["token"].split(".")[1]))
+    dkid, _, blob = claims["pd"].partition(".")
+    altered = bytearray(jws.b64url_decode(blob))
+    altered[-1] ^= 1
+    st.proofs[proof["proof_id"]]["token"] = token = st.sign_jws(
+        {**claims, "pd": f"{dkid}.{jws.b64url(bytes(altered))}"})
+    result = service.verify(st, token, AUDITOR, "10.0.0.1")
+    assert result["valid"] is False and "변조" in result["reasons"][-1] and "record" not in result
