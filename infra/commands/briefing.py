@@ -2,7 +2,7 @@
 
     gdesk crawl --once [--sources FILE] [--source ID ...] [--dry-run]
     gdesk crawl --backfill --days N [--sources FILE] [--source ID ...] [--dry-run]
-    gdesk extract FILE.html [--url URL] [--attachments]
+    gdesk extract FILE [--url URL] [--attachments]     (HTML, HWP, HWPX or PDF: told by content)
 
 ``crawl`` stores into the briefing table/bucket named by the environment (``GDESK_BRIEFING_TABLE``
 …, as in Lambda); with no AWS endpoint configured it uses a running ``gdesk up`` on 127.0.0.1:4566.
@@ -38,8 +38,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     crawl.add_argument("--json", action="store_true", help="print the round's report as JSON")
     crawl.set_defaults(func=cmd_crawl)
 
-    extract = subparsers.add_parser("extract", help="AI 비서: extract title, text and time from a saved page")
-    extract.add_argument("file", help="an HTML file (any charset; EUC-KR without declaration is fine)")
+    extract = subparsers.add_parser(
+        "extract", help="AI 비서: the text of a saved page (title, text, time) or of an HWP/HWPX/PDF file")
+    extract.add_argument("file", help="an HTML page (any charset; EUC-KR without declaration is fine) or an "
+                                      "HWP, HWPX or PDF attachment; the type is told by content, not name")
     extract.add_argument("--url", help="the page's URL (resolves relative links, helps metadata)")
     extract.add_argument("--attachments", action="store_true", help="also list HWP/HWPX/PDF attachment links")
     extract.set_defaults(func=cmd_extract)
@@ -52,12 +54,18 @@ def _fail(message: str, code: int = 1) -> int:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     from chalicelib.briefing.charset import decode
+    from chalicelib.briefing.documents import read_document, sniff
     from chalicelib.briefing.extract import extract
 
     try:
         body = Path(args.file).read_bytes()
     except OSError as exc:
         return _fail(f"cannot read {args.file}: {exc.strerror or exc}", 2)
+    kind = sniff(body)
+    if kind in ("hwp", "hwpx", "pdf") or (kind is None and b"\0" in body[:4096]):  # a document, or binary
+        document = read_document(body)
+        print(json.dumps(document.to_json(), ensure_ascii=False, indent=2))
+        return 0 if document.ok else _fail(f"{args.file}: {document.reason} ({document.code})")
     html, _codec = decode(body)
     result = extract(html, args.url).to_json()
     if not args.attachments:
