@@ -3,6 +3,7 @@
     gdesk crawl --once [--sources FILE] [--source ID ...] [--dry-run]
     gdesk crawl --backfill --days N [--sources FILE] [--source ID ...] [--dry-run]
     gdesk extract FILE [--url URL] [--attachments]     (HTML, HWP, HWPX or PDF: told by content)
+    gdesk sources check [--source ID ...] [--sources FILE] [--json]
 
 ``crawl`` stores into the briefing table/bucket named by the environment (``GDESK_BRIEFING_TABLE``
 …, as in Lambda); with no AWS endpoint configured it uses a running ``gdesk up`` on 127.0.0.1:4566.
@@ -46,6 +47,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     extract.add_argument("--attachments", action="store_true", help="also list HWP/HWPX/PDF attachment links")
     extract.set_defaults(func=cmd_extract)
 
+    sources = subparsers.add_parser("sources", help="AI 비서: the crawl sources")
+    sources_sub = sources.add_subparsers(dest="sources_command", required=True)
+    check = sources_sub.add_parser(
+        "check", help="fetch and parse each source once and list what it finds (exit 1 if any finds nothing)")
+    check.add_argument("--sources",
+                       help="sources file (default: $GDESK_CRAWL_SOURCES or the packaged sources.yaml)")
+    check.add_argument("--source", action="append", metavar="ID",
+                       help="only this source, enabled or not (repeatable; default: every enabled source)")
+    check.add_argument("--json", action="store_true", help="print the result as JSON")
+    check.set_defaults(func=cmd_sources_check)
+
 
 def _fail(message: str, code: int = 1) -> int:
     print(f"gdesk: error: {' '.join(str(message).split())}", file=sys.stderr, flush=True)
@@ -71,6 +83,42 @@ def cmd_extract(args: argparse.Namespace) -> int:
     if not args.attachments:
         result.pop("attachments")
     print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_sources_check(args: argparse.Namespace) -> int:
+    from chalicelib.briefing.fetch import Fetcher
+    from chalicelib.briefing.source_check import check_source
+    from chalicelib.briefing.sources import SourcesError, load_sources
+    from chalicelib.settings import SettingsError, get_settings
+
+    try:
+        settings = get_settings().briefing
+        sources = load_sources(args.sources or settings.crawl_sources_path or None)
+        chosen = sources.select(args.source).sources if args.source else tuple(sources.enabled())
+    except (SourcesError, SettingsError) as exc:
+        return _fail(str(exc), 2)
+    if not chosen:
+        return _fail("no enabled source to check (name one with --source ID)", 2)
+    fetcher = Fetcher(sources.allowed_hosts(), allow_loopback=settings.crawl_allow_loopback,
+                      host_delay=settings.crawl_host_delay_ms / 1000)
+    results = [check_source(source, fetcher) for source in chosen]
+    if args.json:
+        print(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2))
+    else:
+        for r in results:
+            state = "" if r.enabled else " (disabled)" if r.verified else " (disabled, unverified)"
+            print(f"{'OK  ' if r.ok else 'FAIL'} {r.source_id}{state}: {len(r.entries)} item(s) in "
+                  f"{r.seconds:.1f} s  {r.url}")
+            if r.error:
+                print(f"     {r.error}")
+            for entry in r.entries[:5]:
+                print(f"     - {entry.published_at or '(no date)':<25} {entry.title}")
+                print(f"       {entry.url}")
+    failed = [r.source_id for r in results if not r.ok]
+    if failed:
+        return _fail(f"{len(failed)} of {len(results)} source(s) found nothing: {', '.join(failed)}")
+    print(f"{len(results)} source(s) checked, every one found items", file=sys.stderr)
     return 0
 
 
