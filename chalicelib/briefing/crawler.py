@@ -221,6 +221,8 @@ class Crawler:
 
     def _build_item(self, source: Source, item_id: str, canonical: str, entry: feeds.FeedEntry
                     ) -> tuple[Item, tuple[int, ...]] | None:
+        from chalicelib.briefing.attachment_text import compose
+        from chalicelib.briefing.attachments import read_attachments
         from chalicelib.briefing.extract import Extracted, extract
 
         extracted = Extracted(title="", text="", published_at=None)
@@ -237,6 +239,10 @@ class Crawler:
         text = extracted.text or entry.summary or (entry.title if refused else "")
         if not text:
             return None
+        # The attachments' text joins the page's (matching reads it; the reason names the file);
+        # a file that cannot be read is marked with its reason and the item goes on without it.
+        attachments, texts = read_attachments(self.fetcher, extracted.attachments, log=self.log)
+        text = compose(text, texts)
         title = entry.title or extracted.title
         agency = entry.author if source.agency_from_entry and entry.author else source.agency
         published = entry.published_at or extracted.published_at or to_kst_iso(
@@ -245,7 +251,7 @@ class Crawler:
         signature = ident.minhash(f"{title}\n{text}")
         item = Item(item_id=item_id, url=entry.url, canonical_url=canonical, title=title, text=text,
                     agency=agency, source_id=source.id, published_at=published,
-                    attachments=extracted.attachments, content_hash=content,
+                    attachments=attachments, content_hash=content,
                     duplicate_of=self.store.find_duplicate(content, signature))
         return item, signature
 

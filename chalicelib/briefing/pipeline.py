@@ -22,7 +22,7 @@ from chalicelib.observability import logger, metrics
 
 def _attachment(value: Any) -> dict[str, str]:
     data = value if isinstance(value, dict) else asdict(value)
-    return {k: str(data.get(k, "")) for k in ("name", "url", "kind")}
+    return {k: str(data.get(k, "") or "") for k in ("name", "url", "kind", "status", "reason", "excerpt")}
 
 
 def match_record(item: Item, match: Match) -> dict[str, Any]:
