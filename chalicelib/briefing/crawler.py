@@ -52,6 +52,7 @@ class SourceReport:
     duplicates: int = 0
     deferred: int = 0  # new entries left for the next round (cap, time, article not fetched)
     error: str | None = None
+    unhealthy: bool = False  # failed or found nothing for ``unhealthy_rounds`` rounds in a row
 
 
 @dataclass
@@ -60,12 +61,19 @@ class RoundReport:
     new_items: list[Item] = field(default_factory=list)
     handed_off: int = 0
 
+    @property
+    def unhealthy(self) -> list[str]:
+        """Enabled sources that failed or found nothing for several rounds: their board may have
+        changed its markup, or the site moved (the BriefingUnhealthySources metric and its alarm)."""
+        return [r.source_id for r in self.sources if r.unhealthy]
+
     def summary(self) -> dict[str, Any]:
         counts: dict[str, int] = {}
         for report in self.sources:
             counts[report.status] = counts.get(report.status, 0) + 1
         return {"sources": counts, "new_items": len(self.new_items), "handed_off": self.handed_off,
-                "errors": {r.source_id: r.error for r in self.sources if r.error}}
+                "errors": {r.source_id: r.error for r in self.sources if r.error},
+                "unhealthy": self.unhealthy}
 
 
 class OutOfTime(Exception):
@@ -77,7 +85,7 @@ class Crawler:
                  max_age_days: int = 3, deadline: float | None = None,
                  on_new_items: Callable[[Sequence[Item]], Any] | None = None,
                  clock: Callable[[], float] = time.time, monotonic: Callable[[], float] = time.monotonic,
-                 logger: Any = None) -> None:
+                 logger: Any = None, unhealthy_rounds: int = 3) -> None:
         self.sources = sources
         self.store = store
         self.fetcher = fetcher
@@ -87,6 +95,7 @@ class Crawler:
         self.clock = clock
         self.monotonic = monotonic
         self.log = logger or _default_logger()
+        self.unhealthy_rounds = max(1, unhealthy_rounds)
 
     # -- the round ------------------------------------------------------------------------------
 
@@ -98,7 +107,7 @@ class Crawler:
         order = sorted(self.sources.enabled(), key=lambda s: states[s.id].last_attempt + s.interval_s)
         for source in order:
             if not force and backfill_days is None and not self._due(source, states[source.id], now):
-                result = SourceReport(source.id, "not_due")
+                result = SourceReport(source.id, "not_due", unhealthy=self._unhealthy(states[source.id]))
             elif self._out_of_time():
                 result = SourceReport(source.id, "out_of_time")
             else:
@@ -155,8 +164,15 @@ class Crawler:
         else:
             state.last_success, state.failures, state.last_error = now, 0, None
             state.items_total += report.new + report.duplicates
+            # 304 means "as before"; a page read with no entry at all is how a changed board looks
+            state.empty_rounds = state.empty_rounds + 1 if report.status == "ok" and not report.entries else 0
             if not complete:
                 state.etag = state.last_modified = None  # re-read the whole feed next round
+        report.unhealthy = self._unhealthy(state)
+        if report.unhealthy:
+            self.log.warning("briefing source unhealthy", extra={
+                "source_id": source.id, "failures": state.failures, "empty_rounds": state.empty_rounds,
+                "reason": state.last_error or "no entries found"})
         try:
             self.store.put_state(state)
         except Exception as exc:  # noqa: BLE001 - state is best effort; items are already safe
@@ -257,6 +273,9 @@ class Crawler:
 
     # -- helpers -----------------------------------------------------------------------------------
 
+    def _unhealthy(self, state: SourceState) -> bool:
+        return max(state.failures, state.empty_rounds) >= self.unhealthy_rounds
+
     @staticmethod
     def _due(source: Source, state: SourceState, now: float) -> bool:
         return now + SCHEDULE_SLACK_S >= state.last_attempt + source.interval_s
@@ -294,7 +313,8 @@ def crawler_from_settings(sources_path: str | None = None, deadline: float | Non
     fetcher = Fetcher(sources.allowed_hosts(), allow_loopback=settings.crawl_allow_loopback,
                       host_delay=settings.crawl_host_delay_ms / 1000 if host_delay is None else host_delay)
     return Crawler(sources, ItemStore.from_settings(), fetcher, max_age_days=settings.crawl_max_age_days,
-                   deadline=deadline, on_new_items=pipeline.on_new_items)
+                   deadline=deadline, on_new_items=pipeline.on_new_items,
+                   unhealthy_rounds=settings.crawl_unhealthy_rounds)
 
 
 def run_scheduled_round(remaining_ms: int | None = None) -> dict[str, Any]:
@@ -319,3 +339,5 @@ def _metrics(report: RoundReport) -> None:
                        value=sum(1 for i in report.new_items if i.duplicate_of))
     metrics.add_metric(name="BriefingSourceFailures", unit=MetricUnit.Count,
                        value=sum(1 for r in report.sources if r.status == "error"))
+    # every round, 0 included: the alarm on it must see the source recover
+    metrics.add_metric(name="BriefingUnhealthySources", unit=MetricUnit.Count, value=len(report.unhealthy))
