@@ -69,7 +69,7 @@ def test_a_release_published_on_the_demo_site_is_crawled_within_one_interval(
     assert "보도자료" in requests.get(f"{site}/rss/press.xml", timeout=5).text
 
     def snow_plan(rows: list[dict[str, object]]) -> bool:  # the EUC-KR page of the province's list
-        return any(r["agency"] == "충청남도" and "제설" in str(r["title"]) for r in rows)
+        return any(r["agency"] == "경상남도" and "제설" in str(r["title"]) for r in rows)
 
     deadline = time.monotonic() + 60  # the first round runs at start-up
     while time.monotonic() < deadline and not (len(_items(aws_port)) >= 6 and snow_plan(_items(aws_port))):
