@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped: no attachment data at {args.data} (it lives in the shared data folder)")
         return 0
     sys.path.insert(0, str(ROOT))
-    from chalicelib.briefing.documents import read_document
+    from chalicelib.briefing.crawling.documents import read_document
 
     files = json.loads(manifest.read_text(encoding="utf-8"))
     rows, per_kind = [], {}
@@ -161,8 +161,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def pdf_table(args: argparse.Namespace, files: list[dict]) -> None:
-    from chalicelib.briefing.documents.base import DEFAULT_LIMITS
-    from chalicelib.briefing.documents.pdf import read_pdf
+    from chalicelib.briefing.crawling.documents.base import DEFAULT_LIMITS
+    from chalicelib.briefing.crawling.documents.pdf import read_pdf
 
     candidates = {"pypdfium2 (shipped)": lambda data: read_pdf(data, DEFAULT_LIMITS), **pdf_candidates()}
     pdfs = [f for f in files if f["ext"] == "pdf" and f["expected"] == "text"]

@@ -21,13 +21,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+CRAWLER = "import app; import chalicelib.briefing.crawling.crawler"
 STEPS = [
     ("handler module (`import app`)", "import app"),
-    ("+ crawler (`chalicelib.briefing.crawler`)", "import app; import chalicelib.briefing.crawler"),
-    ("+ feedparser (first feed)", "import app; import chalicelib.briefing.crawler; import feedparser"),
+    ("+ crawler (`chalicelib.briefing.crawling.crawler`)", CRAWLER),
+    ("+ feedparser (first feed)", f"{CRAWLER}; import feedparser"),
     ("+ trafilatura (first article)",
-     "import app; import chalicelib.briefing.crawler; import feedparser; import chalicelib.briefing.extract, "
-     "trafilatura"),
+     f"{CRAWLER}; import feedparser; import chalicelib.briefing.crawling.extract, trafilatura"),
 ]
 
 
@@ -43,10 +43,10 @@ def import_seconds(statement: str, runs: int = 5) -> float:
 
 def demo_round() -> tuple[int, float]:
     sys.path.insert(0, str(ROOT))
-    from chalicelib.briefing.crawler import Crawler
-    from chalicelib.briefing.fetch import Fetcher, RobotsCache
-    from chalicelib.briefing.sources import parse_sources
-    from chalicelib.briefing.store_items import MemoryItemStore
+    from chalicelib.briefing.crawling.crawler import Crawler
+    from chalicelib.briefing.crawling.fetch import Fetcher, RobotsCache
+    from chalicelib.briefing.crawling.sources import parse_sources
+    from infra.commands.memory_items import MemoryItemStore
     from infra.demo.briefing_releases import RELEASES
     from infra.demo.briefing_site import PressSite
 

@@ -1,7 +1,7 @@
 """Cafeteria benchmarks.
 
 1. Batch processing: the stream function's handling of one 10,000-record Kinesis batch (Lambda's
-   maximum) through Powertools' BatchProcessor (``ingest.process_batch``, what the handler calls)
+   maximum) through Powertools' BatchProcessor (``events.process_batch``, what the handler calls)
    - base64, JSON, validation, aggregation, flush -
    with the store's round trips excluded (an in-process store). Goal: ≥ 50,000 records/s on one
    core. Also the store reads and writes one batch costs.
@@ -64,9 +64,9 @@ class InProcessDLQ:
 
 def kinesis_batch(n: int, now: datetime, cameras: int = 40, poison_every: int = 200) -> dict[str, Any]:
     """A realistic batch: 40 cameras over the configured zones, ~4 minutes of reports, 0.5 % poison."""
-    from chalicelib.cafeteria import service
+    from chalicelib import wiring
 
-    zones = [z.id for z in service.config().zones]
+    zones = [z.id for z in wiring.cafeteria_config().zones]
     rng = random.Random(1)
     records = []
     for i in range(n):
@@ -91,10 +91,11 @@ def kinesis_batch(n: int, now: datetime, cameras: int = 40, poison_every: int = 
 
 
 def bench_batch(batches: int, size: int = 10_000) -> dict[str, Any]:
-    from chalicelib.cafeteria import service
-    from chalicelib.cafeteria.ingest import DensityIngest, process_batch
+    from chalicelib import wiring
+    from chalicelib.cafeteria.events import process_batch
+    from chalicelib.cafeteria.ingest import DensityIngest
 
-    config = service.config()
+    config = wiring.cafeteria_config()
     now = datetime.now(UTC)
     event = kinesis_batch(size, now)
     timings, cpu, last = [], [], None

@@ -148,7 +148,7 @@ def run_gdesk_before(html: str, url: str) -> str:
 
 
 def run_gdesk(html: str, url: str) -> str:
-    from chalicelib.briefing.extract import extract
+    from chalicelib.briefing.crawling.extract import extract
 
     return extract(html, url).text
 
@@ -164,8 +164,8 @@ EXTRACTORS: dict[str, tuple[Callable[[str, str], str], str]] = {
                                                           "import trafilatura.readability_lxml"),
     "fallback: trafilatura, readability when < 200 chars": (run_fallback, "import trafilatura"),
     "ensemble: favor_precision unless it keeps < 60 % of the default": (run_ensemble, "import trafilatura"),
-    BASELINE: (run_gdesk_before, "import chalicelib.briefing.extract, trafilatura"),
-    SHIPPED: (run_gdesk, "import chalicelib.briefing.extract, trafilatura"),
+    BASELINE: (run_gdesk_before, "import chalicelib.briefing.crawling.extract, trafilatura"),
+    SHIPPED: (run_gdesk, "import chalicelib.briefing.crawling.extract, trafilatura"),
 }
 
 

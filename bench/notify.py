@@ -29,8 +29,9 @@ def main() -> int:
     parser.add_argument("--items", type=int, default=10)
     args = parser.parse_args()
 
-    from chalicelib.briefing import pipeline
+    from chalicelib import wiring
     from chalicelib.briefing.model import Item
+    from chalicelib.briefing.notifying import new_item_matching as pipeline
     from infra.demo import briefing_profiles
     from infra.local.cloud import LocalCloud
     from infra.local.demo import DemoContext
@@ -60,7 +61,7 @@ def main() -> int:
                         agency="국토교통부", source_id="bench", content_hash=item_id,
                         published_at="2024-12-02T09:00:00+09:00")
             started = time.perf_counter()
-            pipeline.on_new_items([item])
+            pipeline.on_new_items([item], wiring.briefing_notify_store())
             matched = time.perf_counter()
             while time.perf_counter() - started < 60:
                 got = requests.get(inbox_url + "messages.json", timeout=5).json()["messages"]

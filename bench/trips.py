@@ -72,11 +72,13 @@ def main() -> int:
     runs = parser.parse_args().runs
 
     os.environ["GDESK_TRIPS_DOUBLE_TAP_SECONDS"] = "0"  # every tap a new proof
+    from chalicelib import qr
     from chalicelib.auth import User
-    from chalicelib.trips import proofs, qr
+    from chalicelib.clock import KST
+    from chalicelib.trips import service as proofs
     from chalicelib.trips import token as jws
-    from chalicelib.trips.store import store
-    from chalicelib.trips.verdict import KST
+    from chalicelib.trips.inputs import parse_tap
+    from chalicelib.wiring import trips_store as store
     from infra.local.cloud import LocalCloud
     from infra.local.moto_server import free_port
 
@@ -94,9 +96,9 @@ def main() -> int:
         st.set_consent(user.id, proofs.CONSENT_VERSION, datetime.now(UTC))
         base = "http://127.0.0.1:8000"
 
-        def body() -> dict[str, Any]:
-            return {"lat": 35.2386, "lon": 128.6929, "accuracy_m": 12.0, "nonce": secrets.token_hex(8),
-                    "captured_at": datetime.now(UTC).isoformat()}
+        def body() -> Any:
+            return parse_tap({"lat": 35.2386, "lon": 128.6929, "accuracy_m": 12.0,
+                              "nonce": secrets.token_hex(8), "captured_at": datetime.now(UTC).isoformat()})
 
         results: list[dict[str, Any]] = []
 

@@ -120,7 +120,7 @@ class AuthSettings:
         return settings
 
 
-# >>> trips settings
+# -- trips ----------------------------------------
 @dataclass(frozen=True)
 class TripsSettings:
     table: str
@@ -153,10 +153,8 @@ class TripsSettings:
         return settings
 
 
-# <<< trips settings
 
-
-# >>> photos settings
+# -- photos ----------------------------------------
 @dataclass(frozen=True)
 class PhotosSettings:
     table: str
@@ -195,10 +193,8 @@ class PhotosSettings:
         return settings
 
 
-# <<< photos settings
 
-
-# >>> cafeteria settings
+# -- cafeteria ----------------------------------------
 def _is_origin(value: str) -> bool:
     """'self' or scheme://host[:port] — nothing that could break out of a CSP directive."""
     scheme, sep, host = value.partition("://")
@@ -248,10 +244,8 @@ class CafeteriaSettings:
         )
 
 
-# <<< cafeteria settings
 
-
-# >>> briefing settings
+# -- briefing ----------------------------------------
 @dataclass(frozen=True)
 class BriefingNotifySettings:
     """The notifier half: queue, channel secrets, senders, retry pacing."""
@@ -294,7 +288,7 @@ class BriefingSettings:
     bucket: str
     crawl_allow_loopback: bool
     notify: BriefingNotifySettings = _NOTIFY_DEFAULTS  # a default, so field order never matters
-    # crawler: the sources file ("" = the packaged chalicelib/briefing/sources.yaml), the pause
+    # crawler: the sources file ("" = the packaged chalicelib/briefing/crawling/sources.yaml), the pause
     # between two requests to one host, how old a feed entry may be to be taken in a normal round
     crawl_sources_path: str = ""
     crawl_host_delay_ms: int = 1000
@@ -314,8 +308,6 @@ class BriefingSettings:
             notify=BriefingNotifySettings.from_env(env),
         )
 
-
-# <<< briefing settings
 
 
 @dataclass(frozen=True)

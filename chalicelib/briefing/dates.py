@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 
-KST = timezone(timedelta(hours=9), "KST")
+from chalicelib.clock import KST, now_kst
+
+__all__ = ["KST", "now_kst", "parse_any", "parse_iso", "parse_korean_date", "to_kst_iso"]
 # 2024-05-01, 2024.05.01, 2024/5/1, 2024. 5. 1., 24.05.01, 2024년 5월 1일 — optional 14:30[:05]
 _KOREAN_DATE = re.compile(
     r"(?P<y>\d{4}|\d{2})\s*[-./년]\s*(?P<m>\d{1,2})\s*[-./월]\s*(?P<d>\d{1,2})\s*[.일]?"
     r"(?:\s*\([^)]*\))?(?:\s*T?\s*(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?")
-
-
-def now_kst() -> datetime:
-    return datetime.now(UTC).astimezone(KST)
 
 
 def to_kst_iso(moment: datetime) -> str:

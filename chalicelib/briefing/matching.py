@@ -121,7 +121,7 @@ def document_terms(title: str, text: str) -> Counter[str]:
 
 @dataclass
 class DocumentFrequencies:
-    """How many items contain each term: the IDF of BM25. Grows as items arrive; the pipeline
+    """How many items contain each term: the IDF of BM25. Grows as items arrive; the matching round
     keeps it in the bucket. ``prune`` drops the rarest terms when it gets large."""
 
     n_docs: int = 0

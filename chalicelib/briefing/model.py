@@ -1,4 +1,5 @@
-"""The crawled item: the one value the crawler hands the notifier (``pipeline.on_new_items``).
+"""The crawled item: the one value the crawler hands the notifier
+(``notifying.new_item_matching.on_new_items``).
 
 Plain, frozen and JSON-friendly so that both halves of the tool (crawler, notifier) and the
 store can pass it around without knowing each other. ``to_dict``/``from_dict`` are the only

@@ -18,9 +18,10 @@ import json
 import math
 import re
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -162,6 +163,19 @@ def load_config(raw: Mapping[str, Any]) -> CafeteriaConfig:
         lookback_weeks=_positive(raw.get("lookback_weeks", 6), "lookback_weeks", int),
         retention_days=_positive(raw.get("retention_days", 60), "retention_days", int),
     )
+
+
+DEFAULT_ZONES_FILE = Path(__file__).with_name("zones.json")
+
+
+def scaled_clock(real_anchor: float, simulated_anchor: float, speed: float) -> Callable[[], datetime]:
+    """A clock that runs ``speed`` times faster than the wall clock from a simulated start (the
+    demo's lunch hour in minutes); the real time is read from ``time.time`` at every call."""
+
+    def now() -> datetime:
+        return datetime.fromtimestamp(simulated_anchor + (time.time() - real_anchor) * speed, UTC)
+
+    return now
 
 
 def load_config_file(path: str | Path) -> CafeteriaConfig:

@@ -12,15 +12,11 @@ Failure rules (Kinesis semantics):
 from __future__ import annotations
 
 import binascii
-import gc
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
-
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.cafeteria.density import (
     BatchAggregate,
@@ -33,22 +29,14 @@ from chalicelib.cafeteria.density import (
     parse_record,
     summarize_minute,
 )
-from chalicelib.cafeteria.store import StoredMinute, StoreUnavailable
+from chalicelib.cafeteria.ports import DeadLetters, MinuteStore, StoredMinute, StoreUnavailable
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 
 MAX_DLQ_DATA_CHARS = 4096
 MAX_LOGGED_REJECTIONS = 20
 MAX_CONFLICT_RETRIES = 5
-
-
-class MinuteStore(Protocol):
-    def load(self, keys: Sequence[MinuteKey]) -> dict[MinuteKey, StoredMinute]: ...
-
-    def save(self, key: MinuteKey, cameras: Mapping[str, CameraSample], summary: Mapping[str, Any],
-             expected_version: int | None, expires_at: int) -> bool: ...
-
-
-class DeadLetters(Protocol):
-    def send(self, messages: Sequence[tuple[str, Mapping[str, Any]]]) -> set[str]: ...
 
 
 class DeadLetterUnavailable(RuntimeError):
@@ -211,33 +199,3 @@ class DensityIngest:
         metrics.add_metric(name="DensityStoreWrites", unit=MetricUnit.Count, value=self.stats.writes)
         metrics.add_metric(name="DensityFailedZoneMinutes", unit=MetricUnit.Count,
                            value=self.stats.failed_zone_minutes)
-
-
-def process_batch(event: dict[str, Any], ingest: DensityIngest, context: Any) -> Any:
-    """Powertools' partial batch processing of one Kinesis event, with the cyclic garbage collector
-    paused: a 10,000-record batch allocates some 10^5 short-lived, acyclic objects, and the
-    collector's full passes over the event would cost a fifth of the batch (reference counting
-    frees them all the same)."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        return process_partial_response(event=event, record_handler=ingest.record,
-                                        processor=DensityBatchProcessor(ingest), context=context)
-    finally:
-        if paused:
-            gc.enable()
-
-
-class DensityBatchProcessor(BatchProcessor):
-    """Powertools' Kinesis batch processor, plus one flush after every record was handled: the
-    aggregate is written once per batch, and the records it could not store become item failures."""
-
-    def __init__(self, ingest: DensityIngest) -> None:
-        super().__init__(event_type=EventType.KinesisDataStreams, raise_on_entire_batch_failure=False)
-        self.ingest = ingest
-
-    def process(self) -> list[tuple[Any, ...]]:
-        results = super().process()
-        for raw, exc in self.ingest.flush(results):
-            self.failure_handler(KinesisStreamRecord(raw), (type(exc), exc, exc.__traceback__))
-        return results

@@ -2,33 +2,40 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from collections.abc import Callable
+from typing import Any
 
-from chalicelib import web
+from chalice import Blueprint, Response
+
+from chalicelib import web, wiring
 from chalicelib.auth import current_user
 from chalicelib.cafeteria import service
-from chalicelib.errors import json_response
+from chalicelib.platform.http import json_response
 from chalicelib.settings import get_settings
 
 bp = Blueprint(__name__)
 
 
+def _view(use_case: Callable[..., dict[str, Any]]) -> Response:
+    """Any signed-in user; the view of the zones now, today or forecast."""
+    current_user(bp.current_request)
+    store, config, clock = wiring.cafeteria_store(), wiring.cafeteria_config(), wiring.cafeteria_clock()
+    return json_response(use_case(store, config, clock))
+
+
 @bp.route("/cafeteria/now", methods=["GET"])
 def cafeteria_now():  # type: ignore[no-untyped-def]
-    current_user(bp.current_request)
-    return json_response(service.now_view())
+    return _view(service.now_view)
 
 
 @bp.route("/cafeteria/today", methods=["GET"])
 def cafeteria_today():  # type: ignore[no-untyped-def]
-    current_user(bp.current_request)
-    return json_response(service.today_view())
+    return _view(service.today_view)
 
 
 @bp.route("/cafeteria/forecast", methods=["GET"])
 def cafeteria_forecast():  # type: ignore[no-untyped-def]
-    current_user(bp.current_request)
-    return json_response(service.forecast_view())
+    return _view(service.forecast_view)
 
 
 @bp.route("/cafeteria", methods=["GET"])

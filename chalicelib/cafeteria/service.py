@@ -1,93 +1,60 @@
-"""What the routes and the stream function share: the zones configuration, the tool's clock and
-the store, each built once and lazily; and the three read views the API serves."""
+"""The cafeteria use cases: the three read views the API serves. Each takes the store (its
+``CafeteriaReader`` port), the zones configuration and the tool's clock (a callable; the wall clock
+unless the demo runs a faster one), and returns plain values. A store outage is a 503 error."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from datetime import UTC, datetime
-from functools import lru_cache, wraps
-from pathlib import Path
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from chalicelib.cafeteria import density
 from chalicelib.cafeteria.density import CafeteriaConfig
-from chalicelib.cafeteria.store import CafeteriaStore, DeadLetterQueue, StoreUnavailable
+from chalicelib.cafeteria.ports import CafeteriaReader, StoreUnavailable
+from chalicelib.clock import now_utc
 from chalicelib.errors import AppError
 from chalicelib.observability import logger
-from chalicelib.settings import get_settings
 
-DEFAULT_ZONES_FILE = Path(__file__).with_name("zones.json")
-
-
-@lru_cache(maxsize=4)
-def _config_from(path: str) -> CafeteriaConfig:
-    return density.load_config_file(path)
+Clock = Callable[[], datetime]
 
 
-def config() -> CafeteriaConfig:
-    return _config_from(get_settings().cafeteria.zones_file or str(DEFAULT_ZONES_FILE))
-
-
-def now() -> datetime:
-    """The tool's clock: the wall clock, or in the demo a faster one from a simulated start."""
-    real = time.time()
-    clock = get_settings().cafeteria.clock
-    if clock:
-        real_anchor, simulated_anchor, speed = clock
-        real = simulated_anchor + (real - real_anchor) * speed
-    return datetime.fromtimestamp(real, UTC)
-
-
-def store() -> CafeteriaStore:
-    return CafeteriaStore(get_settings().cafeteria.table)
-
-
-def dead_letters() -> DeadLetterQueue:
-    return DeadLetterQueue(get_settings().cafeteria.dead_letter_queue_url)
-
-
-def _available(view: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+@contextmanager
+def _available() -> Iterator[None]:
     """A store outage is a 503 with the JSON error body, not an internal error."""
-
-    @wraps(view)
-    def guarded() -> dict[str, Any]:
-        try:
-            return view()
-        except StoreUnavailable as exc:
-            logger.warning("cafeteria store unavailable", extra={"error": str(exc)})
-            raise AppError("혼잡도 데이터를 잠시 읽을 수 없습니다. 잠시 후 다시 시도하세요. "
-                           "(store unavailable)", code="unavailable", status=503) from exc
-
-    return guarded
+    try:
+        yield
+    except StoreUnavailable as exc:
+        logger.warning("cafeteria store unavailable", extra={"error": str(exc)})
+        raise AppError("혼잡도 데이터를 잠시 읽을 수 없습니다. 잠시 후 다시 시도하세요. "
+                       "(store unavailable)", code="unavailable", status=503) from exc
 
 
-@_available
-def now_view() -> dict[str, Any]:
-    cfg, moment = config(), now()
+def now_view(store: CafeteriaReader, cfg: CafeteriaConfig, clock: Clock = now_utc) -> dict[str, Any]:
+    moment = clock()
     window = max(cfg.trend_window_minutes, cfg.stale_seconds // 60) + 5
-    return density.now_view(cfg, store().get_minutes(density.recent_keys(cfg, moment, window)), moment)
+    with _available():
+        return density.now_view(cfg, store.get_minutes(density.recent_keys(cfg, moment, window)), moment)
 
 
-@_available
-def today_view() -> dict[str, Any]:
-    cfg, moment = config(), now()
+def today_view(store: CafeteriaReader, cfg: CafeteriaConfig, clock: Clock = now_utc) -> dict[str, Any]:
+    moment = clock()
     day = moment.astimezone(cfg.tz).date().isoformat()
-    return density.today_view(cfg, store().minutes(day), moment)
+    with _available():
+        return density.today_view(cfg, store.minutes(day), moment)
 
 
-@_available
-def forecast_view() -> dict[str, Any]:
+def forecast_view(store: CafeteriaReader, cfg: CafeteriaConfig, clock: Clock = now_utc) -> dict[str, Any]:
     """The forecast from the roll-ups of the same weekday in past weeks; a past day without a
     roll-up is rolled up from its minutes now and the roll-up stored (past days do not change)."""
-    cfg, moment = config(), now()
-    source = store()
+    moment = clock()
     days = [d.isoformat() for d in density.history_dates(moment.astimezone(cfg.tz).date(), cfg)]
-    history: dict[str, density.SlotMeans] = dict(source.summaries(days))
-    for day in days:
-        if day not in history:
-            history[day] = density.slot_means(source.minutes(day), cfg)
-            if any(history[day].values()):  # an empty day may still be imported: never cache it
-                expires = int(datetime.fromisoformat(day).timestamp()) + cfg.retention_days * 86400
-                source.put_summary(day, history[day], expires)
-    return density.forecast_view(cfg, history, moment)
+    with _available():
+        history: dict[str, density.SlotMeans] = dict(store.summaries(days))
+        for day in days:
+            if day not in history:
+                history[day] = density.slot_means(store.minutes(day), cfg)
+                if any(history[day].values()):  # an empty day may still be imported: never cache it
+                    expires = int(datetime.fromisoformat(day).timestamp()) + cfg.retention_days * 86400
+                    store.put_summary(day, history[day], expires)
+        return density.forecast_view(cfg, history, moment)

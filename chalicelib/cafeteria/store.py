@@ -19,22 +19,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from chalicelib import aws
 from chalicelib.cafeteria.density import CameraSample, MinuteKey, MinuteRecord, SlotMeans
+from chalicelib.cafeteria.ports import StoredMinute, StoreUnavailable
 
-
-class StoreUnavailable(RuntimeError):
-    """DynamoDB or SQS did not accept a request (throttled, down, misconfigured)."""
-
-
-@dataclass(frozen=True)
-class StoredMinute:
-    cameras: dict[str, CameraSample]
-    version: int
-
+__all__ = ["CafeteriaStore", "DeadLetterQueue", "StoreUnavailable", "StoredMinute"]
 
 def _key(key: MinuteKey) -> dict[str, Any]:
     zone, day, minute = key
@@ -58,15 +49,11 @@ def _client_errors() -> tuple[type[BaseException], ...]:
 
 
 class CafeteriaStore:
+    """Implements ``ports.MinuteStore`` and ``ports.CafeteriaReader`` over the DynamoDB client."""
+
     def __init__(self, table: str, client: Any = None) -> None:
         self.table = table
-        self._client = client
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = aws.client("dynamodb")
-        return self._client
+        self.client = client if client is not None else aws.client("dynamodb")
 
     # -- ingest ------------------------------------------------------------------------------------
 
@@ -192,17 +179,12 @@ def _summary_attributes(key: MinuteKey, cameras: Mapping[str, CameraSample],
 
 
 class DeadLetterQueue:
-    """The DLQ for malformed records: one JSON message per record, with the reason."""
+    """``ports.DeadLetters`` over SQS: the DLQ for malformed records, one JSON message per record
+    with the reason."""
 
     def __init__(self, url: str, client: Any = None) -> None:
         self.url = url
-        self._client = client
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = aws.client("sqs")
-        return self._client
+        self.client = client if client is not None else aws.client("sqs")
 
     def send(self, messages: Sequence[tuple[str, Mapping[str, Any]]]) -> set[str]:
         """Send ``(id, body)`` pairs, 10 a call; returns the ids SQS did not take."""

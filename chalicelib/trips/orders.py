@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from chalicelib.clock import KST
 from chalicelib.errors import InvalidField
 from chalicelib.trips.geo import valid_coordinates
-from chalicelib.trips.verdict import KST
 
 RADIUS_DEFAULT_M = 300
 RADIUS_MIN_M, RADIUS_MAX_M = 50, 5000

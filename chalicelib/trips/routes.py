@@ -1,4 +1,5 @@
-"""HTTP routes of the trips tool (thin handlers: parse, call, respond)."""
+"""HTTP routes of the trips tool: authenticate, parse into typed input, call one use case with the
+store from ``wiring``, respond."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from chalice import Blueprint, Response
 
 from chalicelib import web
 from chalicelib.auth import current_user
-from chalicelib.errors import InvalidField, PayloadTooLarge, Unauthorized, json_response
-from chalicelib.trips import proofs
-from chalicelib.trips.store import store
-from chalicelib.validation import field_str, json_object
+from chalicelib.errors import PayloadTooLarge, Unauthorized
+from chalicelib.platform.http import json_response
+from chalicelib.trips import inputs, service
+from chalicelib.validation import json_object
+from chalicelib.wiring import trips_store as store
 
 bp = Blueprint(__name__)
 
@@ -41,6 +43,12 @@ def _optional_user(request: Any) -> Any:
         return None
 
 
+def _private_document(body: Any, content_type: str, headers: dict[str, str]) -> Response:
+    """A document only its viewer may see: never cached by anything shared."""
+    return Response(body=body, status_code=200,
+                    headers={"Content-Type": content_type, "Cache-Control": "private, no-store", **headers})
+
+
 # -- pages ------------------------------------------------------------------------------------------
 
 @bp.route("/trip", methods=["GET"])
@@ -58,19 +66,19 @@ def verify_page():  # type: ignore[no-untyped-def]
 @bp.route("/trips", methods=["POST"])
 def create_trip():  # type: ignore[no-untyped-def]
     user = current_user(_request(), "employee")
-    return json_response(proofs.create_trip(store(), user, json_object(_request())), 201)
+    return json_response(service.create_trip(store(), user, json_object(_request())), 201)
 
 
 @bp.route("/trips", methods=["GET"])
 def list_trips():  # type: ignore[no-untyped-def]
     user = current_user(_request(), "employee")
-    return json_response(proofs.my_trips(store(), user))
+    return json_response(service.my_trips(store(), user))
 
 
 @bp.route("/trips/consent", methods=["POST"])
 def consent():  # type: ignore[no-untyped-def]
     user = current_user(_request(), "employee")
-    return json_response(proofs.give_consent(store(), user, json_object(_request())))
+    return json_response(service.give_consent(store(), user, inputs.parse_consent(json_object(_request()))))
 
 
 # -- proofs -----------------------------------------------------------------------------------------
@@ -79,18 +87,19 @@ def consent():  # type: ignore[no-untyped-def]
 def create_proof(trip_id: str):  # type: ignore[no-untyped-def]
     request = _request()
     user = current_user(request, "employee")
-    result = proofs.create_proof(store(), user, trip_id, json_object(request), base_url(request),
-                                 lambda_context=bp.lambda_context)
+    tap = inputs.parse_tap(json_object(request))
+    result = service.create_proof(store(), user, trip_id, tap, base_url(request),
+                                  lambda_context=bp.lambda_context)
     return json_response(result, 200 if result.get("repeated") else 201)
 
 
 def _proof_qr(proof_id: str, fmt: str) -> Response:
     """The verify link of a proof its viewer may see, as a QR image (``png`` or ``svg``)."""
-    from chalicelib.trips import qr
+    from chalicelib import qr
 
     request = _request()
-    proof = proofs.proof_for_viewer(store(), current_user(request), proof_id)
-    link = proofs.verify_url(base_url(request), proof["token"])
+    proof = service.proof_for_viewer(store(), current_user(request), proof_id)
+    link = service.verify_url(base_url(request), proof["token"])
     body, content_type = (qr.png(link), "image/png") if fmt == "png" else (qr.svg(link), "image/svg+xml")
     return Response(body=body, status_code=200, headers={"Content-Type": content_type,
                                                          "Cache-Control": "private, max-age=300"})
@@ -109,18 +118,15 @@ def proof_qr_svg(proof_id: str):  # type: ignore[no-untyped-def]
 @bp.route("/proofs/verify", methods=["POST"])
 def verify_proof():  # type: ignore[no-untyped-def]
     request = _request()
-    token = field_str(json_object(request), "token", max_len=4096, min_len=1)
-    assert token is not None
-    if "#" in token:  # a pasted verify link
-        token = token.rsplit("#", 1)[1]
-    result = proofs.verify(store(), token, _optional_user(request), _source_ip(request))
+    token = inputs.parse_token(json_object(request))
+    result = service.verify(store(), token, _optional_user(request), _source_ip(request))
     return json_response(result)
 
 
 @bp.route("/proofs/decode-qr", methods=["POST"],
           content_types=["image/png", "image/jpeg", "image/webp", "application/octet-stream"])
 def decode_qr():  # type: ignore[no-untyped-def]
-    from chalicelib.trips import qr
+    from chalicelib import qr
 
     return json_response({"text": qr.decode_image(_request().raw_body or b"")})
 
@@ -128,20 +134,20 @@ def decode_qr():  # type: ignore[no-untyped-def]
 @bp.route("/proofs/{proof_id}/revoke", methods=["POST"])
 def revoke_proof(proof_id: str):  # type: ignore[no-untyped-def]
     admin = current_user(_request(), "admin")
-    return json_response(proofs.revoke(store(), admin, proof_id, json_object(_request())))
+    reason = inputs.parse_revocation(json_object(_request()))
+    return json_response(service.revoke(store(), admin, proof_id, reason))
 
 
 @bp.route("/.well-known/jwks.json", methods=["GET"])
 def jwks():  # type: ignore[no-untyped-def]
-    return json_response(proofs.jwks(store()), headers={"Cache-Control": "public, max-age=300"})
+    return json_response(service.jwks(store()), headers={"Cache-Control": "public, max-age=300"})
 
 
 @bp.route("/trips/{trip_id}/evidence", methods=["GET"])
 def trip_evidence(trip_id: str):  # type: ignore[no-untyped-def]
     request = _request()
-    html = proofs.evidence(store(), current_user(request), trip_id, base_url(request))
-    return Response(body=html, status_code=200, headers={
-        "Content-Type": "text/html; charset=utf-8", "Cache-Control": "private, no-store",
+    html = service.evidence(store(), current_user(request), trip_id, base_url(request))
+    return _private_document(html, "text/html; charset=utf-8", {
         "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
                                    "frame-ancestors 'none'", "X-Content-Type-Options": "nosniff"})
 
@@ -149,9 +155,8 @@ def trip_evidence(trip_id: str):  # type: ignore[no-untyped-def]
 @bp.route("/trips/{trip_id}/evidence.pdf", methods=["GET"])
 def trip_evidence_pdf(trip_id: str):  # type: ignore[no-untyped-def]
     request = _request()
-    pdf = proofs.evidence_pdf(store(), current_user(request), trip_id, base_url(request))
-    return Response(body=pdf, status_code=200, headers={
-        "Content-Type": "application/pdf", "Cache-Control": "private, no-store",
+    pdf = service.evidence_pdf(store(), current_user(request), trip_id, base_url(request))
+    return _private_document(pdf, "application/pdf", {
         "Content-Disposition": f'inline; filename="trip-evidence-{trip_id}.pdf"',
         "X-Content-Type-Options": "nosniff"})
 
@@ -160,11 +165,10 @@ def trip_evidence_pdf(trip_id: str):  # type: ignore[no-untyped-def]
 def admin_proofs_csv():  # type: ignore[no-untyped-def]
     request = _request()
     current_user(request, "admin", "auditor")
-    month = _month(request.query_params)
+    month = inputs.parse_month(request.query_params)
     # A text body (API Gateway sends it as UTF-8); the BOM is its first character.
-    return Response(body=proofs.export_month(store(), month).decode("utf-8"), status_code=200, headers={
-        "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "private, no-store",
-        "Content-Disposition": f'attachment; filename="trip-proofs-{month}.csv"'})
+    return _private_document(service.export_month(store(), month).decode("utf-8"), "text/csv; charset=utf-8",
+                             {"Content-Disposition": f'attachment; filename="trip-proofs-{month}.csv"'})
 
 
 @bp.route("/admin/trips/import", methods=["POST"],
@@ -176,13 +180,5 @@ def admin_import_trips():  # type: ignore[no-untyped-def]
     if len(raw) > 5 * 1024 * 1024:
         raise PayloadTooLarge("CSV 파일은 5MB 이하여야 합니다. (file too large)")
     dry_run = (request.query_params or {}).get("dry_run") in ("1", "true")
-    return json_response(proofs.import_trips(store(), raw, admin.id, dry_run=dry_run))
+    return json_response(service.import_trips(store(), raw, admin.id, dry_run=dry_run))
 
-
-def _month(params: dict[str, str] | None) -> str:
-    import re
-
-    month = (params or {}).get("month", "")
-    if not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", month):
-        raise InvalidField("month", "'month' 는 YYYY-MM 형식이어야 합니다. (month=YYYY-MM)")
-    return month

@@ -33,10 +33,11 @@ from typing import Any
 
 from chalicelib import aws
 from chalicelib.aws import plain
+from chalicelib.clock import KST, from_iso, iso
 from chalicelib.settings import TripsSettings
 from chalicelib.trips import token as jws
 from chalicelib.trips.orders import TripOrder
-from chalicelib.trips.verdict import KST, PreviousFix
+from chalicelib.trips.verdict import PreviousFix
 
 DAY = 86400
 RECENT_FIXES = 10
@@ -45,32 +46,27 @@ IN_PROGRESS_SECONDS = 30
 UNKNOWN_KID_REFRESH_SECONDS = 10
 SIGNING_PURPOSE_TAG = {"TagKey": "gdesk-purpose", "TagValue": "trips-proof-signing"}
 
-_lock = threading.Lock()
-# Process-wide caches (a Lambda container keeps them between invocations).
-_signing: dict[str, tuple[float, str, str]] = {}  # alias → (until, kid, key arn)
-_public: dict[str, tuple[float, dict[str, dict[str, Any]]]] = {}  # table → (until, kid → jwk)
-_public_refreshed: dict[str, float] = {}
-_registered: dict[tuple[str, str], str] = {}  # (table, key arn) → kid, once registered
-_data_keys: dict[tuple[str, str], tuple[bytes, int]] = {}  # (table, dkid) → (plaintext, expires_at)
-_current_data_key: dict[tuple[str, str], tuple[float, str]] = {}  # (table, yyyymmdd) → (until, dkid)
 
+class _KeyCache:
+    """What one container remembers about keys between invocations (lives as long as its store)."""
 
-def reset_caches() -> None:
-    with _lock:
-        _signing.clear()
-        _public.clear()
-        _public_refreshed.clear()
-        _registered.clear()
-        _data_keys.clear()
-        _current_data_key.clear()
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.signing: dict[str, tuple[float, str, str]] = {}  # alias → (until, kid, key arn)
+        self.public: tuple[float, dict[str, dict[str, Any]]] | None = None  # (until, kid → jwk)
+        self.public_refreshed = 0.0
+        self.registered: dict[str, str] = {}  # key arn → kid, once registered
+        self.data_keys: dict[str, tuple[bytes, int]] = {}  # dkid → (plaintext, expires_at)
+        self.current_data_key: dict[str, tuple[float, str]] = {}  # yyyymmdd → (until, dkid)
 
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def from_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    def clear(self) -> None:
+        with self.lock:
+            self.signing.clear()
+            self.public = None
+            self.public_refreshed = 0.0
+            self.registered.clear()
+            self.data_keys.clear()
+            self.current_data_key.clear()
 
 
 def _ddb(value: Any) -> Any:
@@ -84,23 +80,19 @@ def _ddb(value: Any) -> Any:
     return value
 
 
-
-
 class TripsStore:
-    def __init__(self, settings: TripsSettings, dynamodb: Any = None, kms: Any = None) -> None:
+    """The DynamoDB/KMS implementation of ``TripsPort``. Built once per container (``wiring``):
+    it keeps the container's key caches, so a new store is a container that remembers nothing."""
+
+    def __init__(self, settings: TripsSettings, dynamodb: Any = None, kms: Any = None,
+                 dynamodb_client: Any = None) -> None:
         self.settings = settings
-        self._dynamodb = dynamodb
-        self._kms = kms
-
-    # -- clients -------------------------------------------------------------------------------
-
-    @property
-    def table(self) -> Any:
-        return (self._dynamodb or aws.resource("dynamodb")).Table(self.settings.table)
-
-    @property
-    def kms(self) -> Any:
-        return self._kms or aws.client("kms")
+        self._dynamodb = dynamodb or aws.resource("dynamodb")
+        self.table = self._dynamodb.Table(settings.table)
+        self.kms = kms or aws.client("kms")
+        # Powertools' idempotency layer writes low-level typed items: a plain client, not the resource's.
+        self._dynamodb_client = dynamodb_client or aws.client("dynamodb")
+        self._keys = _KeyCache()
 
     def _client(self) -> Any:
         return self.table.meta.client
@@ -187,8 +179,7 @@ class TripsStore:
         """The order, the traveller's profile and the trip's double-tap guard in one round trip."""
         keys = [{"pk": f"TRIP#{trip_id}", "sk": "TRIP"}, {"pk": f"EMP#{employee_id}", "sk": "PROFILE"},
                 {"pk": f"TRIP#{trip_id}", "sk": "LAST"}]
-        dynamodb = self._dynamodb or aws.resource("dynamodb")
-        response = dynamodb.batch_get_item(RequestItems={
+        response = self._dynamodb.batch_get_item(RequestItems={
             self.settings.table: {"Keys": keys, "ConsistentRead": True}})
         found = {(i["pk"], i["sk"]): plain(i) for i in response["Responses"].get(self.settings.table, [])}
         if response.get("UnprocessedKeys"):  # throttled: read them one by one
@@ -307,19 +298,20 @@ class TripsStore:
         """(kid, KMS key ARN) of the key the alias points at; registered in the JWKS on first use."""
         alias = self.settings.signing_key_alias
         now = time.monotonic()
-        with _lock:
-            cached = _signing.get(alias)
+        cache = self._keys
+        with cache.lock:
+            cached = cache.signing.get(alias)
         if cached and cached[0] > now:
             return cached[1], cached[2]
         arn = self.kms.describe_key(KeyId=alias)["KeyMetadata"]["Arn"]
-        with _lock:
-            kid = _registered.get((self.settings.table, arn))
+        with cache.lock:
+            kid = cache.registered.get(arn)
         if kid is None:  # a key's public half never changes: register it once per container
             kid = self._register(arn)
-            with _lock:
-                _registered[(self.settings.table, arn)] = kid
-        with _lock:
-            _signing[alias] = (now + KEY_CACHE_SECONDS, kid, arn)
+            with cache.lock:
+                cache.registered[arn] = kid
+        with cache.lock:
+            cache.signing[alias] = (now + KEY_CACHE_SECONDS, kid, arn)
         return kid, arn
 
     def _register(self, key_arn: str, status: str = "active") -> str:
@@ -344,18 +336,17 @@ class TripsStore:
                                     SigningAlgorithm="ECDSA_SHA_256")["Signature"]
                 return jws.assemble(message, der)
             except (self.kms.exceptions.DisabledException, self.kms.exceptions.KMSInvalidStateException):
-                with _lock:
-                    _signing.pop(self.settings.signing_key_alias, None)
+                with self._keys.lock:
+                    self._keys.signing.pop(self.settings.signing_key_alias, None)
                 if attempt:
                     raise
         raise RuntimeError("unreachable")
 
     def public_keys(self, refresh: bool = False) -> dict[str, dict[str, Any]]:
         """kid → public JWK of every signing key whose tokens may still be unexpired."""
-        table = self.settings.table
         now = time.monotonic()
-        with _lock:
-            cached = _public.get(table)
+        with self._keys.lock:
+            cached = self._keys.public
         if cached and cached[0] > now and not refresh:
             return cached[1]
         self.current_signing_key()
@@ -364,16 +355,16 @@ class TripsStore:
         items = self._query_all(KeyConditionExpression=Key("pk").eq("SIGNKEY"))
         wall = time.time()
         keys = {str(i["sk"]): i["jwk"] for i in items if int(i.get("expires_at", wall + 1)) > wall}
-        with _lock:
-            _public[table] = (now + KEY_CACHE_SECONDS, keys)
-            _public_refreshed[table] = now
+        with self._keys.lock:
+            self._keys.public = (now + KEY_CACHE_SECONDS, keys)
+            self._keys.public_refreshed = now
         return keys
 
     def public_key(self, kid: str) -> dict[str, Any] | None:
         keys = self.public_keys()
         if kid not in keys:
-            with _lock:
-                last = _public_refreshed.get(self.settings.table, 0.0)
+            with self._keys.lock:
+                last = self._keys.public_refreshed
             if time.monotonic() - last > UNKNOWN_KID_REFRESH_SECONDS:
                 keys = self.public_keys(refresh=True)
         return keys.get(kid)
@@ -400,7 +391,7 @@ class TripsStore:
                                ExpressionAttributeValues={":s": "retired", ":r": iso(now),
                                                           ":e": retire_until})
         self.kms.disable_key(KeyId=old_arn.rsplit("/", 1)[-1])  # moto accepts only the bare key id here
-        reset_caches()
+        self._keys.clear()
         return old_kid, new_kid
 
     # -- data keys ---------------------------------------------------------------------------------
@@ -411,9 +402,8 @@ class TripsStore:
         One key per day: deleting its wrapped copy (TTL = end of the day + position retention)
         makes every position sealed under it unreadable - crypto-shredding, within a day."""
         day = now.astimezone(KST).strftime("%Y%m%d")
-        cache_key = (self.settings.table, day)
-        with _lock:
-            cached = _current_data_key.get(cache_key)
+        with self._keys.lock:
+            cached = self._keys.current_data_key.get(day)
         if cached and cached[0] > time.monotonic():
             key = self.data_key(cached[1])
             if key is not None:
@@ -424,8 +414,8 @@ class TripsStore:
         key = self.data_key(dkid)
         if key is None:
             raise RuntimeError(f"data key {dkid} is missing")
-        with _lock:
-            _current_data_key[cache_key] = (time.monotonic() + KEY_CACHE_SECONDS * 5, dkid)
+        with self._keys.lock:
+            self._keys.current_data_key[day] = (time.monotonic() + KEY_CACHE_SECONDS * 5, dkid)
         return dkid, key
 
     def _new_data_key(self, day: str, now: datetime, replace: bool) -> str:
@@ -447,21 +437,20 @@ class TripsStore:
         except client.exceptions.TransactionCanceledException:
             item = self.table.get_item(Key={"pk": "DATAKEY", "sk": f"CURRENT#{day}"}, ConsistentRead=True)
             return str(item["Item"]["dkid"])
-        with _lock:
-            _data_keys[(self.settings.table, dkid)] = (generated["Plaintext"], expires)
+        with self._keys.lock:
+            self._keys.data_keys[dkid] = (generated["Plaintext"], expires)
         return dkid
 
     def rotate_data_key(self, now: datetime | None = None) -> str:
         now = now or datetime.now(UTC)
         dkid = self._new_data_key(now.astimezone(KST).strftime("%Y%m%d"), now, replace=True)
-        reset_caches()
+        self._keys.clear()
         return dkid
 
     def data_key(self, dkid: str) -> bytes | None:
         """The plaintext data key, or None when it was never made or has been shredded."""
-        cache_key = (self.settings.table, dkid)
-        with _lock:
-            cached = _data_keys.get(cache_key)
+        with self._keys.lock:
+            cached = self._keys.data_keys.get(dkid)
         if cached is not None and cached[1] > time.time():
             return cached[0]
         item = self.table.get_item(Key={"pk": "DATAKEY", "sk": dkid}, ConsistentRead=True).get("Item")
@@ -470,10 +459,10 @@ class TripsStore:
         blob = item["blob"]
         plaintext = self.kms.decrypt(CiphertextBlob=getattr(blob, "value", blob),
                                      KeyId=self.settings.data_key_alias)["Plaintext"]
-        with _lock:
-            if len(_data_keys) > 256:
-                _data_keys.clear()
-            _data_keys[cache_key] = (plaintext, int(item["expires_at"]))
+        with self._keys.lock:
+            if len(self._keys.data_keys) > 256:
+                self._keys.data_keys.clear()
+            self._keys.data_keys[dkid] = (plaintext, int(item["expires_at"]))
         return plaintext
 
     # -- idempotency (Powertools) --------------------------------------------------------------------
@@ -487,8 +476,9 @@ class TripsStore:
             idempotent_function,
         )
 
+        # A layer per call: Powertools configures a layer once and keeps that configuration.
         persistence = DynamoDBPersistenceLayer(table_name=self.settings.idempotency_table,
-                                               boto3_client=aws.client("dynamodb"))
+                                               boto3_client=self._dynamodb_client)
         config = IdempotencyConfig(event_key_jmespath=key_jmespath,
                                    payload_validation_jmespath=payload_jmespath,
                                    raise_on_no_idempotency_key=True,
@@ -520,8 +510,3 @@ def _order(item: dict[str, Any]) -> TripOrder:
         end=datetime.fromisoformat(item["end"]), purpose=item.get("purpose", ""),
         source=item.get("source", "api"), created_by=item.get("created_by", ""))
 
-
-def store() -> TripsStore:
-    from chalicelib.settings import get_settings
-
-    return TripsStore(get_settings().trips)

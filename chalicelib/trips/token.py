@@ -31,6 +31,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 ALG = "ES256"
@@ -76,6 +77,12 @@ def key_id(jwk: Mapping[str, str]) -> str:
     """First 12 characters (72 bits) of the RFC 7638 thumbprint: short, and stable per key."""
     canonical = json.dumps({k: jwk[k] for k in ("crv", "kty", "x", "y")}, separators=(",", ":"))
     return b64url(hashlib.sha256(canonical.encode()).digest())[:12]
+
+
+@lru_cache(maxsize=64)
+def cached_public_key(kid: str, x: str, y: str) -> Any:
+    """The key object of a published JWK, made once per process (keys are few and never change)."""
+    return jwk_public_key({"kid": kid, "x": x, "y": y})
 
 
 def jwk_public_key(jwk: Mapping[str, str]) -> Any:

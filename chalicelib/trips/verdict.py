@@ -10,11 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from chalicelib.clock import KST
 from chalicelib.trips.geo import format_distance_ko, haversine_m
-
-KST = ZoneInfo("Asia/Seoul")
 
 # Flag names (stable: they appear in tokens, CSV exports and the API).
 FLAG_ACCURACY = "accuracy_suspicious"

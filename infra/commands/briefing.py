@@ -65,9 +65,9 @@ def _fail(message: str, code: int = 1) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from chalicelib.briefing.charset import decode
-    from chalicelib.briefing.documents import read_document, sniff
-    from chalicelib.briefing.extract import extract
+    from chalicelib.briefing.crawling.charset import decode
+    from chalicelib.briefing.crawling.documents import read_document, sniff
+    from chalicelib.briefing.crawling.extract import extract
 
     try:
         body = Path(args.file).read_bytes()
@@ -87,9 +87,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_sources_check(args: argparse.Namespace) -> int:
-    from chalicelib.briefing.fetch import Fetcher
-    from chalicelib.briefing.source_check import check_source
-    from chalicelib.briefing.sources import SourcesError, load_sources
+    from chalicelib.briefing.crawling.service import fetcher_for
+    from chalicelib.briefing.crawling.source_check import check_source
+    from chalicelib.briefing.crawling.sources import SourcesError, load_sources
     from chalicelib.settings import SettingsError, get_settings
 
     try:
@@ -100,8 +100,7 @@ def cmd_sources_check(args: argparse.Namespace) -> int:
         return _fail(str(exc), 2)
     if not chosen:
         return _fail("no enabled source to check (name one with --source ID)", 2)
-    fetcher = Fetcher(sources.allowed_hosts(), allow_loopback=settings.crawl_allow_loopback,
-                      host_delay=settings.crawl_host_delay_ms / 1000)
+    fetcher = fetcher_for(sources, settings)
     results = [check_source(source, fetcher) for source in chosen]
     if args.json:
         print(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2))
@@ -123,9 +122,9 @@ def cmd_sources_check(args: argparse.Namespace) -> int:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from chalicelib.briefing.crawler import Crawler
-    from chalicelib.briefing.fetch import Fetcher
-    from chalicelib.briefing.sources import SourcesError, load_sources
+    from chalicelib.briefing.crawling.crawler import Crawler
+    from chalicelib.briefing.crawling.service import fetcher_for
+    from chalicelib.briefing.crawling.sources import SourcesError, load_sources
     from chalicelib.settings import SettingsError, get_settings
 
     if args.backfill and not 1 <= args.days <= 365:
@@ -142,16 +141,14 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     store: Any
     on_new_items: Any = None
     if args.dry_run:
-        from chalicelib.briefing.store_items import MemoryItemStore
+        from infra.commands.memory_items import MemoryItemStore
 
         store = MemoryItemStore()
     else:
-        from chalicelib.briefing import pipeline
-        from chalicelib.briefing.store_items import ItemStore
+        from chalicelib import wiring
 
-        store, on_new_items = ItemStore.from_settings(), pipeline.on_new_items
-    fetcher = Fetcher(sources.allowed_hosts(), allow_loopback=settings.crawl_allow_loopback,
-                      host_delay=settings.crawl_host_delay_ms / 1000)
+        store, on_new_items = wiring.briefing_items_store(), wiring.briefing_on_new_items()
+    fetcher = fetcher_for(sources, settings)
     crawler = Crawler(sources, store, fetcher, max_age_days=settings.crawl_max_age_days,
                       on_new_items=on_new_items, logger=_QuietLogger())
     bar = Progress(len(sources.enabled()), sys.stderr)

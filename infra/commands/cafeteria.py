@@ -122,7 +122,7 @@ def kinesis_putter(stream: str, client: Any) -> Callable[[list[dict[str, Any]]],
 def cmd_simulate(args: argparse.Namespace) -> int:
     import boto3
 
-    from chalicelib.cafeteria import service
+    from chalicelib import wiring
     from chalicelib.settings import get_settings
 
     settings = get_settings()
@@ -132,7 +132,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if endpoint:
         kwargs.update(endpoint_url=endpoint, aws_access_key_id="testing", aws_secret_access_key="testing")
     client = boto3.client("kinesis", **kwargs)
-    config = service.config()
+    config = wiring.cafeteria_config()
     curve_clock = None
     if args.start or args.speed != 1.0:
         start_hhmm = args.start or "11:20"

@@ -16,7 +16,7 @@ from typing import Any
 
 def _store(args: argparse.Namespace) -> Any:
     from chalicelib.settings import get_settings
-    from chalicelib.trips.store import TripsStore
+    from chalicelib.wiring import trips_store
 
     if not args.aws:
         from infra.local.cloud import LocalCloud
@@ -27,7 +27,7 @@ def _store(args: argparse.Namespace) -> Any:
                            stack_name=args.stack)
         cloud.start_endpoint()
         cloud.create_resources()
-    return TripsStore(get_settings().trips)
+    return trips_store()
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -37,7 +37,7 @@ def _fail(message: str, code: int = 1) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from chalicelib.errors import AppError
-    from chalicelib.trips.proofs import import_trips
+    from chalicelib.trips.service import import_trips
 
     path = Path(args.file)
     if not path.is_file():
@@ -59,7 +59,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     import re
 
-    from chalicelib.trips.proofs import export_month
+    from chalicelib.trips.service import export_month
 
     if not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", args.month):
         return _fail("--month must be YYYY-MM", 2)

@@ -80,7 +80,7 @@ class DemoInbox:
             return [m for m in self.messages if user_id is None or m["user"] == user_id]
 
     def _record(self, user_id: str, headers: Any, body: bytes) -> None:
-        from chalicelib.briefing.channels import webhook
+        from chalicelib.briefing.notifying.channels import webhook
 
         try:
             payload = json.loads(body)
@@ -169,10 +169,10 @@ def _inbox_port() -> int:
 
 def seed_profiles(inbox: DemoInbox, store: Any = None) -> list[str]:
     """Create the demo profiles that do not exist yet; returns the user ids created."""
-    from chalicelib.briefing.profiles import Channel, Profile
-    from chalicelib.briefing.store import BriefingStore
+    from chalicelib import wiring
+    from chalicelib.briefing.notifying.profiles import Channel, Profile
 
-    store = store or BriefingStore()
+    store = store or wiring.briefing_notify_store()
     created = []
     for user_id, fields in DEMO_PROFILES.items():
         if store.get_profile(user_id) is not None:

@@ -35,25 +35,26 @@ def seed_history(store: Any, config: Any, days: list[str]) -> None:
 def start(ctx: DemoContext) -> list[str]:
     import boto3
 
-    from chalicelib.cafeteria import service
+    from chalicelib import wiring
     from chalicelib.settings import get_settings
     from infra.commands.cafeteria import CameraSimulator, kinesis_putter
 
     settings = get_settings().cafeteria
-    config = service.config()
+    config = wiring.cafeteria_config()
     today = datetime.now(UTC).astimezone(config.tz)
     hh, mm = (int(part) for part in settings.demo_start.split(":"))
     simulated = today.replace(hour=hh, minute=mm, second=0, microsecond=0)
-    # The demo clock: the app (routes, stream function) and the cameras all read service.now().
+    # The demo clock: the app (routes, stream function) and the cameras all read wiring.cafeteria_clock().
     os.environ["GDESK_CAFETERIA_CLOCK"] = f"{time.time()},{simulated.timestamp()},{settings.demo_speed}"
     get_settings.cache_clear()
+    wiring.reset()
 
     four_weeks = [(today.date() - timedelta(days=d)).isoformat() for d in range(1, 29)]
-    seed_history(service.store(), config, four_weeks)
+    seed_history(wiring.cafeteria_store(), config, four_weeks)
 
     kinesis = boto3.client("kinesis", region_name=ctx.stack.region)
     put = kinesis_putter(ctx.stack.physical["DensityStream"], kinesis)
-    simulator = CameraSimulator(config, put, service.now)
+    simulator = CameraSimulator(config, put, wiring.cafeteria_clock())
     ctx.spawn("cafeteria-cameras", lambda: simulator.run(ctx.stop, interval=1.0))
     speed = settings.demo_speed
     return [f"구내식당 혼잡도 (cafeteria): {ctx.api_url}/cafeteria",

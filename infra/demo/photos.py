@@ -36,9 +36,10 @@ def _seed(ctx: DemoContext) -> None:
 
     from PIL import Image, ImageDraw
 
-    from chalicelib.photos import domain, service
+    from chalicelib import wiring
+    from chalicelib.photos import domain
 
-    store = service.store()
+    store = wiring.photos_store()
     if store.list_photos(domain.user_segment(DEMO_USER), 1, None)[0]:
         return  # a persistent endpoint that already has them
     pictures = []
@@ -59,8 +60,8 @@ def _seed(ctx: DemoContext) -> None:
 
 
 def _start_receiver(ctx: DemoContext) -> str:
-    from chalicelib import aws
-    from chalicelib.photos import domain, service
+    from chalicelib import aws, wiring
+    from chalicelib.photos import domain
     from chalicelib.settings import get_settings
 
     log_path = Path(ctx.home) / "photos-webhook.jsonl"
@@ -94,5 +95,5 @@ def _start_receiver(ctx: DemoContext) -> str:
     ctx.spawn("photos-webhook-stop", stop_when_asked)
     os.environ["GDESK_PHOTOS_WEBHOOK_URL"] = url
     get_settings.cache_clear()
-    service.reset()
+    wiring.reset()
     return url

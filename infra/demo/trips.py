@@ -16,7 +16,7 @@ CHANGWON_CITY_HALL = (35.2280, 128.6811)
 
 def _today_order(employee: str, destination: str, address: str, at: tuple[float, float],
                  purpose: str) -> dict[str, object]:
-    from chalicelib.trips.verdict import KST
+    from chalicelib.clock import KST
 
     today = datetime.now(UTC).astimezone(KST).date().isoformat()
     return {"employee_id": employee, "destination": destination, "address": address, "lat": at[0],
@@ -26,12 +26,12 @@ def _today_order(employee: str, destination: str, address: str, at: tuple[float,
 def start(ctx: DemoContext) -> list[str]:
     from chalicelib.auth import User
     from chalicelib.devissuer import DEMO_USERS
-    from chalicelib.settings import get_settings
-    from chalicelib.trips import proofs
+    from chalicelib.trips import service as proofs
+    from chalicelib.trips.inputs import parse_tap
     from chalicelib.trips.orders import imported_trip_id, parse_order
-    from chalicelib.trips.store import TripsStore
+    from chalicelib.wiring import trips_store
 
-    st = TripsStore(get_settings().trips)
+    st = trips_store()
     orders = []
     for employee, destination, address, at, purpose in (
             ("E1001", "경상남도청", "창원시 의창구 중앙대로 300", GYEONGNAM_OFFICE, "도로 보수 현황 보고"),
@@ -50,9 +50,9 @@ def start(ctx: DemoContext) -> list[str]:
     name, department, roles = DEMO_USERS["E1002"]
     traveller = User(id="E1002", name=name, department=department, roles=roles)
     st.set_consent(traveller.id, proofs.CONSENT_VERSION, datetime.now(UTC))
-    proof = proofs.create_proof(st, traveller, example.trip_id, {
+    proof = proofs.create_proof(st, traveller, example.trip_id, parse_tap({
         "lat": 35.22815, "lon": 128.68122, "accuracy_m": 14, "captured_at": datetime.now(UTC).isoformat(),
-        "nonce": f"demo-{example.trip_id}"}, ctx.api_url)
+        "nonce": f"demo-{example.trip_id}"}), ctx.api_url)
     return [
         f"원터치 출장 증빙 (김민준 E1001로 로그인, 오늘 경상남도청 출장): {ctx.api_url}/trip",
         f"출장 증빙 검증 (감사 최감사 A2001로 로그인하면 상세 기록): {ctx.api_url}/verify",

@@ -30,12 +30,13 @@ def aws_environment(endpoint_url: str) -> dict[str, str]:
 
 def reset_app_caches() -> None:
     """Make the app re-read its settings and rebuild clients after the environment changed."""
-    from chalicelib import auth, aws
+    from chalicelib import auth, aws, wiring
     from chalicelib.settings import get_settings
 
     get_settings.cache_clear()
     aws.reset()
     auth.reset()
+    wiring.reset()
 
 
 @dataclass

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.briefing import pipeline
+from chalicelib import wiring
+from chalicelib.briefing.notifying import new_item_matching as pipeline
 from tests.integration.briefing.notify.items import make_item
 
 pytestmark = pytest.mark.e2e
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def store(local_cloud: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    from chalicelib.briefing.store import BriefingStore
+    from chalicelib.briefing.notifying.store import BriefingStore
     from chalicelib.settings import get_settings
 
     monkeypatch.setenv("GDESK_NOTIFY_ALLOW_LOOPBACK", "1")  # the channel the page adds is on 127.0.0.1
@@ -35,7 +36,7 @@ def test_briefing_page_items_feedback_and_profile(browser: Any, api_url: str, to
                                                   store: Any) -> None:
     from playwright.sync_api import expect
 
-    from chalicelib.briefing.profiles import Profile
+    from chalicelib.briefing.notifying.profiles import Profile
 
     user_id = "P" + secrets.token_hex(4)
     store.put_profile(Profile(user_id=user_id, department="기후환경정책과", keywords=("탄소중립",),
@@ -44,7 +45,7 @@ def test_briefing_page_items_feedback_and_profile(browser: Any, api_url: str, to
                         agency="환경부", published_at="2024-12-02T10:30:00+09:00")
     other = make_item("산업부, 탄소중립 산업 전환 지원", "탄소중립 설비 투자를 지원한다.",
                       agency="산업통상자원부", published_at="2024-12-01T09:00:00+09:00")
-    pipeline.on_new_items([climate, other])
+    pipeline.on_new_items([climate, other], wiring.briefing_notify_store())
     page = browser.new_page()
     bearer = token(user_id, department="기후환경정책과")
     page.add_init_script(f"localStorage.setItem('gdesk.token', '{bearer}')")

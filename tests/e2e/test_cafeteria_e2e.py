@@ -185,6 +185,7 @@ def test_the_page_says_no_data_when_the_cameras_are_silent(
 
     from playwright.sync_api import sync_playwright
 
+    from chalicelib import wiring
     from chalicelib.settings import get_settings
 
     zone = f"korean-{secrets.token_hex(3)}"
@@ -193,6 +194,7 @@ def test_the_page_says_no_data_when_the_cameras_are_silent(
     (tmp_path / "zones.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     monkeypatch.setenv("GDESK_CAFETERIA_ZONES_FILE", str(tmp_path / "zones.json"))
     get_settings.cache_clear()
+    wiring.reset()
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -222,3 +224,4 @@ def test_the_page_says_no_data_when_the_cameras_are_silent(
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
+        wiring.reset()

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from chalicelib.briefing.attachment_text import split
-from chalicelib.briefing.crawler import Crawler
-from chalicelib.briefing.fetch import Fetcher, RobotsCache
+from chalicelib.briefing.crawling.crawler import Crawler
+from chalicelib.briefing.crawling.fetch import Fetcher, RobotsCache
+from chalicelib.briefing.crawling.sources import parse_sources
+from chalicelib.briefing.crawling.store import ItemStore
 from chalicelib.briefing.matching import DocumentFrequencies, Interest, Matcher, document_terms
-from chalicelib.briefing.sources import parse_sources
-from chalicelib.briefing.store_items import ItemStore
 from infra.demo.office_files import Table, hwp, hwpx, pdf
 from tests.integration.briefing import pressdata
 from tests.integration.briefing.sitekit import Site, hang, huge, page

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from chalicelib.briefing import items as ident
-from chalicelib.briefing.crawler import Crawler
-from chalicelib.briefing.fetch import Fetcher, RobotsCache
+from chalicelib.briefing.crawling import items as ident
+from chalicelib.briefing.crawling.crawler import Crawler
+from chalicelib.briefing.crawling.fetch import Fetcher, RobotsCache
+from chalicelib.briefing.crawling.sources import parse_sources
+from chalicelib.briefing.crawling.store import ItemStore
 from chalicelib.briefing.model import Item
-from chalicelib.briefing.sources import parse_sources
-from chalicelib.briefing.store_items import ItemStore
 from tests.integration.briefing import pressdata
 from tests.integration.briefing.sitekit import Site, hang, huge, page, redirect
 

@@ -9,14 +9,14 @@ from collections.abc import Iterator
 import pytest
 
 from chalicelib.briefing.attachment_text import split
-from chalicelib.briefing.crawler import Crawler
-from chalicelib.briefing.documents import read_document
-from chalicelib.briefing.fetch import Fetcher, RobotsCache
+from chalicelib.briefing.crawling.crawler import Crawler
+from chalicelib.briefing.crawling.documents import read_document
+from chalicelib.briefing.crawling.fetch import Fetcher, RobotsCache
+from chalicelib.briefing.crawling.sources import parse_sources
 from chalicelib.briefing.matching import DocumentFrequencies, Interest, Matcher, document_terms
-from chalicelib.briefing.sources import parse_sources
-from chalicelib.briefing.store_items import MemoryItemStore
 from infra.demo.briefing_profiles import DEMO_PROFILES
 from infra.demo.briefing_site import PressSite
+from tests.fakes.briefing import FakeItemStore as MemoryItemStore
 
 pytestmark = pytest.mark.integration
 

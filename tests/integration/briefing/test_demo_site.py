@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 
-from chalicelib.briefing.crawler import Crawler
-from chalicelib.briefing.fetch import Fetcher, RobotsCache
-from chalicelib.briefing.sources import load_sources, parse_sources
-from chalicelib.briefing.store_items import ItemStore, MemoryItemStore
+from chalicelib.briefing.crawling.crawler import Crawler
+from chalicelib.briefing.crawling.fetch import Fetcher, RobotsCache
+from chalicelib.briefing.crawling.sources import load_sources, parse_sources
+from chalicelib.briefing.crawling.store import ItemStore
 from chalicelib.settings import get_settings
 from infra.demo.briefing_site import PressSite
 from infra.local.demo import DemoContext
+from tests.fakes.briefing import FakeItemStore as MemoryItemStore
 
 pytestmark = pytest.mark.integration
 

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.briefing import fetch
-from chalicelib.briefing.fetch import Fetcher, RobotsCache
+from chalicelib import outbound
+from chalicelib.briefing.crawling import fetch
+from chalicelib.briefing.crawling.fetch import Fetcher, RobotsCache
 from tests.integration.briefing.sitekit import Site, drip, hang, huge, page, redirect
 
 pytestmark = pytest.mark.integration
@@ -108,13 +109,13 @@ def test_up_to_three_redirects_are_followed(site: Site) -> None:
 def test_a_redirect_to_the_metadata_service_is_refused_without_connecting(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     connects: list[str] = []
-    real = fetch.socket.create_connection
+    real = outbound.socket.create_connection
 
     def recording(address: Any, *args: Any, **kwargs: Any) -> Any:
         connects.append(address[0])
         return real(address, *args, **kwargs)
 
-    monkeypatch.setattr(fetch.socket, "create_connection", recording)
+    monkeypatch.setattr(outbound.socket, "create_connection", recording)
     site.routes["/meta"] = redirect("http://169.254.169.254/latest/meta-data/iam/security-credentials/")
     with pytest.raises(fetch.HostNotAllowed):
         fetcher(site).fetch(site.url("/meta"))

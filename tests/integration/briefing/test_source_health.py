@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from chalicelib.briefing.crawler import Crawler, _metrics
-from chalicelib.briefing.fetch import Fetcher, RobotsCache
-from chalicelib.briefing.sources import parse_sources
-from chalicelib.briefing.store_items import ItemStore
+from chalicelib.briefing.crawling.crawler import Crawler
+from chalicelib.briefing.crawling.fetch import Fetcher, RobotsCache
+from chalicelib.briefing.crawling.service import _metrics
+from chalicelib.briefing.crawling.sources import parse_sources
+from chalicelib.briefing.crawling.store import ItemStore
 from chalicelib.observability import metrics
 from tests.integration.briefing import pressdata
 from tests.integration.briefing.sitekit import Site, page

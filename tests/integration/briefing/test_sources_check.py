@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from chalicelib.briefing.fetch import ROBOTS_CACHE
+from chalicelib.briefing.crawling.fetch import ROBOTS_CACHE
 from chalicelib.settings import get_settings
 from infra.cli import main
 from infra.demo.briefing_site import PressSite

@@ -19,6 +19,7 @@ FUNCTION = "DensityStreamFunction"
 
 @pytest.fixture
 def zones(local_cloud: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    from chalicelib import wiring
     from chalicelib.settings import get_settings
 
     tag = secrets.token_hex(3)
@@ -34,9 +35,11 @@ def zones(local_cloud: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     monkeypatch.setenv("GDESK_CAFETERIA_ZONES_FILE", str(path))
     get_settings.cache_clear()
+    wiring.reset()
     yield ids
     monkeypatch.undo()
     get_settings.cache_clear()
+    wiring.reset()
 
 
 @pytest.fixture

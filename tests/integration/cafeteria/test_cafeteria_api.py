@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.cafeteria import density, service
+from chalicelib import wiring
+from chalicelib.cafeteria import density
 
 pytestmark = pytest.mark.integration
 
@@ -54,17 +55,17 @@ def test_now_and_today_reflect_what_was_put_on_the_stream(
     status, today = get(api_url + "/cafeteria/today", auth_headers("E1001"))
     assert status == 200
     points = {z["zone"]: z["points"] for z in today["zones"]}
-    local = now.astimezone(service.config().tz)
+    local = now.astimezone(wiring.cafeteria_config().tz)
     assert points[korean][-1] == {"minute": local.strftime("%H:%M"), "count": 30, "level": "혼잡",
                                   "wait_minutes": 5.0, "cameras": 2}
-    earlier = (now - timedelta(minutes=2)).astimezone(service.config().tz).strftime("%H:%M")
+    earlier = (now - timedelta(minutes=2)).astimezone(wiring.cafeteria_config().tz).strftime("%H:%M")
     assert {p["minute"]: p["count"] for p in points[korean]} == {earlier: 20, local.strftime("%H:%M"): 30}
 
 
 def test_forecast_from_four_same_weekdays_of_history(
         zones: dict[str, str], api_url: str, auth_headers: Callable[..., dict[str, str]]) -> None:
     korean = zones["korean"]
-    cfg = service.config()
+    cfg = wiring.cafeteria_config()
     zone = cfg.zone(korean)
     assert zone is not None
     today = datetime.now(UTC).astimezone(cfg.tz).date()
@@ -78,7 +79,7 @@ def test_forecast_from_four_same_weekdays_of_history(
             cams = {"k1": (0, count)}
             rows.append(((korean, day.isoformat(), f"{minute // 60:02d}:{minute % 60:02d}"), cams,
                          density.summarize_minute(zone, cams)))
-    service.store().put_minutes(rows, expires_at=2_000_000_000)
+    wiring.cafeteria_store().put_minutes(rows, expires_at=2_000_000_000)
     status, body = get(api_url + "/cafeteria/forecast", auth_headers("E1003"))
     assert status == 200
     assert body["history_days"] == [(today - timedelta(weeks=w)).isoformat() for w in (1, 2, 3, 4)]
@@ -87,7 +88,7 @@ def test_forecast_from_four_same_weekdays_of_history(
     assert noon["count"] == 39.0 and noon["wait_minutes"] == 6.5  # median of 30, 42, 36, 48
     assert (noon["low"], noon["high"], noon["days"]) == (5.0, 8.0, 4)
     # the past days were rolled up once and stored: the next forecast reads four items
-    rolled = service.store().summaries([(today - timedelta(weeks=1)).isoformat()])
+    rolled = wiring.cafeteria_store().summaries([(today - timedelta(weeks=1)).isoformat()])
     assert rolled[(today - timedelta(weeks=1)).isoformat()][korean][12 * 60] == 30.0
     assert get(api_url + "/cafeteria/forecast", auth_headers("E1003"))[1]["slots"] == body["slots"]
     remaining = [s for s in body["slots"] if s["remaining"] and s["wait_minutes"] is not None]
@@ -107,6 +108,7 @@ def test_a_store_outage_is_a_503_with_a_json_error(
 
     monkeypatch.setenv("GDESK_CAFETERIA_TABLE", "gdesk-missing-table")  # a real DynamoDB error
     get_settings.cache_clear()
+    wiring.reset()
     for path in ("/cafeteria/now", "/cafeteria/today", "/cafeteria/forecast"):
         status, body = get(api_url + path, auth_headers("E1001"))
         assert status == 503 and body["error"]["code"] == "unavailable", (path, body)

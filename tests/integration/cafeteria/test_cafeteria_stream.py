@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.cafeteria import service
+from chalicelib import wiring
 from chalicelib.cafeteria.store import CafeteriaStore, StoreUnavailable
 
 pytestmark = pytest.mark.integration
@@ -29,9 +29,9 @@ def rec(camera: str, zone: str, count: int, at: datetime, **extra: Any) -> dict[
 
 def stored(zone: str, at: datetime) -> dict[str, tuple[int, int]]:
     """The cameras map of one stored zone-minute ({} when absent)."""
-    cfg = service.config()
+    cfg = wiring.cafeteria_config()
     local = at.astimezone(cfg.tz)
-    records = service.store().minutes(local.strftime("%Y-%m-%d"), zone, local.strftime("%H:%M"),
+    records = wiring.cafeteria_store().minutes(local.strftime("%Y-%m-%d"), zone, local.strftime("%H:%M"),
                                       local.strftime("%H:%M"))
     return dict(records[0].cameras) if records else {}
 
@@ -41,7 +41,7 @@ def ms(at: datetime) -> int:
 
 
 def item_version(ddb: Any, stack: Any, zone: str, at: datetime) -> int:
-    local = at.astimezone(service.config().tz)
+    local = at.astimezone(wiring.cafeteria_config().tz)
     item = ddb.get_item(TableName=stack.physical["CafeteriaTable"], ConsistentRead=True, Key={
         "pk": {"S": f"D#{local:%Y-%m-%d}"}, "sk": {"S": f"{zone}#{local:%H:%M}"}})["Item"]
     return int(item["version"]["N"])
@@ -135,10 +135,12 @@ def test_a_store_outage_for_one_batch_loses_nothing_and_counts_nothing_twice(
     # The table is unreachable (a real DynamoDB error from the endpoint: no such table).
     monkeypatch.setenv("GDESK_CAFETERIA_TABLE", "gdesk-missing-table")
     get_settings.cache_clear()
+    wiring.reset()
     assert runtime.drive_kinesis_once(FUNCTION) == 0  # every record reported failed: retried
     assert runtime.drive_kinesis_once(FUNCTION) == 0
     monkeypatch.setenv("GDESK_CAFETERIA_TABLE", stack.physical["CafeteriaTable"])
     get_settings.cache_clear()
+    wiring.reset()
     assert drain() == 3
     assert stored(korean, at) == {"k1": (ms(at), 8), "k2": (ms(at), 6)}
     assert stored(salad, at) == {"s1": (ms(at), 4)}

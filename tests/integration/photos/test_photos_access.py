@@ -242,7 +242,7 @@ class _Receiver(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def webhook(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[_Receiver]]:
-    from chalicelib.photos import service
+    from chalicelib import wiring
     from chalicelib.settings import get_settings
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
@@ -251,7 +251,7 @@ def webhook(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[_Receiver]]:
     _Receiver.received, _Receiver.status = [], 200
     monkeypatch.setenv("GDESK_PHOTOS_WEBHOOK_URL", f"http://127.0.0.1:{server.server_address[1]}/hook")
     get_settings.cache_clear()
-    service.reset()
+    wiring.reset()
     try:
         yield _Receiver
     finally:
@@ -259,7 +259,7 @@ def webhook(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[_Receiver]]:
         server.server_close()
         monkeypatch.undo()
         get_settings.cache_clear()
-        service.reset()
+        wiring.reset()
 
 
 def test_send_posts_an_hmac_signed_payload(photos: Any, mine: dict[str, Any],

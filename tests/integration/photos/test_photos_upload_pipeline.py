@@ -225,7 +225,7 @@ def test_an_infrastructure_failure_is_retried_not_rejected(photos: Any,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     from botocore.exceptions import ClientError
 
-    from chalicelib.photos import service
+    from chalicelib import wiring
 
     data = ps.jpeg()
     started = photos.start(data)
@@ -234,7 +234,7 @@ def test_an_infrastructure_failure_is_retried_not_rejected(photos: Any,
     def broken(*args: Any, **kwargs: Any) -> bytes:
         raise ClientError({"Error": {"Code": "SlowDown", "Message": "slow down"}}, "GetObject")
 
-    monkeypatch.setattr(service.store(), "read_original", broken)
+    monkeypatch.setattr(wiring.photos_store(), "read_original", broken)
     photos.sqs.set_queue_attributes(QueueUrl=photos.queue, Attributes={"VisibilityTimeout": "1"})
     try:
         photos.runtime.drive_sqs_once("PhotoProcessorFunction")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from chalicelib.trips.verdict import KST
+from chalicelib.clock import KST
 
 GYEONGNAM_OFFICE = (35.2383, 128.6925)
 
@@ -101,14 +101,12 @@ def private_stack(aws_endpoint: str) -> Any:
 @pytest.fixture
 def private_store(private_stack: Any) -> Any:
     from chalicelib.settings import TripsSettings
-    from chalicelib.trips.store import TripsStore, reset_caches
+    from chalicelib.trips.store import TripsStore
 
     stack, _ = private_stack
-    reset_caches()
     settings = TripsSettings(
         table=stack.physical["TripsTable"], idempotency_table=stack.physical["IdempotencyTable"],
         signing_key_alias=stack.physical["ProofSigningKeyAlias"],
         data_key_alias=stack.physical["ProofDataKeyAlias"], issuer="gdesk", position_retention_days=90,
         proof_retention_days=1825, accuracy_limit_m=100, double_tap_seconds=60)
-    yield TripsStore(settings)
-    reset_caches()
+    return TripsStore(settings)  # its own key caches: a container of its own

@@ -85,7 +85,7 @@ def test_gdesk_trips_import_command(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert code == 1  # some rows had errors
     assert "orders.csv:3: end:" in out and "orders.csv:4: lat:" in out
     assert "유효 2행 · 가져옴 2건" in out
-    from chalicelib.trips.store import store
+    from chalicelib.wiring import trips_store as store
 
     destinations = {t.destination for t in store().trips_of("E1002") if t.source == "import"}
     assert {"함안군청", "통영시청"} <= destinations

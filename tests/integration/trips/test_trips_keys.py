@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 
 from chalicelib.auth import User
-from chalicelib.trips import proofs
+from chalicelib.trips import service as proofs
 from chalicelib.trips import token as jws
-from chalicelib.trips.store import reset_caches
+from chalicelib.trips.inputs import parse_tap
+from chalicelib.trips.store import TripsStore
 from chalicelib.trips.verdict import KST
 
 pytestmark = pytest.mark.integration
@@ -30,9 +31,9 @@ def _proof(st: Any, lat: float = 35.2386) -> dict[str, Any]:
         "destination": "경상남도청", "lat": 35.2383, "lon": 128.6925, "start": start.isoformat(),
         "end": (start + timedelta(hours=4)).isoformat(), "purpose": "점검"})
     st.set_consent(TRAVELLER.id, proofs.CONSENT_VERSION, datetime.now(UTC))
-    return proofs.create_proof(st, TRAVELLER, trip["trip_id"], {
+    return proofs.create_proof(st, TRAVELLER, trip["trip_id"], parse_tap({
         "lat": lat, "lon": 128.6929, "accuracy_m": 8, "captured_at": datetime.now(UTC).isoformat(),
-        "nonce": secrets.token_hex(8)}, "http://127.0.0.1:8000")
+        "nonce": secrets.token_hex(8)}), "http://127.0.0.1:8000")
 
 
 def _kid(token: str) -> str:
@@ -49,7 +50,7 @@ def test_rotation_keeps_old_tokens_valid_and_signs_new_ones_with_the_new_key(pri
 
     after = _proof(st, lat=35.2387)
     assert _kid(after["token"]) == new_kid
-    reset_caches()  # another container: nothing cached
+    st = TripsStore(st.settings)  # another container: nothing cached
     assert {old_kid, new_kid} <= set(st.public_keys())
     assert proofs.check_token(st, before["token"]).valid
     assert proofs.verify(st, before["token"], None, "127.0.0.1")["valid"] is True
@@ -70,7 +71,7 @@ def test_a_retired_key_leaves_the_jwks_when_its_retention_ends(private_store: An
     old_kid, new_kid = st.rotate_signing_key()
     retention = (st.settings.proof_retention_days + 2) * 86400
     runtime.sweep_ttl(now=time.time() + retention)
-    reset_caches()
+    st = TripsStore(st.settings)  # another container
     keys = st.public_keys()
     assert old_kid not in keys and new_kid in keys
 
@@ -92,7 +93,7 @@ def test_positions_expire_and_data_keys_are_shredded_but_the_proof_still_verifie
     assert st.get_position(proof["proof_id"]) is not None
     deleted = runtime.sweep_ttl(now=time.time() + 92 * day)
     assert deleted >= 3  # exact position, the traveller's fix history, the day's data key (+ pointer)
-    reset_caches()  # a new container: no plaintext data key left in memory anywhere
+    st = TripsStore(st.settings)  # a new container: no plaintext data key left in memory anywhere
     assert st.get_position(proof["proof_id"]) is None
     assert st.recent_fixes(TRAVELLER.id) == []
     result = proofs.verify(st, proof["token"], AUDITOR, "127.0.0.1")

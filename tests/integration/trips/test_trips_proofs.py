@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from chalicelib.trips import qr
+from chalicelib import qr
 from chalicelib.trips import token as jws
 
 pytestmark = pytest.mark.integration

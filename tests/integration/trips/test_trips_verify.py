@@ -68,7 +68,7 @@ def test_forgeries_are_refused_with_their_reasons(api_url: str, http: requests.S
 
 def test_a_token_with_the_wrong_issuer_is_refused_even_when_signed_by_our_key(
         api_url: str, http: requests.Session, proof: dict[str, Any]) -> None:
-    from chalicelib.trips.store import store
+    from chalicelib.wiring import trips_store as store
 
     _, claims, _ = _parts(proof["token"])
     forged = store().sign_jws({**claims, "iss": "https://evil.example"})
@@ -78,7 +78,7 @@ def test_a_token_with_the_wrong_issuer_is_refused_even_when_signed_by_our_key(
 
 def test_a_signed_token_for_a_proof_that_was_never_issued_is_refused(
         api_url: str, http: requests.Session, proof: dict[str, Any]) -> None:
-    from chalicelib.trips.store import store
+    from chalicelib.wiring import trips_store as store
 
     _, claims, _ = _parts(proof["token"])
     result = _verify(api_url, http, store().sign_jws({**claims, "jti": "neverissued0"}))
@@ -117,7 +117,7 @@ def test_malformed_verify_requests_are_422(api_url: str, http: requests.Session,
 def test_every_verification_and_position_access_is_logged(
         api_url: str, http: requests.Session, proof: dict[str, Any],
         auth_headers: Callable[..., dict[str, str]]) -> None:
-    from chalicelib.trips.store import store
+    from chalicelib.wiring import trips_store as store
 
     _verify(api_url, http, proof["token"])
     _verify(api_url, http, proof["token"], auth_headers("A2001"))

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from chalicelib.briefing.attachment_text import compose, readable, split
-from chalicelib.briefing.attachments import excerpt, read_attachments
-from chalicelib.briefing.documents import Limits
-from chalicelib.briefing.fetch import FetchResult, HttpStatusError, TooLarge
+from chalicelib.briefing.crawling.attachments import excerpt, read_attachments
+from chalicelib.briefing.crawling.documents import Limits
+from chalicelib.briefing.crawling.fetch import FetchResult, HttpStatusError, TooLarge
 from chalicelib.briefing.matching import DocumentFrequencies, Interest, Matcher, document_terms
 from chalicelib.briefing.model import Attachment
 from infra.demo.office_files import Table, hwp, hwpx

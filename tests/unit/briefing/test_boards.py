@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from chalicelib.briefing.feeds import parse
-from chalicelib.briefing.sources import SourcesError, load_sources, parse_sources
+from chalicelib.briefing.crawling.feeds import parse
+from chalicelib.briefing.crawling.sources import SourcesError, load_sources, parse_sources
 
 BOARDS = Path(__file__).with_name("boards")
 SOURCES = load_sources()

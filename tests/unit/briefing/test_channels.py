@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from chalicelib.briefing.channels import dooray, mail, naverworks, slack, transport, webhook
-from chalicelib.briefing.channels.base import Message, SendError
+from chalicelib.briefing.notifying.channels import dooray, mail, naverworks, slack, transport, webhook
+from chalicelib.briefing.notifying.channels.base import Message, SendError
 
 ITEM = Message(kind="item", title="겨울철 도로 <제설> 대책", url="https://www.korea.kr/news?id=1&x=2",
                agency="국토교통부", published_at="2024-12-01T09:30:00+09:00",

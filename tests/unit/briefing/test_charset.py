@@ -4,7 +4,7 @@ import codecs
 
 import pytest
 
-from chalicelib.briefing import charset
+from chalicelib.briefing.crawling import charset
 
 # 똠, 뷁: syllables only CP949 has (not in the EUC-KR table)
 KOREAN = "행정안전부 보도자료: 지방자치단체 도로 포트홀 신고 서비스 시작 (똠방각하 뷁)"

@@ -13,8 +13,8 @@ from pathlib import Path
 import olefile
 import pytest
 
-from chalicelib.briefing.documents import Limits, read_document, sniff
-from chalicelib.briefing.documents.hwp import section_text
+from chalicelib.briefing.crawling.documents import Limits, read_document, sniff
+from chalicelib.briefing.crawling.documents.hwp import section_text
 from infra.demo import office_files
 from infra.demo.office_files import ClickHere, Table, compound_file, hwp, hwpx
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.briefing.extract import extract
+from chalicelib.briefing.crawling.extract import extract
 from infra.cli import main
 
 BODY = ("국토교통부는 겨울철 도로 결빙 사고를 줄이기 위해 전국 고속도로와 국도의 상습 결빙 구간 "

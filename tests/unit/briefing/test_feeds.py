@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.briefing import dates
-from chalicelib.briefing.charset import decode
-from chalicelib.briefing.feeds import FeedError, parse_html_list, parse_rss
-from chalicelib.briefing.sources import ListSelectors
+from chalicelib.briefing.crawling.charset import decode
+from chalicelib.briefing.crawling.feeds import FeedError, parse_html_list, parse_rss
+from chalicelib.briefing.crawling.sources import ListSelectors
 
 RSS = """<?xml version="1.0" encoding="euc-kr"?>
 <rss version="2.0"><channel><title>보도자료</title>

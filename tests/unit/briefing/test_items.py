@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.briefing import items
+from chalicelib.briefing.crawling import items
 
 RELEASE = (
     "행정안전부는 5월 1일부터 지방자치단체의 도로 포트홀 신고를 국민비서 알림으로 "

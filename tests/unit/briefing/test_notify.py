@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 
-from chalicelib.briefing import notify
-from chalicelib.briefing.channels.base import SendError
-from chalicelib.briefing.profiles import Channel, Profile
-from chalicelib.briefing.store import Delivery
+from chalicelib.briefing.notifying import notify
+from chalicelib.briefing.notifying.channels.base import SendError
+from chalicelib.briefing.notifying.events import handle_notify_batch
+from chalicelib.briefing.notifying.ports import Delivery
+from chalicelib.briefing.notifying.profiles import Channel, Profile
 from chalicelib.settings import Settings
+from tests.events import load_event
 
 
 @pytest.mark.parametrize(("hhmm", "quiet"), [("18:59", False), ("19:00", True), ("23:30", True),
@@ -153,9 +155,10 @@ def test_sqs_batch_reports_only_the_failed_message() -> None:
     store, sent = Delays(profile(), dict(MATCH)), []
     n = notifier(store, "2024-12-02T10:00:00+09:00", sent, fail=1)
     event = {"Records": [
-        {"messageId": "m1", "receiptHandle": "r1", "attributes": {"ApproximateReceiveCount": "3"},
-         "body": '{"kind": "item", "user": "E1001", "item_id": "i1", "match_sk": "s"}'},
-        {"messageId": "m2", "receiptHandle": "r2", "attributes": {}, "body": "not json"}]}
-    result = notify.handle_sqs_event(event, n)
+        load_event("sqs_record", messageId="m1", receiptHandle="r1",
+                   attributes={"ApproximateReceiveCount": "3"},
+                   body='{"kind": "item", "user": "E1001", "item_id": "i1", "match_sk": "s"}'),
+        load_event("sqs_record", messageId="m2", receiptHandle="r2", attributes={}, body="not json")]}
+    result = handle_notify_batch(event, n)
     assert result == {"batchItemFailures": [{"itemIdentifier": "m1"}, {"itemIdentifier": "m2"}]}
     assert store.delays == [120]  # 30 s × 2^(3-1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.briefing.profiles import Channel, Profile, parse_profile, url_problem
+from chalicelib.briefing.notifying.profiles import Channel, Profile, parse_profile, url_problem
 from chalicelib.errors import InvalidField
 
 BASE = Profile(user_id="E1001", department="도로관리과", keywords=("제설",))

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.briefing.sources import SourcesError, load_sources, parse_duration, parse_sources
+from chalicelib.briefing.crawling.sources import SourcesError, load_sources, parse_duration, parse_sources
 
 
 def _one(**fields: Any) -> dict[str, Any]:

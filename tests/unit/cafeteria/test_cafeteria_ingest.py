@@ -10,8 +10,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import process_partial_response
 
 from chalicelib.cafeteria import density
-from chalicelib.cafeteria.ingest import DensityBatchProcessor, DensityIngest
-from tests.unit.cafeteria.fakes import MemoryDLQ, MemoryStore, kinesis_event
+from chalicelib.cafeteria.events import DensityBatchProcessor
+from chalicelib.cafeteria.ingest import DensityIngest
+from tests.fakes.cafeteria import FakeCafeteriaStore, FakeDeadLetters, kinesis_event
 
 CONFIG = density.load_config_file(Path(density.__file__).with_name("zones.json"))
 KST = timezone(timedelta(hours=9))
@@ -23,7 +24,8 @@ def rec(camera: str, zone: str, count: int, seconds_ago: float = 0) -> dict[str,
             "ts": (NOW - timedelta(seconds=seconds_ago)).isoformat()}
 
 
-def run(payloads: list[Any], store: MemoryStore, dlq: MemoryDLQ) -> tuple[dict[str, Any], DensityIngest]:
+def run(payloads: list[Any], store: FakeCafeteriaStore,
+        dlq: FakeDeadLetters) -> tuple[dict[str, Any], DensityIngest]:
     ingest = DensityIngest(CONFIG, store, dlq, now_ms=int(NOW.timestamp() * 1000), max_age_ms=3600_000)
     response = process_partial_response(event=kinesis_event(payloads), record_handler=ingest.record,
                                         processor=DensityBatchProcessor(ingest), context=None)
@@ -31,7 +33,7 @@ def run(payloads: list[Any], store: MemoryStore, dlq: MemoryDLQ) -> tuple[dict[s
 
 
 def test_one_write_per_zone_minute_whatever_the_number_of_records() -> None:
-    store, dlq = MemoryStore(), MemoryDLQ()
+    store, dlq = FakeCafeteriaStore(), FakeDeadLetters()
     payloads = [rec(f"cam-{i % 4}", ("korean", "noodle")[i % 2], i % 30, seconds_ago=i % 40)
                 for i in range(400)]
     response, ingest = run(payloads, store, dlq)
@@ -41,7 +43,7 @@ def test_one_write_per_zone_minute_whatever_the_number_of_records() -> None:
 
 
 def test_malformed_records_are_dead_lettered_not_failed() -> None:
-    store, dlq = MemoryStore(), MemoryDLQ()
+    store, dlq = FakeCafeteriaStore(), FakeDeadLetters()
     response, ingest = run([rec("a", "korean", 3), b"garbage", rec("a", "roof", 3), rec("b", "salad", 2)],
                            store, dlq)
     assert response == {"batchItemFailures": []}
@@ -52,7 +54,7 @@ def test_malformed_records_are_dead_lettered_not_failed() -> None:
 
 
 def test_data_that_is_not_base64_is_dead_lettered() -> None:
-    store, dlq = MemoryStore(), MemoryDLQ()
+    store, dlq = FakeCafeteriaStore(), FakeDeadLetters()
     event = kinesis_event([rec("a", "korean", 3), rec("b", "korean", 4)])
     event["Records"][1]["kinesis"]["data"] = "!!not base64"
     ingest = DensityIngest(CONFIG, store, dlq, now_ms=int(NOW.timestamp() * 1000), max_age_ms=3600_000)
@@ -63,19 +65,19 @@ def test_data_that_is_not_base64_is_dead_lettered() -> None:
 
 
 def test_an_all_malformed_batch_succeeds() -> None:
-    response, ingest = run([b"x", b"[]"], MemoryStore(), MemoryDLQ())
+    response, ingest = run([b"x", b"[]"], FakeCafeteriaStore(), FakeDeadLetters())
     assert response == {"batchItemFailures": []} and ingest.stats.zone_minutes == 0
 
 
 def test_when_the_dlq_is_down_malformed_records_are_retried() -> None:
-    dlq = MemoryDLQ()
+    dlq = FakeDeadLetters()
     dlq.down = True
-    response, _ = run([rec("a", "korean", 3), b"garbage"], MemoryStore(), dlq)
+    response, _ = run([rec("a", "korean", 3), b"garbage"], FakeCafeteriaStore(), dlq)
     assert response == {"batchItemFailures": [{"itemIdentifier": "1001"}]}
 
 
 def test_a_failing_zone_minute_fails_only_its_records() -> None:
-    store, dlq = MemoryStore(), MemoryDLQ()
+    store, dlq = FakeCafeteriaStore(), FakeDeadLetters()
     minute = density.minute_key("salad", int(NOW.timestamp() * 1000), CONFIG.tz)
     store.fail_keys.add(minute)
     response, ingest = run([rec("a", "korean", 3), rec("s", "salad", 2), rec("a", "korean", 4),
@@ -90,32 +92,32 @@ def test_a_failing_zone_minute_fails_only_its_records() -> None:
 
 
 def test_after_a_store_failure_the_rest_of_the_batch_is_not_attempted() -> None:
-    store = MemoryStore()
+    store = FakeCafeteriaStore()
     first = density.minute_key("korean", int((NOW - timedelta(minutes=2)).timestamp() * 1000), CONFIG.tz)
     store.fail_keys.add(first)
     response, _ = run([rec("a", "korean", 3, seconds_ago=120), rec("a", "korean", 3, seconds_ago=60),
-                       rec("a", "korean", 3)], store, MemoryDLQ())
+                       rec("a", "korean", 3)], store, FakeDeadLetters())
     assert len(response["batchItemFailures"]) == 3 and store.saves == 0
 
 
 def test_a_lost_race_is_merged_and_written_again() -> None:
-    store = MemoryStore()
+    store = FakeCafeteriaStore()
     store.conflicts_left = 2
-    response, ingest = run([rec("a", "korean", 3)], store, MemoryDLQ())
+    response, ingest = run([rec("a", "korean", 3)], store, FakeDeadLetters())
     assert response == {"batchItemFailures": []} and ingest.stats.conflicts == 2
     (stored,) = store.items.values()
     assert set(stored.cameras) == {"a", "intruder"}  # the other writer's camera is kept
 
 
 def test_endless_conflicts_become_a_retry() -> None:
-    store = MemoryStore()
+    store = FakeCafeteriaStore()
     store.conflicts_left = 99
-    response, _ = run([rec("a", "korean", 3)], store, MemoryDLQ())
+    response, _ = run([rec("a", "korean", 3)], store, FakeDeadLetters())
     assert response == {"batchItemFailures": [{"itemIdentifier": "1000"}]}
 
 
 def test_redelivery_writes_nothing() -> None:
-    store, dlq = MemoryStore(), MemoryDLQ()
+    store, dlq = FakeCafeteriaStore(), FakeDeadLetters()
     payloads = [rec("a", "korean", 3), rec("b", "korean", 9), rec("c", "salad", 1)]
     run(payloads, store, dlq)
     before = dict(store.items)

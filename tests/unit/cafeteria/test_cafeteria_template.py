@@ -59,3 +59,18 @@ def test_the_stream_function_has_no_wildcard_actions() -> None:
         for statement in policy.get("Statement", []):
             assert all("*" not in action for action in statement["Action"])
             assert statement["Resource"] != "*"
+
+
+def test_the_stream_function_imports_without_chalice() -> None:
+    """DensityStreamFunction ships only the shared layer (no Chalice): its handler module must not
+    need it, and is the cafeteria's event handler."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    assert _resources()["DensityStreamFunction"]["Properties"]["Layers"] == [{"Ref": "SharedLayer"}]
+    code = ("import sys, functions.density_stream.handler as h, chalicelib.cafeteria.events as e; "
+            "assert h.handler is e.density_records; print('chalice' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[3], capture_output=True,
+                         text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "False"

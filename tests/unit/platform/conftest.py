@@ -9,12 +9,13 @@ import pytest
 
 
 def _reset_caches() -> None:
-    from chalicelib import auth, aws
+    from chalicelib import auth, aws, wiring
     from chalicelib.settings import get_settings
 
     get_settings.cache_clear()
     aws.reset()
     auth.reset()
+    wiring.reset()
 
 
 @pytest.fixture

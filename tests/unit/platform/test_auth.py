@@ -13,12 +13,12 @@ from typing import Any
 
 import jwt
 import pytest
-from chalice import Chalice
 from chalice.test import Client
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from chalicelib import devissuer
+from chalicelib.platform.http import App
 
 ME = {"id": "E1001", "name": "김민준", "department": "도로관리과", "roles": ["employee"]}
 
@@ -191,12 +191,12 @@ def test_an_unreadable_jwks_is_a_401_not_a_500(client: Any, dev_home: str,
 # -- roles -------------------------------------------------------------------------------------
 
 
-def _role_app() -> Chalice:
+def _role_app() -> App:
     """A small app with the real error middleware and a route that needs the auditor role."""
     import app as app_module
     from chalicelib.auth import current_user
 
-    role_app = Chalice(app_name="roles")
+    role_app = App(app_name="roles")
     role_app.register_middleware(app_module.json_errors, "http")
 
     @role_app.route("/audit")

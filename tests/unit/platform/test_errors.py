@@ -6,10 +6,9 @@ import json
 from typing import Any
 
 import pytest
-from chalice import Chalice, Response
+from chalice import Response
 from chalice.test import Client
 
-from chalicelib import errors
 from chalicelib.errors import (
     AppError,
     BadRequest,
@@ -20,8 +19,9 @@ from chalicelib.errors import (
     PayloadTooLarge,
     TooManyRequests,
     Unauthorized,
-    normalize_chalice_error,
 )
+from chalicelib.platform import http as errors
+from chalicelib.platform.http import App, normalize_chalice_error
 
 
 def _body(response: Any) -> dict[str, Any]:
@@ -140,10 +140,10 @@ def test_pages_are_korean_html_with_a_strict_policy(client: Any) -> None:
         assert '<html lang="ko">' in response.body.decode()
 
 
-def _app_with(route_body: Any) -> Chalice:
+def _app_with(route_body: Any) -> App:
     import app as app_module
 
-    test_app = Chalice(app_name="errors")
+    test_app = App(app_name="errors")
     test_app.register_middleware(app_module.observe, "all")
     test_app.register_middleware(app_module.json_errors, "http")
     test_app.route("/boom", methods=["GET"])(route_body)

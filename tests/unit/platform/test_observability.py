@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chalice import Chalice
 from chalice.test import Client
 
 from chalicelib import devissuer
 from chalicelib.observability import logger, metrics
+from chalicelib.platform.http import App
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -32,11 +32,11 @@ def log_lines() -> Iterator[io.StringIO]:
         handler.setStream(previous)  # type: ignore[attr-defined]
 
 
-def _app() -> Chalice:
+def _app() -> App:
     import app as app_module
     from chalicelib.auth import current_user
 
-    test_app = Chalice(app_name="obs")
+    test_app = App(app_name="obs")
     test_app.register_middleware(app_module.observe, "all")
     test_app.register_middleware(app_module.json_errors, "http")
 

@@ -64,7 +64,7 @@ def test_evidence_sheet_without_proofs() -> None:
 def test_generated_ids_appear_in_the_csv_exactly_as_issued() -> None:
     """A proof id is what an auditor searches for in the settlement file: none may be altered by
     the formula guard (token_urlsafe ids started with '-' one time in 64)."""
-    from chalicelib.trips.proofs import new_proof_id
+    from chalicelib.trips.service import new_proof_id
 
     ids = [new_proof_id() for _ in range(2000)]
     rows = list(csv.DictReader(io.StringIO(
@@ -87,7 +87,7 @@ def test_evidence_pdf_is_one_a4_page_with_selectable_korean_and_readable_qr() ->
 
     import zxingcpp
 
-    from chalicelib.trips import qr
+    from chalicelib import qr
 
     order = replace(_order(purpose="金海 현장 점검 😀"), name="똠얌꿻")  # a rare syllable, Hanja, an emoji
     revoked = {"reason": "중복 제출", "at": "", "by": "M"}

@@ -26,7 +26,7 @@ def notify_env(local_cloud: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[No
 
 @pytest.fixture
 def store(notify_env: None) -> Any:
-    from chalicelib.briefing.store import BriefingStore
+    from chalicelib.briefing.notifying.store import BriefingStore
 
     return BriefingStore()
 
@@ -44,7 +44,7 @@ def new_user(store: Any) -> Iterator[Callable[..., Any]]:
     later tests' rounds do not match (and notify) it."""
     from dataclasses import replace
 
-    from chalicelib.briefing.profiles import Profile
+    from chalicelib.briefing.notifying.profiles import Profile
 
     made: list[Any] = []
 

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 import requests
 
-from chalicelib.briefing import pipeline
+from chalicelib import wiring
 from chalicelib.briefing.model import Attachment
+from chalicelib.briefing.notifying import new_item_matching as pipeline
 from tests.integration.briefing.notify.items import make_item
 
 pytestmark = pytest.mark.integration
@@ -129,7 +130,7 @@ def _seed(api_url: str, headers: dict[str, str], n: int) -> list[Any]:
     hwp = (Attachment("붙임1. 제설 대책.hwp", "https://www.korea.kr/files/a.hwp", "hwp"),)
     items = [make_item(f"제설 대책 {i}", "도로 제설 장비를 확충한다.", attachments=hwp if i == 0 else (),
                        published_at=f"2024-12-0{i + 1}T09:00:00+09:00") for i in range(n)]
-    pipeline.on_new_items(items)
+    pipeline.on_new_items(items, wiring.briefing_notify_store())
     return items
 
 

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib.briefing.store import SECRETS_FORMAT, open_secrets, secrets_context
+from chalicelib.briefing.notifying.store import SECRETS_FORMAT, open_secrets, secrets_context
 
 pytestmark = pytest.mark.integration
 

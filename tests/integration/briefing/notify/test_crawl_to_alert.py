@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from chalicelib.briefing.channels import webhook
-from chalicelib.briefing.profiles import Channel
+from chalicelib.briefing.notifying.channels import webhook
+from chalicelib.briefing.notifying.profiles import Channel
 from chalicelib.settings import get_settings
 from infra.local.runtime import scheduled_event
 from tests.integration.briefing import pressdata

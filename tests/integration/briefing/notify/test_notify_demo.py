@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import requests
 
-from chalicelib.briefing import pipeline
+from chalicelib import wiring
+from chalicelib.briefing.notifying import new_item_matching as pipeline
 from infra.demo import briefing_profiles
 from infra.local.demo import DemoContext
 from tests.integration.briefing.notify.items import make_item
@@ -36,7 +37,7 @@ def test_demo_profiles_and_inbox(local_cloud: Any, store: Any, drain: Any,
 
         item = make_item("국토교통부, 겨울철 도로 제설 종합대책 발표",
                          "폭설에 대비해 제설 장비를 확충하고 포트홀 긴급 보수 체계를 가동한다.")
-        pipeline.on_new_items([item])
+        pipeline.on_new_items([item], wiring.briefing_notify_store())
         drain(3)
         messages = requests.get(inbox_url + "messages.json", timeout=10).json()["messages"]
         mine = [m for m in messages if m["payload"].get("item_id") == item.item_id]

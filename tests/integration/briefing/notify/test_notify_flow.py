@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from chalicelib.briefing import pipeline
-from chalicelib.briefing.channels import webhook
-from chalicelib.briefing.profiles import Channel
+from chalicelib import wiring
+from chalicelib.briefing.notifying import new_item_matching as pipeline
+from chalicelib.briefing.notifying.channels import webhook
+from chalicelib.briefing.notifying.profiles import Channel
 from infra.local.runtime import scheduled_event
 from tests.integration.briefing.notify.items import KST, make_item, put_item
 
@@ -41,7 +42,7 @@ def test_receiver_failing_twice_then_succeeding_gets_exactly_one_message(
     receiver.fail_next = 2
     item = road_item()
     put_item(store, item)
-    counts = pipeline.on_new_items([item])
+    counts = pipeline.on_new_items([item], wiring.briefing_notify_store())
     assert counts["alerts"] >= 1
 
     drain(1)  # attempt 1: 500 → reported as a batch item failure, retried (backoff 0 in tests)
@@ -69,8 +70,9 @@ def test_the_same_item_twice_is_one_notification(store: Any, new_user: Any, rece
                                                  drain: Any) -> None:
     user = webhook_user(new_user, store, receiver.url)
     item = road_item()
-    pipeline.on_new_items([item])
-    pipeline.on_new_items([item])  # the crawler (or its retry) hands the same item again
+    notify_store = wiring.briefing_notify_store()
+    pipeline.on_new_items([item], notify_store)
+    pipeline.on_new_items([item], notify_store)  # the crawler (or its retry) hands the same item again
     drain(3)
     mine = [r for r in receiver.delivered if r.json().get("item_id") == item.item_id]
     assert len(mine) == 1
@@ -82,7 +84,7 @@ def test_a_near_duplicate_item_is_not_matched_again(store: Any, new_user: Any, r
     webhook_user(new_user, store, receiver.url)
     original = road_item()
     copy = make_item(original.title, ROAD_TEXT, agency="행정안전부", duplicate_of=original.item_id)
-    pipeline.on_new_items([original, copy])
+    pipeline.on_new_items([original, copy], wiring.briefing_notify_store())
     drain(3)
     assert [r.json()["item_id"] for r in receiver.delivered] == [original.item_id]
 
@@ -93,7 +95,7 @@ def test_quiet_hours_hold_the_alert_for_the_morning_digest(store: Any, new_user:
     start, end = (now - timedelta(hours=1)).strftime("%H:%M"), (now + timedelta(hours=1)).strftime("%H:%M")
     user = webhook_user(new_user, store, receiver.url, quiet_start=start, quiet_end=end)
     item = road_item()
-    pipeline.on_new_items([item])
+    pipeline.on_new_items([item], wiring.briefing_notify_store())
     drain(2)
     assert receiver.delivered == []
     assert store.find_match(user.user_id, item.item_id)["status"] == "held_quiet"
@@ -116,7 +118,7 @@ def test_the_hourly_cap_holds_the_rest_for_the_digest(store: Any, new_user: Any,
                                                       drain: Any) -> None:
     user = webhook_user(new_user, store, receiver.url, hourly_cap=2)
     items = [road_item(n) for n in range(4)]
-    pipeline.on_new_items(items)
+    pipeline.on_new_items(items, wiring.briefing_notify_store())
     drain(4)
     assert len(receiver.delivered) == 2
     statuses = sorted(store.find_match(user.user_id, i.item_id)["status"] for i in items)
@@ -134,7 +136,7 @@ def test_a_hook_that_keeps_failing_parks_in_the_dlq(store: Any, new_user: Any, r
     user = webhook_user(new_user, store, receiver.url)
     receiver.fail_next = 100
     item = road_item()
-    pipeline.on_new_items([item])
+    pipeline.on_new_items([item], wiring.briefing_notify_store())
     drain(7)
     assert len(receiver.requests) == 5  # maxReceiveCount 5, then the DLQ
     parked = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10).get("Messages", [])
@@ -150,7 +152,7 @@ def test_slack_and_dooray_hooks_get_their_payloads(store: Any, new_user: Any, re
     store.put_channel_secrets(profile.user_id, {"s1": {"url": receiver.url + "/slack"},
                                                 "d1": {"url": receiver.url + "/dooray"}})
     item = road_item()
-    pipeline.on_new_items([item])
+    pipeline.on_new_items([item], wiring.briefing_notify_store())
     drain(2)
     by_path = {r.path: r.json() for r in receiver.delivered}
     assert by_path["/slack"]["text"] == f"[AI 비서] {item.title}"
@@ -170,7 +172,7 @@ def test_email_through_ses(store: Any, new_user: Any, drain: Any) -> None:
     profile = new_user(department="도로관리과", keywords=("제설",),
                        channels=(Channel("e1", "email", address="kim@example.go.kr"),))
     item = road_item()
-    pipeline.on_new_items([item])
+    pipeline.on_new_items([item], wiring.briefing_notify_store())
     drain(2)
     assert ses.get_send_quota()["SentLast24Hours"] == before + 1
     assert store.get_delivery(profile.user_id, f"ITEM#{item.item_id}")["state"] == "sent"
@@ -200,7 +202,7 @@ def test_naver_works_bot_with_the_service_account_token(store: Any, new_user: An
     profile = new_user(department="도로관리과", keywords=("제설",),
                        channels=(Channel("n1", "naverworks", recipient="user:kim@example.works"),))
     item = road_item()
-    pipeline.on_new_items([item])
+    pipeline.on_new_items([item], wiring.briefing_notify_store())
     drain(2)
     token_request, message = receiver.delivered[0], receiver.delivered[1]
     assert token_request.path == "/token"

@@ -1,0 +1,73 @@
+"""The notifier's port: what the use cases (service, the matching round, the notifier) need from
+their store (``store.BriefingStore`` on DynamoDB, S3, SQS, KMS, Secrets Manager and SES;
+``tests/fakes/briefing.py::FakeNotifyStore`` in memory). Pure: no boto3 here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from chalicelib.briefing.matching import DocumentFrequencies
+from chalicelib.briefing.notifying.profiles import Profile
+
+
+class ProfileChanged(Exception):
+    """Someone else saved the profile between our read and write (optimistic lock)."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    state: str  # "pending" | "failed" | final: "sent" | "held" | "undeliverable" | "no_channel"
+    attempts: int
+    decided: str | None  # "send" once quiet hours and the cap were checked (first attempt)
+    sent_channels: frozenset[str]
+    snapshot: tuple[str, ...] = ()  # digest: the entries this digest carries
+
+
+def match_key(published_at: str, item_id: str) -> str:
+    return f"MATCH#{published_at}#{item_id}"
+
+
+class NotifyStorePort(Protocol):
+    settings: Any  # chalicelib.settings.BriefingSettings
+
+    # profiles
+    def get_profile(self, user_id: str) -> Profile | None: ...
+    def put_profile(self, profile: Profile, expected_version: int) -> Profile:
+        """Optimistic lock on ``expected_version`` (0: new); raises ``ProfileChanged``."""
+    def iter_profiles(self) -> Iterator[Profile]: ...
+
+    # channel secrets
+    def get_channel_secrets(self, user_id: str) -> dict[str, dict[str, str]]: ...
+    def put_channel_secrets(self, user_id: str, values: dict[str, dict[str, str]]) -> None: ...
+    def get_org_secret(self) -> dict[str, str]: ...
+
+    # matches
+    def put_match(self, user_id: str, record: dict[str, Any]) -> bool: ...
+    def get_match(self, user_id: str, sort_key: str) -> dict[str, Any] | None: ...
+    def find_match(self, user_id: str, item_id: str) -> dict[str, Any] | None: ...
+    def set_match_status(self, user_id: str, sort_key: str, status: str) -> None: ...
+    def set_feedback(self, user_id: str, sort_key: str, value: str) -> str | None: ...
+    def list_matches(self, user_id: str, *, limit: int, cursor: str | None,
+                     filters: dict[str, str]) -> tuple[list[dict[str, Any]], str | None]: ...
+
+    # deliveries, the hourly cap, the digest queue
+    def acquire_delivery(self, user_id: str, key: str, lease_seconds: int = 60) -> Delivery | None: ...
+    def update_delivery(self, user_id: str, key: str, *, state: str | None = None,
+                        decided: str | None = None, sent_channel: str | None = None,
+                        error: str | None = None, snapshot: Iterable[str] | None = None,
+                        release: bool = False) -> None: ...
+    def delete_delivery(self, user_id: str, key: str) -> None: ...
+    def reserve_hourly_slot(self, user_id: str, hour: str, cap: int) -> bool: ...
+    def add_digest_entry(self, user_id: str, entry: dict[str, Any]) -> None: ...
+    def digest_entries(self, user_id: str, limit: int = 50) -> list[dict[str, Any]]: ...
+    def remove_digest_entries(self, user_id: str, sort_keys: Iterable[str]) -> None: ...
+
+    # matching statistics, the notify queue, e-mail
+    def load_frequencies(self) -> DocumentFrequencies: ...
+    def save_frequencies(self, frequencies: DocumentFrequencies) -> None: ...
+    def enqueue(self, messages: list[dict[str, Any]]) -> None: ...
+    def delay_retry(self, receipt_handle: str, seconds: int) -> None: ...
+    def send_email(self, **request: Any) -> Any:
+        """SES ``SendEmail`` with these keyword arguments (``channels.mail.request``)."""

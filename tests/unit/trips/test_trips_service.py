@@ -1,0 +1,279 @@
+"""Every use case of the trips tool against the in-memory store (no network, milliseconds)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
+from chalicelib.auth import User
+from chalicelib.clock import KST
+from chalicelib.errors import Conflict, Forbidden, InvalidField, NotFound
+from chalicelib.trips import service
+from chalicelib.trips import token as jws
+from chalicelib.trips.inputs import CONSENT_VERSION, Tap, parse_consent, parse_tap
+from tests.fakes.trips import FakeTripsStore, expire_tap_window
+
+BASE = "https://gdesk.example.kr"
+TRAVELLER = User(id="E1001", name="김민준", department="도로관리과", roles=("employee",))
+COLLEAGUE = User(id="E1002", name="이서연", department="복지정책과", roles=("employee",))
+AUDITOR = User(id="A2001", name="최감사", department="감사위원회", roles=("employee", "auditor"))
+ADMIN = User(id="M9001", name="관리자", department="정보화담당관", roles=("employee", "admin"))
+OFFICE = (35.2383, 128.6925)
+
+
+@pytest.fixture
+def st() -> FakeTripsStore:
+    return FakeTripsStore()
+
+
+def _trip(st: FakeTripsStore, user: User = TRAVELLER, hours_ago: float = 2, **overrides: Any
+          ) -> dict[str, Any]:
+    start = datetime.now(UTC).astimezone(KST) - timedelta(hours=hours_ago)
+    body = {"destination": "경상남도청", "lat": OFFICE[0], "lon": OFFICE[1], "radius_m": 300,
+            "start": start.isoformat(), "end": (start + timedelta(hours=8)).isoformat(),
+            "purpose": "도로 정비 현장 점검", **overrides}
+    return service.create_trip(st, user, body)
+
+
+def _tap(lat: float = 35.2386, lon: float = 128.6929, **extra: Any) -> Tap:
+    return parse_tap({"lat": lat, "lon": lon, "accuracy_m": 12.0, "nonce": secrets.token_urlsafe(12),
+                      "captured_at": datetime.now(UTC).isoformat(), **extra})
+
+
+def _proof(st: FakeTripsStore, user: User = TRAVELLER, **tap: Any) -> dict[str, Any]:
+    trip = _trip(st, user)
+    service.give_consent(st, user, CONSENT_VERSION)
+    return service.create_proof(st, user, trip["trip_id"], _tap(**tap), BASE)
+
+
+# -- trip orders ---------------------------------------------------------------------------------
+
+def test_create_trip_stores_the_order_of_the_signed_in_user(st: FakeTripsStore) -> None:
+    view = _trip(st)
+    order = st.get_trip(view["trip_id"])
+    assert order is not None and order.employee_id == "E1001" and order.name == "김민준"
+    assert view["destination"] == "경상남도청" and view["radius_m"] == 300 and view["source"] == "api"
+
+
+def test_create_trip_rejects_a_bad_order_and_stores_nothing(st: FakeTripsStore) -> None:
+    with pytest.raises(InvalidField) as caught:
+        _trip(st, lat=0, lon=0)
+    assert caught.value.field == "lat" and st.trips == {}
+
+
+def test_my_trips_orders_today_upcoming_past_and_shows_consent(st: FakeTripsStore) -> None:
+    past = _trip(st, hours_ago=24 * 5)
+    upcoming = _trip(st, hours_ago=-24 * 3)
+    today = _trip(st)
+    _trip(st, COLLEAGUE)
+    listed = service.my_trips(st, TRAVELLER)
+    assert [t["trip_id"] for t in listed["trips"]] == [today["trip_id"], upcoming["trip_id"], past["trip_id"]]
+    assert [t["today"] for t in listed["trips"]] == [True, False, False]
+    assert listed["trips"][0]["last_proof"] is None
+    assert listed["consent"] is None and listed["consent_version"] == CONSENT_VERSION
+    assert listed["retention"] == {"position_days": 90, "proof_days": 1825}
+
+
+def test_give_consent_records_version_and_time(st: FakeTripsStore) -> None:
+    result = service.give_consent(st, TRAVELLER, parse_consent({"version": CONSENT_VERSION, "agree": True}))
+    assert result["consent"]["version"] == CONSENT_VERSION and result["consent"]["at"]
+    assert service.my_trips(st, TRAVELLER)["consent"] == result["consent"]
+    with pytest.raises(InvalidField) as caught:
+        parse_consent({"version": CONSENT_VERSION, "agree": False})
+    assert caught.value.field == "agree"
+
+
+# -- one tap ---------------------------------------------------------------------------------------
+
+def test_create_proof_signs_a_token_that_verifies(st: FakeTripsStore) -> None:
+    result = _proof(st)
+    assert result["repeated"] is False and result["verdict"]["passed"] is True
+    assert result["verify_url"] == f"{BASE}/verify#{result['token']}"
+    assert result["qr_png"] == f"/proofs/{result['proof_id']}/qr.png"
+    assert service.check_token(st, result["token"]).valid
+    position = st.get_position(result["proof_id"])
+    assert position is not None and position["lat"] == pytest.approx(35.2386)
+    listed = service.my_trips(st, TRAVELLER)["trips"][0]
+    assert listed["last_proof"]["proof_id"] == result["proof_id"]
+
+
+def test_create_proof_far_away_is_a_failed_but_signed_proof(st: FakeTripsStore) -> None:
+    result = _proof(st, lat=35.10, lon=128.60)
+    assert result["verdict"]["passed"] is False and result["verdict"]["within_radius"] is False
+    assert service.check_token(st, result["token"]).valid
+
+
+def test_create_proof_needs_consent_and_ones_own_trip(st: FakeTripsStore) -> None:
+    trip = _trip(st)
+    with pytest.raises(Forbidden, match="동의"):
+        service.create_proof(st, TRAVELLER, trip["trip_id"], _tap(), BASE)
+    service.give_consent(st, COLLEAGUE, CONSENT_VERSION)
+    with pytest.raises(Forbidden, match="본인의 출장"):
+        service.create_proof(st, COLLEAGUE, trip["trip_id"], _tap(), BASE)
+    with pytest.raises(NotFound):
+        service.create_proof(st, TRAVELLER, "tnosuchtrip", _tap(), BASE)
+    assert st.proofs == {}
+
+
+def test_a_second_tap_within_the_window_returns_the_first_proof(st: FakeTripsStore) -> None:
+    first = _proof(st)
+    again = service.create_proof(st, TRAVELLER, first["trip_id"], _tap(), BASE)
+    assert again["repeated"] is True and again["proof_id"] == first["proof_id"]
+    expire_tap_window(st, first["trip_id"])
+    later = service.create_proof(st, TRAVELLER, first["trip_id"], _tap(), BASE)
+    assert later["repeated"] is False and later["proof_id"] != first["proof_id"]
+
+
+def test_the_same_nonce_is_idempotent_and_a_reused_nonce_with_another_fix_conflicts(
+        st: FakeTripsStore) -> None:
+    trip = _trip(st)
+    service.give_consent(st, TRAVELLER, CONSENT_VERSION)
+    tap = _tap()
+    first = service.create_proof(st, TRAVELLER, trip["trip_id"], tap, BASE)
+    assert service.create_proof(st, TRAVELLER, trip["trip_id"], tap, BASE) == first
+    other = Tap(nonce=tap.nonce, fix={**tap.fix, "lat": 35.3})
+    with pytest.raises(Conflict) as caught:
+        service.create_proof(st, TRAVELLER, trip["trip_id"], other, BASE)
+    assert caught.value.code == "nonce_reused"
+
+
+def test_a_tap_still_in_progress_is_a_conflict(st: FakeTripsStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    trip = _trip(st)
+    service.give_consent(st, TRAVELLER, CONSENT_VERSION)
+
+    def busy(function: Any, **kwargs: Any) -> Any:
+        def call(request: Any) -> Any:
+            raise IdempotencyAlreadyInProgressError("busy")
+        return call
+
+    monkeypatch.setattr(st, "idempotent", busy)
+    with pytest.raises(Conflict) as caught:
+        service.create_proof(st, TRAVELLER, trip["trip_id"], _tap(), BASE)
+    assert caught.value.code == "in_progress"
+
+
+def test_an_offline_fix_older_than_a_day_is_refused(st: FakeTripsStore) -> None:
+    trip = _trip(st)
+    service.give_consent(st, TRAVELLER, CONSENT_VERSION)
+    old = (datetime.now(UTC) - timedelta(hours=30)).isoformat()
+    with pytest.raises(InvalidField) as caught:
+        service.create_proof(st, TRAVELLER, trip["trip_id"], _tap(delayed=True, captured_at=old), BASE)
+    assert caught.value.field == "captured_at" and st.proofs == {}
+
+
+def test_proof_for_viewer_is_the_traveller_or_an_auditor(st: FakeTripsStore) -> None:
+    proof = _proof(st)
+    assert service.proof_for_viewer(st, TRAVELLER, proof["proof_id"])["token"] == proof["token"]
+    assert service.proof_for_viewer(st, AUDITOR, proof["proof_id"])["proof_id"] == proof["proof_id"]
+    with pytest.raises(Forbidden):
+        service.proof_for_viewer(st, COLLEAGUE, proof["proof_id"])
+    with pytest.raises(NotFound):
+        service.proof_for_viewer(st, TRAVELLER, "vnosuchproof")
+
+
+# -- verification ----------------------------------------------------------------------------------
+
+def test_check_token_refuses_a_tampered_token(st: FakeTripsStore) -> None:
+    token = _proof(st)["token"]
+    header, payload, signature = token.split(".")
+    tampered = f"{header}.{payload}.{signature[:-4]}AAAA"
+    assert service.check_token(st, token).valid
+    assert not service.check_token(st, tampered).valid
+    assert not service.check_token(st, "not-a-token").valid
+
+
+def test_verify_shows_the_summary_to_anyone_and_the_record_to_auditors_and_logs_both(
+        st: FakeTripsStore) -> None:
+    proof = _proof(st)
+    public = service.verify(st, proof["token"], None, "10.0.0.1")
+    assert public["valid"] is True and public["summary"]["proof_id"] == proof["proof_id"]
+    assert "record" not in public
+    audited = service.verify(st, proof["token"], AUDITOR, "10.0.0.2")
+    record = audited["record"]
+    assert record["traveller"]["name"] == "김민준" and record["position"]["lat"] == pytest.approx(35.2386)
+    actions = [(pid, e["action"], e["who"]) for pid, e in st.access]
+    assert actions == [(proof["proof_id"], "verify", "anonymous"), (proof["proof_id"], "verify", "A2001"),
+                       (proof["proof_id"], "position", "A2001")]
+
+
+def test_verify_refuses_a_token_for_an_unknown_proof(st: FakeTripsStore) -> None:
+    proof = _proof(st)
+    claims = jws.b64url_decode(proof["token"].split(".")[1])
+    forged = st.sign_jws({**json.loads(claims), "jti": "vneverissued"})
+    result = service.verify(st, forged, None, "10.0.0.1")
+    assert result["valid"] is False and "등록되지 않은 증빙" in result["reasons"][0]
+    assert st.access[-1][0] is None  # logged under the day, not under a proof
+
+
+def test_revoke_makes_the_token_invalid(st: FakeTripsStore) -> None:
+    proof = _proof(st)
+    revoked = service.revoke(st, ADMIN, proof["proof_id"], "중복 청구")
+    assert revoked["revoked"]["by"] == "M9001"
+    result = service.verify(st, proof["token"], None, "10.0.0.1")
+    assert result["valid"] is False
+    assert result["reasons"][0].startswith("관리자가 취소한 증빙입니다: 중복 청구")
+    with pytest.raises(NotFound):
+        service.revoke(st, ADMIN, "vnosuchproof", "없음")
+
+
+def test_jwks_publishes_the_signing_keys(st: FakeTripsStore) -> None:
+    keys = service.jwks(st)["keys"]
+    assert [k["kid"] for k in keys] == [st.jwk["kid"]] and keys[0]["alg"] == "ES256"
+    assert "d" not in keys[0]
+
+
+# -- evidence, export, import ------------------------------------------------------------------------
+
+def test_evidence_sheet_for_the_traveller_and_auditors_only(st: FakeTripsStore) -> None:
+    proof = _proof(st)
+    html = service.evidence(st, TRAVELLER, proof["trip_id"], BASE)
+    assert "경상남도청" in html and "<svg" in html
+    assert "<svg" in service.evidence(st, AUDITOR, proof["trip_id"], BASE)
+    with pytest.raises(Forbidden):
+        service.evidence(st, COLLEAGUE, proof["trip_id"], BASE)
+
+
+def test_evidence_pdf_is_a_pdf(st: FakeTripsStore) -> None:
+    proof = _proof(st)
+    pdf = service.evidence_pdf(st, TRAVELLER, proof["trip_id"], BASE)
+    assert pdf.startswith(b"%PDF-") and len(pdf) > 1000
+    with pytest.raises(NotFound):
+        service.evidence_pdf(st, TRAVELLER, "tnosuchtrip", BASE)
+
+
+def test_export_month_lists_the_months_proofs_with_their_orders(st: FakeTripsStore) -> None:
+    proof = _proof(st)
+    month = datetime.now(UTC).astimezone(KST).strftime("%Y-%m")
+    rows = list(csv.DictReader(io.StringIO(service.export_month(st, month).decode("utf-8-sig"))))
+    assert len(rows) == 1 and proof["proof_id"] in rows[0].values()
+    assert list(csv.DictReader(io.StringIO(service.export_month(st, "2001-01").decode("utf-8-sig")))) == []
+
+
+IMPORT = ("employee_id,name,department,destination,lat,lon,start,end,purpose\n"
+          "E1002,이서연,복지정책과,함안군청,35.2723,128.4064,2025-06-02T09:00,2025-06-02T18:00,협의\n"
+          "E1002,이서연,복지정책과,통영시청,34.8544,128.4331,2025-06-03T09:00,2025-06-03T18:00,점검\n"
+          "E1002,이서연,복지정책과,어딘가,95,128.4,2025-06-04T09:00,2025-06-04T18:00,오류\n").encode()
+
+
+def test_import_trips_writes_valid_rows_reports_bad_ones_and_skips_existing(st: FakeTripsStore) -> None:
+    dry = service.import_trips(st, IMPORT, "M9001", dry_run=True)
+    assert dry["valid_rows"] == 2 and dry["imported"] == 0 and st.trips == {}
+    report = service.import_trips(st, IMPORT, "M9001")
+    assert report["imported"] == 2 and [e["line"] for e in report["errors"]] == [4]
+    assert {o.destination for o in st.trips_of("E1002")} == {"함안군청", "통영시청"}
+    again = service.import_trips(st, IMPORT, "M9001")
+    assert again["imported"] == 0 and again["already_imported_lines"] == [2, 3]
+
+
+def test_import_trips_is_all_or_nothing_when_a_write_fails(st: FakeTripsStore) -> None:
+    st.fail_put_after = 1
+    with pytest.raises(ConnectionError):
+        service.import_trips(st, IMPORT, "M9001")
+    assert st.trips == {}
