@@ -21,7 +21,8 @@ from chalicelib.briefing.notifying.ports import NotifyStorePort, match_key
 
 def _attachment(value: Any) -> dict[str, str]:
     data = value if isinstance(value, dict) else asdict(value)
-    return {k: str(data.get(k, "") or "") for k in ("name", "url", "kind", "status", "reason", "excerpt")}
+    shown = {k: str(data.get(k, "") or "") for k in ("name", "url", "kind", "status", "reason", "excerpt")}
+    return {k: v for k, v in shown.items() if v or k in ("name", "url", "kind")}  # read status once known
 
 
 def match_record(item: Item, match: Match) -> dict[str, Any]:
