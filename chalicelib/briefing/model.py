@@ -17,18 +17,32 @@ ATTACHMENT_KINDS: tuple[str, ...] = ("hwp", "hwpx", "pdf")
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file linked from a press release (한글 HWP/HWPX or PDF)."""
+    """A file linked from a press release (한글 HWP/HWPX or PDF).
+
+    After the crawler has tried to read it: ``status`` is ``read`` (``excerpt``: its first lines;
+    its full text is in the item's text), ``unreadable`` (``reason``, in Korean: password, corrupt,
+    too large, not downloadable …) or ``skipped`` (beyond the files read per item); ``""`` when
+    nobody tried (items stored before attachments were read)."""
 
     name: str
     url: str
     kind: AttachmentKind
+    status: str = ""
+    reason: str = ""
+    excerpt: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        """Name, URL and kind; status, reason and excerpt only once the crawler has set them."""
+        return {k: v for k, v in asdict(self).items() if v or k in ("name", "url", "kind")}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Attachment:
         kind = str(data["kind"])
         if kind not in ATTACHMENT_KINDS:
             raise ValueError(f"attachment kind must be one of {ATTACHMENT_KINDS}, got {kind!r}")
-        return cls(name=str(data["name"]), url=str(data["url"]), kind=kind)  # type: ignore[arg-type]
+        return cls(name=str(data["name"]), url=str(data["url"]), kind=kind,  # type: ignore[arg-type]
+                   status=str(data.get("status") or ""), reason=str(data.get("reason") or ""),
+                   excerpt=str(data.get("excerpt") or ""))
 
 
 @dataclass(frozen=True)
@@ -59,7 +73,7 @@ class Item:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["attachments"] = [asdict(a) for a in self.attachments]
+        data["attachments"] = [a.to_dict() for a in self.attachments]
         return data
 
     @classmethod

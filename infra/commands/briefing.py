@@ -2,8 +2,9 @@
 
     gdesk crawl --once [--sources FILE] [--source ID ...] [--dry-run]
     gdesk crawl --backfill --days N [--sources FILE] [--source ID ...] [--dry-run]
-    gdesk extract FILE.html [--url URL] [--attachments]
     gdesk briefing import-duties FILE.csv|FILE.xlsx [--json]
+    gdesk extract FILE [--url URL] [--attachments]     (HTML, HWP, HWPX or PDF: told by content)
+    gdesk sources check [--source ID ...] [--sources FILE] [--json]
 
 ``crawl`` stores into the briefing table/bucket named by the environment (``GDESK_BRIEFING_TABLE``
 …, as in Lambda); with no AWS endpoint configured it uses the running ``gdesk up`` of GDESK_HOME (the endpoint
@@ -37,8 +38,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     crawl.add_argument("--json", action="store_true", help="print the round's report as JSON")
     crawl.set_defaults(func=cmd_crawl)
 
-    extract = subparsers.add_parser("extract", help="AI 비서: extract title, text and time from a saved page")
-    extract.add_argument("file", help="an HTML file (any charset; EUC-KR without declaration is fine)")
+    extract = subparsers.add_parser(
+        "extract", help="AI 비서: the text of a saved page (title, text, time) or of an HWP/HWPX/PDF file")
+    extract.add_argument("file", help="an HTML page (any charset; EUC-KR without declaration is fine) or an "
+                                      "HWP, HWPX or PDF attachment; the type is told by content, not name")
     extract.add_argument("--url", help="the page's URL (resolves relative links, helps metadata)")
     extract.add_argument("--attachments", action="store_true", help="also list HWP/HWPX/PDF attachment links")
     extract.set_defaults(func=cmd_extract)
@@ -51,6 +54,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     duties.add_argument("--json", action="store_true", help="print the summary as JSON")
     duties.set_defaults(func=cmd_import_duties)
 
+    sources = subparsers.add_parser("sources", help="AI 비서: the crawl sources")
+    sources_sub = sources.add_subparsers(dest="sources_command", required=True)
+    check = sources_sub.add_parser(
+        "check", help="fetch and parse each source once and list what it finds (exit 1 if any finds nothing)")
+    check.add_argument("--sources",
+                       help="sources file (default: $GDESK_CRAWL_SOURCES or the packaged sources.yaml)")
+    check.add_argument("--source", action="append", metavar="ID",
+                       help="only this source, enabled or not (repeatable; default: every enabled source)")
+    check.add_argument("--json", action="store_true", help="print the result as JSON")
+    check.set_defaults(func=cmd_sources_check)
+
 
 def _fail(message: str, code: int = 1) -> int:
     print(f"gdesk: error: {' '.join(str(message).split())}", file=sys.stderr, flush=True)
@@ -59,17 +73,58 @@ def _fail(message: str, code: int = 1) -> int:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     from chalicelib.briefing.crawling.charset import decode
+    from chalicelib.briefing.crawling.documents import read_document, sniff
     from chalicelib.briefing.crawling.extract import extract
 
     try:
         body = Path(args.file).read_bytes()
     except OSError as exc:
         return _fail(f"cannot read {args.file}: {exc.strerror or exc}", 2)
+    kind = sniff(body)
+    if kind in ("hwp", "hwpx", "pdf") or (kind is None and b"\0" in body[:4096]):  # a document, or binary
+        document = read_document(body)
+        print(json.dumps(document.to_json(), ensure_ascii=False, indent=2))
+        return 0 if document.ok else _fail(f"{args.file}: {document.reason} ({document.code})")
     html, _codec = decode(body)
     result = extract(html, args.url).to_json()
     if not args.attachments:
         result.pop("attachments")
     print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_sources_check(args: argparse.Namespace) -> int:
+    from chalicelib.briefing.crawling.service import fetcher_for
+    from chalicelib.briefing.crawling.source_check import check_source
+    from chalicelib.briefing.crawling.sources import SourcesError, load_sources
+    from chalicelib.settings import SettingsError, get_settings
+
+    try:
+        settings = get_settings().briefing
+        sources = load_sources(args.sources or settings.crawl_sources_path or None)
+        chosen = sources.select(args.source).sources if args.source else tuple(sources.enabled())
+    except (SourcesError, SettingsError) as exc:
+        return _fail(str(exc), 2)
+    if not chosen:
+        return _fail("no enabled source to check (name one with --source ID)", 2)
+    fetcher = fetcher_for(sources, settings)
+    results = [check_source(source, fetcher) for source in chosen]
+    if args.json:
+        print(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2))
+    else:
+        for r in results:
+            state = "" if r.enabled else " (disabled)" if r.verified else " (disabled, unverified)"
+            print(f"{'OK  ' if r.ok else 'FAIL'} {r.source_id}{state}: {len(r.entries)} item(s) in "
+                  f"{r.seconds:.1f} s  {r.url}")
+            if r.error:
+                print(f"     {r.error}")
+            for entry in r.entries[:5]:
+                print(f"     - {entry.published_at or '(no date)':<25} {entry.title}")
+                print(f"       {entry.url}")
+    failed = [r.source_id for r in results if not r.ok]
+    if failed:
+        return _fail(f"{len(failed)} of {len(results)} source(s) found nothing: {', '.join(failed)}")
+    print(f"{len(results)} source(s) checked, every one found items", file=sys.stderr)
     return 0
 
 

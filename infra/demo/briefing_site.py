@@ -6,9 +6,11 @@ site would:
 - ``/board/list.do`` — the province's HTML list page (a table, a ``javascript:`` row like real
   boards have), crawled with CSS selectors;
 - ``/press/view.do?newsId=N`` — the release pages; one is EUC-KR with no charset anywhere,
-  one links an HWP attachment (``/files/N.hwp``);
+  some link an HWP attachment (``/files/N.hwp``: a real HWP 5 file made in code; in one of them,
+  the province's 공공건축물 plan, the keywords of 기후환경정책과 appear only in the attachment);
 - ``/robots.txt``; ``POST /admin/publish`` publishes the next queued release now (or the one in
-  the JSON body: ``{"agency", "title", "paragraphs": [...], "department", "channel"}``).
+  the JSON body: ``{"agency", "title", "paragraphs": [...], "department", "channel", "attachment",
+  "attachment_paragraphs": [...]}``).
 A publisher thread releases the next queued release every ``interval`` seconds.
 """
 
@@ -23,12 +25,12 @@ from email.utils import format_datetime
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from chalicelib.briefing.dates import KST
 from infra.demo.briefing_releases import RELEASES, Release
 
-PROVINCE = "충청남도"
+PROVINCE = "경상남도"
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,14 @@ def article(site: PressSite, entry: Published) -> tuple[bytes, str]:
     return html.encode("utf-8"), "text/html; charset=utf-8"
 
 
+def attachment_file(entry: Published) -> bytes:
+    """The release's HWP attachment: a real HWP 5 file (OLE compound file, compressed BodyText)."""
+    from infra.demo.office_files import hwp
+
+    release = entry.release
+    return hwp(release.attachment_paragraphs or (release.title, *release.paragraphs))
+
+
 def index(site: PressSite) -> bytes:
     return ('<!doctype html><html lang="ko"><head><meta charset="utf-8"><title>G-Desk 데모 보도자료</title>'
             '</head><body><h1>G-Desk 데모 보도자료 사이트</h1><ul>'
@@ -203,8 +213,7 @@ class _Handler(BaseHTTPRequestHandler):
         if parts.path in ("/press/view.do", "/board/view.do"):
             self._article(parse_qs(parts.query))
         elif parts.path.startswith("/files/") and parts.path.endswith(".hwp"):
-            self._send(200, b"HWP Document File (G-Desk demo placeholder)\n", "application/x-hwp",
-                       {"Content-Disposition": "attachment"})
+            self._attachment(parts.path)
         elif parts.path == "/rss/press.xml":
             self._conditional(rss(self.site), "application/rss+xml; charset=utf-8")
         else:
@@ -214,6 +223,14 @@ class _Handler(BaseHTTPRequestHandler):
                 "/": (200, index, "text/html; charset=utf-8"),
             }.get(parts.path, (404, lambda s: b"not found", "text/plain"))
             self._send(status, body(self.site), content_type)
+
+    def _attachment(self, path: str) -> None:
+        entry = self.site.find(_int(path.rsplit("/", 1)[-1].removesuffix(".hwp")))
+        if entry is None or not entry.release.attachment:
+            self._send(404, "없는 첨부파일입니다.".encode(), "text/plain; charset=utf-8")
+            return
+        self._send(200, attachment_file(entry), "application/x-hwp",
+                   {"Content-Disposition": "attachment; filename*=UTF-8''" + quote(entry.release.attachment)})
 
     def _article(self, query: dict[str, list[str]]) -> None:
         entry = self.site.find(_int((query.get("newsId") or query.get("seq") or ["0"])[0]))
@@ -269,8 +286,11 @@ def _release_from_json(data: Any) -> Release:
     channel = data.get("channel", "rss")
     if channel not in ("rss", "board"):
         raise ValueError("channel must be rss or board")
+    attached = data.get("attachment_paragraphs") or []
+    if not isinstance(attached, list) or not all(isinstance(p, str) and p.strip() for p in attached):
+        raise ValueError("attachment_paragraphs must be a list of non-empty strings")
     number = hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()[:8]
     return Release(key=f"custom-{number}", agency=str(data["agency"]),
                    department=str(data.get("department", "")),
                    title=str(data["title"]), paragraphs=tuple(paragraphs), channel=channel,
-                   attachment=data.get("attachment"))
+                   attachment=data.get("attachment"), attachment_paragraphs=tuple(attached))

@@ -8,7 +8,10 @@ is out of date, as it is after a tool adds a function, queue, stream or API. The
 - every dead-letter queue (an SQS queue some redrive policy, OnFailure destination or DLQ setting
   points at): ``ApproximateNumberOfMessagesVisible`` above 0;
 - every Kinesis stream: ``GetRecords.IteratorAgeMilliseconds`` above one minute for five minutes;
-- every API: ``5XXError`` (5 or more in five minutes).
+- every API: ``5XXError`` (5 or more in five minutes);
+- the crawler (when ``CrawlerFunction`` is in the template): ``GDesk/BriefingUnhealthySources``, the
+  metric each round emits with the number of enabled sources that failed or found nothing for
+  ``GDESK_CRAWL_UNHEALTHY_ROUNDS`` rounds in a row (a board that changed its markup), at 1 or more.
 
 They notify the ``AlarmTopicArn`` parameter's topic, or the stack's own ``AlarmTopic`` when the
 parameter is empty. What each alarm means and what to do: docs/operations.md.
@@ -34,6 +37,7 @@ END = "  # --- end of generated alarms ---\n"
 ALARM_ACTION = {"Fn::If": ["CreateAlarmTopic", {"Ref": "AlarmTopic"}, {"Ref": "AlarmTopicArn"}]}
 DLQ_KEYS = {"deadLetterTargetArn", "OnFailure", "DeadLetterQueue", "DeadLetterConfig"}
 ITERATOR_AGE_LIMIT_MS = 60_000
+CRAWLER = "CrawlerFunction"
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,12 @@ def alarm_resources(w: Watched) -> dict[str, dict[str, Any]]:
         alarms[f"{api}ServerErrorsAlarm"] = _alarm(
             f"{api} answered 5 or more 5xx in five minutes (docs/operations.md#api-5xx)", "AWS/ApiGateway",
             "5XXError", [{"Name": "ApiName", "Value": name}, {"Name": "Stage", "Value": stage}], "Sum", 5)
+    if CRAWLER in w.functions:
+        alarms["BriefingSourceHealthAlarm"] = _alarm(
+            "A crawl source failed or found nothing for several rounds in a row; its site or board markup "
+            "may have changed (docs/operations.md#crawl-source-unhealthy)",
+            "GDesk", "BriefingUnhealthySources", [{"Name": "service", "Value": "gdesk"}], "Maximum", 1,
+            period=900)
     return alarms
 
 

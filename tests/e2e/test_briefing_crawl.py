@@ -1,6 +1,8 @@
 """The crawler under `gdesk up` as a user runs it: the demo press site is served, a release
-published on it is crawled by the scheduled function and stored within one crawl interval, and
-`gdesk crawl --once` works against the running local cloud."""
+published on it is crawled by the scheduled function and stored within one crawl interval, a
+release whose keywords are only in its HWP attachment reaches the right employee with the file
+named in the reason, and `gdesk crawl --once` and `gdesk sources check` work against the running
+local cloud and its demo site (and `sources check` fails on a dead source)."""
 
 from __future__ import annotations
 
@@ -69,7 +71,7 @@ def test_a_release_published_on_the_demo_site_is_crawled_within_one_interval(
     assert "보도자료" in requests.get(f"{site}/rss/press.xml", timeout=5).text
 
     def snow_plan(rows: list[dict[str, object]]) -> bool:  # the EUC-KR page of the province's list
-        return any(r["agency"] == "충청남도" and "제설" in str(r["title"]) for r in rows)
+        return any(r["agency"] == "경상남도" and "제설" in str(r["title"]) for r in rows)
 
     deadline = time.monotonic() + 60  # the first round runs at start-up
     while time.monotonic() < deadline and not (len(_items(aws_port)) >= 6 and snow_plan(_items(aws_port))):
@@ -118,7 +120,57 @@ def test_a_release_published_on_the_demo_site_is_crawled_within_one_interval(
     finally:
         page.close()
 
+    # Keywords of 기후환경정책과 (E1003) only in the HWP attachment: the alert reaches E1003 alone,
+    # the file named in the reason, and /briefing shows the file with its excerpt.
+    hwp_title = "경남도 공공청사 관리 계획 (e2e)"
+    hwp_name = "붙임. 공공청사 관리 세부계획(e2e).hwp"
+    published = requests.post(f"{site}/admin/publish", timeout=5, json={
+        "agency": "경상남도", "department": "회계과", "title": hwp_title, "channel": "board",
+        "paragraphs": ["경상남도는 도 소유 공공청사의 관리 계획을 확정했다고 밝혔다.",
+                       "세부 내용은 붙임 자료를 참고하면 된다."],
+        "attachment": hwp_name,
+        "attachment_paragraphs": ["공공청사 관리 세부계획",
+                                  "청사 온실가스 배출량을 40% 줄이고 탄소중립 이행계획에 따라 옥상 "
+                                  "재생에너지 설비를 늘린다."]})
+    assert published.status_code == 201
+    started = time.monotonic()
+    while time.monotonic() - started < interval + 45 and not _inbox(inbox, hwp_title):
+        time.sleep(0.5)
+    alerts = _inbox(inbox, hwp_title)
+    assert [m["user"] for m in alerts] == ["E1003"], alerts
+    assert f"(첨부파일 ‘{hwp_name}’)" in str(alerts[0]["payload"]["reason"])
+    print(f"publication → alert from the attachment: {time.monotonic() - started:.1f} s")
+    climate_token = subprocess.run([str(GDESK), "token", "--user", "E1003"], cwd=tmp_path,
+                                   env=_env(tmp_path / "home"), capture_output=True, text=True, timeout=60,
+                                   check=True).stdout.strip()
+    page = browser.new_page()  # type: ignore[attr-defined]
+    try:
+        page.goto(api_url + "/login")
+        page.evaluate("t => localStorage.setItem('gdesk.token', t)", climate_token)
+        page.goto(api_url + "/briefing")
+        card = page.locator("article.item", has_text=hwp_title)
+        card.wait_for(timeout=20000)
+        assert hwp_name in card.locator(".reason").inner_text()
+        assert "첨부: " + hwp_name in card.inner_text()
+        assert card.locator(".excerpt").inner_text().startswith("공공청사 관리 세부계획")
+    finally:
+        page.close()
+
     sources = tmp_path / "home" / "briefing" / "demo-sources.yaml"
+    check = subprocess.run([str(GDESK), "sources", "check", "--sources", str(sources)], cwd=tmp_path,
+                           timeout=120, env=_env(tmp_path / "home", GDESK_CRAWL_ALLOW_LOOPBACK="1"),
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+    assert "OK   demo-press" in check.stdout and "OK   demo-province" in check.stdout
+    assert hwp_title in check.stdout
+    dead = tmp_path / "dead-sources.yaml"
+    dead.write_text(sources.read_text(encoding="utf-8").replace(site, f"http://127.0.0.1:{free_port()}"),
+                    encoding="utf-8")
+    failed = subprocess.run([str(GDESK), "sources", "check", "--sources", str(dead)], cwd=tmp_path,
+                            timeout=120, env=_env(tmp_path / "home", GDESK_CRAWL_ALLOW_LOOPBACK="1"),
+                            capture_output=True, text=True)
+    assert failed.returncode == 1 and "FAIL demo-press" in failed.stdout and "found nothing" in failed.stderr
+
     result = subprocess.run(
         [str(GDESK), "crawl", "--once", "--json", "--sources", str(sources)], cwd=tmp_path, timeout=120,
         env=_env(tmp_path / "home", AWS_ENDPOINT_URL=f"http://127.0.0.1:{aws_port}",

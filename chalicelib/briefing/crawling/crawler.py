@@ -53,6 +53,7 @@ class SourceReport:
     duplicates: int = 0
     deferred: int = 0  # new entries left for the next round (cap, time, article not fetched)
     error: str | None = None
+    unhealthy: bool = False  # failed or found nothing for ``unhealthy_rounds`` rounds in a row
 
 
 @dataclass
@@ -61,12 +62,19 @@ class RoundReport:
     new_items: list[Item] = field(default_factory=list)
     handed_off: int = 0
 
+    @property
+    def unhealthy(self) -> list[str]:
+        """Enabled sources that failed or found nothing for several rounds: their board may have
+        changed its markup, or the site moved (the BriefingUnhealthySources metric and its alarm)."""
+        return [r.source_id for r in self.sources if r.unhealthy]
+
     def summary(self) -> dict[str, Any]:
         counts: dict[str, int] = {}
         for report in self.sources:
             counts[report.status] = counts.get(report.status, 0) + 1
         return {"sources": counts, "new_items": len(self.new_items), "handed_off": self.handed_off,
-                "errors": {r.source_id: r.error for r in self.sources if r.error}}
+                "errors": {r.source_id: r.error for r in self.sources if r.error},
+                "unhealthy": self.unhealthy}
 
 
 class OutOfTime(Exception):
@@ -78,7 +86,8 @@ class Crawler:
                  max_age_days: int = 3, deadline: float | None = None,
                  on_new_items: Callable[[Sequence[Item]], Any] | None = None,
                  clock: Callable[[], float] = time.time, monotonic: Callable[[], float] = time.monotonic,
-                 logger: Any = None, embedder: Any = None) -> None:
+                 logger: Any = None, embedder: Any = None,
+                 unhealthy_rounds: int = 3) -> None:
         self.sources = sources
         self.store = store
         self.fetcher = fetcher
@@ -89,6 +98,7 @@ class Crawler:
         self.monotonic = monotonic
         self.log = logger or _default_logger()
         self.embedder = embedder  # an embedding.Embedder: item vectors made once, at hand-off
+        self.unhealthy_rounds = max(1, unhealthy_rounds)
 
     # -- the round ------------------------------------------------------------------------------
 
@@ -100,7 +110,7 @@ class Crawler:
         order = sorted(self.sources.enabled(), key=lambda s: states[s.id].last_attempt + s.interval_s)
         for source in order:
             if not force and backfill_days is None and not self._due(source, states[source.id], now):
-                result = SourceReport(source.id, "not_due")
+                result = SourceReport(source.id, "not_due", unhealthy=self._unhealthy(states[source.id]))
             elif self._out_of_time():
                 result = SourceReport(source.id, "out_of_time")
             else:
@@ -175,8 +185,15 @@ class Crawler:
         else:
             state.last_success, state.failures, state.last_error = now, 0, None
             state.items_total += report.new + report.duplicates
+            # 304 means "as before"; a page read with no entry at all is how a changed board looks
+            state.empty_rounds = state.empty_rounds + 1 if report.status == "ok" and not report.entries else 0
             if not complete:
                 state.etag = state.last_modified = None  # re-read the whole feed next round
+        report.unhealthy = self._unhealthy(state)
+        if report.unhealthy:
+            self.log.warning("briefing source unhealthy", extra={
+                "source_id": source.id, "failures": state.failures, "empty_rounds": state.empty_rounds,
+                "reason": state.last_error or "no entries found"})
         try:
             self.store.put_state(state)
         except Exception as exc:  # noqa: BLE001 - state is best effort; items are already safe
@@ -241,6 +258,8 @@ class Crawler:
 
     def _build_item(self, source: Source, item_id: str, canonical: str, entry: feeds.FeedEntry
                     ) -> tuple[Item, tuple[int, ...]] | None:
+        from chalicelib.briefing.attachment_text import compose
+        from chalicelib.briefing.crawling.attachments import read_attachments
         from chalicelib.briefing.crawling.extract import Extracted, extract
 
         extracted = Extracted(title="", text="", published_at=None)
@@ -257,6 +276,10 @@ class Crawler:
         text = extracted.text or entry.summary or (entry.title if refused else "")
         if not text:
             return None
+        # The attachments' text joins the page's (matching reads it; the reason names the file);
+        # a file that cannot be read is marked with its reason and the item goes on without it.
+        attachments, texts = read_attachments(self.fetcher, extracted.attachments, log=self.log)
+        text = compose(text, texts)
         title = entry.title or extracted.title
         agency = entry.author if source.agency_from_entry and entry.author else source.agency
         published = entry.published_at or extracted.published_at or to_kst_iso(
@@ -265,11 +288,14 @@ class Crawler:
         signature = ident.minhash(f"{title}\n{text}")
         item = Item(item_id=item_id, url=entry.url, canonical_url=canonical, title=title, text=text,
                     agency=agency, source_id=source.id, published_at=published,
-                    attachments=extracted.attachments, content_hash=content,
+                    attachments=attachments, content_hash=content,
                     duplicate_of=self.store.find_duplicate(content, signature))
         return item, signature
 
     # -- helpers -----------------------------------------------------------------------------------
+
+    def _unhealthy(self, state: SourceState) -> bool:
+        return max(state.failures, state.empty_rounds) >= self.unhealthy_rounds
 
     @staticmethod
     def _due(source: Source, state: SourceState, now: float) -> bool:

@@ -152,7 +152,9 @@ class Fetcher:
     # -- public -------------------------------------------------------------------------------
 
     def fetch(self, url: str, *, etag: str | None = None, last_modified: str | None = None,
-              accept: str = "*/*") -> FetchResult:
+              accept: str = "*/*", max_bytes: int | None = None) -> FetchResult:
+        """``max_bytes``: this response's cap instead of the fetcher's (attachments are bigger
+        than pages)."""
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
@@ -161,7 +163,7 @@ class Fetcher:
         current = url
         for _hop in range(self.max_redirects + 1):
             self._check_robots(current)
-            result = self._request(current, headers, self.max_bytes)
+            result = self._request(current, headers, max_bytes or self.max_bytes)
             if result.status in REDIRECTS:
                 location = result.headers.get("location")
                 if not location:

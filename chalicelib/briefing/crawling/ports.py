@@ -18,8 +18,9 @@ class SourceState:
     last_attempt: float = 0.0  # epoch seconds
     last_success: float = 0.0
     last_error: str | None = None
-    failures: int = 0
+    failures: int = 0  # rounds in a row that failed
     items_total: int = 0
+    empty_rounds: int = 0  # rounds in a row that read the source but found no entry in it
 
 
 class ItemStorePort(Protocol):

@@ -34,7 +34,8 @@ def scheduled_round(store: ItemStorePort, settings: Any, *, remaining_ms: int | 
     deadline = time.monotonic() + remaining_ms / 1000 - SPARE_SECONDS if remaining_ms else None
     crawler = Crawler(sources, store, fetcher or fetcher_for(sources, settings),
                       max_age_days=settings.crawl_max_age_days, deadline=deadline,
-                      on_new_items=on_new_items, clock=clock, embedder=embedder)
+                      on_new_items=on_new_items, clock=clock, embedder=embedder,
+                      unhealthy_rounds=settings.crawl_unhealthy_rounds)
     report = crawler.run_round()
     summary = report.summary()
     crawler.log.info("briefing crawl round", extra=summary)
@@ -53,3 +54,5 @@ def _metrics(report: RoundReport) -> None:
                        value=sum(1 for i in report.new_items if i.duplicate_of))
     metrics.add_metric(name="BriefingSourceFailures", unit=MetricUnit.Count,
                        value=sum(1 for r in report.sources if r.status == "error"))
+    # every round, 0 included: the alarm on it must see the source recover
+    metrics.add_metric(name="BriefingUnhealthySources", unit=MetricUnit.Count, value=len(report.unhealthy))

@@ -22,8 +22,8 @@ MAX_INTERVAL_S = 7 * 24 * 3600
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)?\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_SOURCE_KEYS = {"id", "agency", "kind", "url", "interval", "enabled", "list", "hosts", "agency_from_entry",
-                "max_items"}
+_SOURCE_KEYS = {"id", "agency", "kind", "url", "interval", "enabled", "verified", "list", "hosts",
+                "agency_from_entry", "max_items"}
 _LIST_KEYS = {"item", "link", "title", "date"}
 
 
@@ -55,6 +55,7 @@ class Source:
     hosts: tuple[str, ...] = ()  # extra hosts its article links may live on
     agency_from_entry: bool = False  # multi-agency feeds: the entry's author names the agency
     max_items: int = 30  # new articles fetched per round (the rest come next round)
+    verified: bool = True  # False: the selectors were checked only on a saved page, not the live site
 
     @property
     def host(self) -> str:
@@ -168,10 +169,11 @@ def _parse_entry(entry: Any, defaults: Mapping[str, Any], where: str) -> Source:
     if not MIN_INTERVAL_S <= interval <= MAX_INTERVAL_S:
         raise bad("interval", f"must be between 1m and 7d, got {interval}s")
     enabled, agency_from_entry, max_items, hosts = _parse_options(merged, bad)
+    verified = _parse_verified(merged, enabled, raw_id, bad)
     selectors = _parse_selectors(merged.get("list"), kind, bad)
     return Source(id=raw_id, agency=agency.strip(), kind=kind, url=url, interval_s=interval,
                   enabled=enabled, selectors=selectors, hosts=tuple(h.lower() for h in hosts),
-                  agency_from_entry=agency_from_entry, max_items=max_items)
+                  agency_from_entry=agency_from_entry, max_items=max_items, verified=verified)
 
 
 def _parse_options(merged: Mapping[str, Any], bad: Any) -> tuple[bool, bool, int, list[str]]:
@@ -188,6 +190,17 @@ def _parse_options(merged: Mapping[str, Any], bad: Any) -> tuple[bool, bool, int
     if not isinstance(hosts, list) or not all(isinstance(h, str) and _valid_host(h) for h in hosts):
         raise bad("hosts", "must be a list of host names")
     return enabled, agency_from_entry, max_items, hosts
+
+
+def _parse_verified(merged: Mapping[str, Any], enabled: bool, source_id: str, bad: Any) -> bool:
+    verified = merged.get("verified", True)
+    if not isinstance(verified, bool):
+        raise bad("verified", "must be true or false")
+    if enabled and not verified:
+        raise bad("enabled", "an unverified source cannot be enabled: run "
+                             f"`gdesk sources check --source {source_id}` against the live site, "
+                             "then set verified: true")
+    return verified
 
 
 def _parse_selectors(raw: Any, kind: str, bad: Any) -> ListSelectors | None:

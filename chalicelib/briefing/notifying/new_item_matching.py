@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 def _attachment(value: Any) -> dict[str, str]:
     data = value if isinstance(value, dict) else asdict(value)
-    return {k: str(data.get(k, "")) for k in ("name", "url", "kind")}
+    shown = {k: str(data.get(k, "") or "") for k in ("name", "url", "kind", "status", "reason", "excerpt")}
+    return {k: v for k, v in shown.items() if v or k in ("name", "url", "kind")}  # read status once known
 
 
 def match_record(item: Item, rel: Relevance, vector: str = "") -> dict[str, Any]:

@@ -36,9 +36,13 @@
     card.appendChild(el("div", { class: "meta" }, (item.agency || "") + " · " + when(item.published_at) + status));
     card.appendChild(el("p", { class: "reason" }, "사유: " + (item.reason || "")));
     (item.attachments || []).forEach((a) => {
-      const p = el("div", { class: "meta" });
+      const p = el("div", { class: "meta attachment" });
       p.appendChild(el("a", { href: a.url, target: "_blank", rel: "noopener noreferrer" }, "첨부: " + (a.name || a.kind || "파일")));
+      if (a.status === "unreadable" || a.status === "skipped") {
+        p.appendChild(el("span", { class: "unreadable" }, " · 읽지 못함: " + (a.reason || "")));
+      }
       card.appendChild(p);
+      if (a.excerpt) card.appendChild(el("p", { class: "excerpt" }, a.excerpt));
     });
     const fb = el("div", { class: "feedback" });
     [["useful", "👍 유용해요"], ["not_useful", "👎 관련 없어요"]].forEach(([value, label]) => {

@@ -45,7 +45,7 @@ def test_the_demo_site_is_crawled_with_its_quirks(press: PressSite) -> None:
         "demo-press": ("ok", 4, 1), "demo-province": ("ok", 1, 0)}
     by_key = {i.title: i for i in report.new_items}
     snow = next(i for i in report.new_items if "제설" in i.title)
-    assert snow.agency == "충청남도" and "상습 결빙 구간" in snow.text  # EUC-KR, no charset anywhere
+    assert snow.agency == "경상남도" and "상습 결빙 구간" in snow.text  # EUC-KR, no charset anywhere
     ghg = [i for i in report.new_items if "온실가스" in i.title]
     assert len(ghg) == 2 and sum(1 for i in ghg if i.duplicate_of) == 1  # the joint release: one item
     original = next(i for i in ghg if not i.duplicate_of)
