@@ -91,16 +91,7 @@ def start_moto(port: int, host: str = "127.0.0.1", timeout: float = 30.0,
         [sys.executable, "-m", _CHILD, "-H", host, "-p", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, preexec_fn=_die_with_parent,
     )
-    url = f"http://{host}:{port}"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise EndpointError(f"moto server exited with code {process.returncode}")
-        if endpoint_answers(url + "/moto-api/", timeout=0.5):
-            return process
-        time.sleep(0.1)
-    stop(process)
-    raise EndpointError(f"moto server did not answer on {url} within {timeout:.0f} s")
+    return _answering(process, f"http://{host}:{port}", timeout)
 
 
 _RUNNING_ON = re.compile(rb"Running on http://[^:]+:(\d+)")
@@ -133,13 +124,17 @@ def start_moto_on_any_port(host: str = "127.0.0.1", timeout: float = 30.0,
     if not ready.wait(timeout) or not found:
         stop(process)
         raise EndpointError(f"moto server did not start within {timeout:.0f} s")
-    url = f"http://{host}:{found[0]}"
+    return _answering(process, f"http://{host}:{found[0]}", timeout), found[0]
+
+
+def _answering(process: subprocess.Popen[bytes], url: str, timeout: float) -> subprocess.Popen[bytes]:
+    """``process`` once its moto server answers at ``url``; stopped and an error otherwise."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise EndpointError(f"moto server exited with code {process.returncode}")
         if endpoint_answers(url + "/moto-api/", timeout=0.5):
-            return process, found[0]
+            return process
         time.sleep(0.1)
     stop(process)
     raise EndpointError(f"moto server did not answer on {url} within {timeout:.0f} s")
