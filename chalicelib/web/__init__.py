@@ -115,11 +115,18 @@ def request_base_url(request: Any, fallback: str) -> str:
     return f"{scheme}://{host}{stage_prefix(request)}"
 
 
+# What every page's <head> carries, written once: the path prefix for app.js, the browser's theme
+# colour and the icons (the installable pages add their own web app manifest).
+_COMMON_HEAD = ('<meta name="gdesk-base" content="{prefix}">\n<meta name="theme-color" content="#0b5cad">\n'
+                '<link rel="icon" href="{prefix}/favicon.ico" sizes="16x16 32x32 48x48">\n'
+                '<link rel="apple-touch-icon" href="{prefix}/static/apple-touch-icon.png">')
+
+
 @lru_cache(maxsize=128)
 def _render(name: str, prefix: str) -> str:
-    """The page with root-relative links under ``prefix`` and the prefix in a meta tag for app.js."""
+    """The page with root-relative links under ``prefix`` and the common head (see above)."""
     html = _ROOT_ATTRIBUTE.sub(lambda m: m.group(1) + prefix + "/", _read(WEB_DIR / f"{name}.html"))
-    return html.replace("<head>", f'<head>\n  <meta name="gdesk-base" content="{prefix}">', 1)
+    return html.replace("<head>", "<head>\n" + _COMMON_HEAD.format(prefix=prefix), 1)
 
 
 def page(name: str, frame_ancestors: str = "'none'", connect_src: str = _CONNECT_DEFAULT) -> Response:

@@ -20,3 +20,17 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture
+def staged(local_cloud: Any) -> Iterator[str]:
+    """The app as reached on API Gateway's default execute-api domain: every URL under /prod."""
+    from app import app
+    from infra.local.moto_server import free_port
+    from infra.local.server import LocalApiServer
+
+    server = LocalApiServer(app, port=free_port(), stage_in_path=True).start()
+    try:
+        yield server.url + "/prod"
+    finally:
+        server.stop()

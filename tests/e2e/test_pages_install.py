@@ -8,7 +8,6 @@ import io
 import json
 import re
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -17,8 +16,6 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from infra.local.moto_server import free_port
-from infra.local.server import LocalApiServer
 from tests.e2e import pagedata
 from tests.e2e.pagekit import context
 from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS
@@ -129,18 +126,6 @@ def test_signing_out_forgets_what_was_kept_for_offline_use(browser: Any, api_url
         assert kept == []
     finally:
         ctx.close()
-
-
-@pytest.fixture
-def staged(local_cloud: Any) -> Iterator[str]:
-    """The app as on API Gateway's default domain: every URL under /prod."""
-    from app import app
-
-    server = LocalApiServer(app, port=free_port(), stage_in_path=True).start()
-    try:
-        yield server.url + "/prod"
-    finally:
-        server.stop()
 
 
 def test_under_the_stage_the_worker_and_manifest_stay_under_it(browser: Any, staged: str,

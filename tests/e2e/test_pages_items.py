@@ -107,7 +107,7 @@ WORDS_JS = """(selector) => {
 def test_3_korean_words_are_not_broken_inside(browser: Any, api_url: str, token: Any, width: int) -> None:
     bearer = token(_user())
     pagedata.create_trip(api_url, bearer, "경상남도 창원시 의창구 사림동 위치정보확인센터")
-    ctx = context(browser, width, bearer)
+    ctx = context(browser, width, bearer, geolocation=pagedata.PHONE_AT, permissions=["geolocation"])
     page = ctx.new_page()
     try:
         page.goto(f"{api_url}/trip")
@@ -121,6 +121,9 @@ def test_3_korean_words_are_not_broken_inside(browser: Any, api_url: str, token:
         assert page.evaluate(WORDS_JS, "#today") == []
         assert page.evaluate("() => document.documentElement.scrollWidth <= "
                              "document.documentElement.clientWidth")
+        page.locator("#tap").click()  # the full-screen QR and its texts (once a lone "빙" under it)
+        page.locator("#qr-screen").wait_for(state="visible")
+        assert page.evaluate(WORDS_JS, "#qr-screen") == []
     finally:
         ctx.close()
 

@@ -4,28 +4,13 @@ round trip and server-made links all stay under `/prod`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
 from playwright.sync_api import expect
 
-from infra.local.moto_server import free_port
-from infra.local.server import LocalApiServer
-
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def staged(local_cloud: Any) -> Iterator[str]:
-    from app import app
-
-    server = LocalApiServer(app, port=free_port(), stage_in_path=True).start()
-    try:
-        yield server.url + "/prod"
-    finally:
-        server.stop()
 
 
 def test_every_page_request_stays_under_the_stage(staged: str, browser: Any) -> None:
