@@ -70,7 +70,7 @@ STATES = [
     State("trip-today", "/trip", "#today", user="traveller"),
     State("trip-qr", "/trip", "#today", user="traveller", then=_tap,
           options={"geolocation": pagedata.PHONE_AT, "permissions": ["geolocation"]}),
-    State("trip-none", "/trip", "#no-trip", user="employee"),
+    State("trip-none", "/trip", "#no-trip", user="idle"),
     State("trip-error", "/trip", "#error", user="traveller", fail="**/trips"),
     State("verify-signed-out", "/verify", "#auditor-login"),
     State("verify-valid", lambda d: d["verify_path"], "#verdict"),
@@ -100,17 +100,20 @@ STATES = [
 def data(api_url: str, token: Callable[..., str], local_cloud: Any) -> dict[str, Any]:
     """Users in the states the pages show: new (no consent, a trip), a traveller with a proof, an
     auditor, a reader of two matched press releases, an employee with a photo."""
-    fresh_id, traveller_id, reader_id, photographer_id = (p + secrets.token_hex(4) for p in "FTRP")
+    fresh_id, traveller_id, reader_id, photographer_id, idle_id = (p + secrets.token_hex(4) for p in "FTRPI")
     tokens = {"employee": token("E1001"), "auditor": token("A2001"),
               "fresh": token(fresh_id, name="신입", department="총무과"),
               "traveller": token(traveller_id, name="한지우", department="도로관리과"),
               "reader": token(reader_id, name="박지훈", department="기후환경정책과"),
-              "photographer": token(photographer_id, name="이서연", department="복지정책과")}
+              "photographer": token(photographer_id, name="이서연", department="복지정책과"),
+              # consent given, no trip today (E1001 may have trips from other tests of the session)
+              "idle": token(idle_id, name="오하늘", department="총무과")}
     pagedata.photo(local_cloud, api_url, tokens["photographer"])
     pagedata.create_trip(api_url, tokens["fresh"])
     trip = pagedata.create_trip(api_url, tokens["traveller"])
     pagedata.consent(api_url, tokens["traveller"])
     pagedata.consent(api_url, tokens["employee"])
+    pagedata.consent(api_url, tokens["idle"])
     proof = pagedata.proof(api_url, tokens["traveller"], trip["trip_id"])
     pagedata.briefing_profile(api_url, tokens["reader"], keywords=["탄소중립"], agencies=["환경부"])
     pagedata.briefing_items(reader_id, "기후환경정책과")
