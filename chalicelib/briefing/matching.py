@@ -320,10 +320,10 @@ class Matcher:
 
     def score(self, title: str, text: str, agency: str = "",
               counts: Mapping[str, int] | None = None,
-              squashed: tuple[str, str] | None = None) -> Match:
-        """``counts`` and ``squashed`` (``squashed_item``) may be computed once per item when
+              prepared: tuple[str, str] | None = None) -> Match:
+        """``counts`` and ``prepared`` (``squashed_item``) may be computed once per item when
         one item is scored for many profiles."""
-        title_sq, body_sq = squashed or squashed_item(title, text)
+        title_sq, body_sq = prepared or squashed_item(title, text)
         for shown, squashed, in self.query.exclusions:
             if squashed in title_sq or squashed in body_sq:
                 return Match(0.0, "excluded", (), (), None, excluded_by=shown)
