@@ -334,12 +334,12 @@ class Matcher:
         return sum(v for g, v in per_gram.items() if g not in skip) / total, per_gram
 
     def score(self, title: str, text: str, agency: str = "",
-              counts: Mapping[str, int] | None = None, squashed: Squashed | None = None) -> Match:
+              counts: Mapping[str, int] | None = None, prepared: Squashed | None = None) -> Match:
         """``text``: the page's text, followed by its attachments' (``attachment_text.compose``);
         a keyword found only in an attachment counts as in the body and its reason names the file.
-        ``counts`` and ``squashed`` (``squashed_item``) may be computed once per item when one item
+        ``counts`` and ``prepared`` (``squashed_item``) may be computed once per item when one item
         is scored for many profiles."""
-        title_sq, body_sq, files = squashed or squashed_item(title, text)
+        title_sq, body_sq, files = prepared or squashed_item(title, text)
         for shown, squashed, in self.query.exclusions:
             if squashed in title_sq or squashed in body_sq or any(squashed in sq for _n, sq in files):
                 return Match(0.0, "excluded", (), (), None, excluded_by=shown)

@@ -28,20 +28,29 @@ MeaningUpdates = list[tuple[Any, "dict[str, Any] | None"]]  # (profile, its new 
 
 
 class ScoredProfile(Protocol):
-    user_id: str
-    department: str
-    duties: str
-    keywords: tuple[str, ...]
-    meaning: dict[str, Any] | None
+    @property
+    def user_id(self) -> str: ...
+    @property
+    def department(self) -> str: ...
+    @property
+    def duties(self) -> str: ...
+    @property
+    def keywords(self) -> tuple[str, ...]: ...
+    @property
+    def meaning(self) -> dict[str, Any] | None: ...
 
     def interest(self) -> matching.Interest: ...
 
 
 class ScoredItem(Protocol):
-    item_id: str
-    title: str
-    text: str
-    agency: str
+    @property
+    def item_id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def agency(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -72,7 +81,8 @@ def item_vectors(items: Sequence[ScoredItem], embedder: Embedder | None,
     if len(dims) != 1:
         return None, {}
     # through pack/unpack once, so that a vector scores the same now and after storage
-    matrix = np.vstack([unpack_b64(stored[item.item_id]) for item in items]).astype(np.float32)
+    rows = [unpack_b64(stored[item.item_id]) for item in items]
+    matrix = np.vstack([row for row in rows if row is not None]).astype(np.float32)
     return matrix, {item.item_id: stored[item.item_id] for item in items}
 
 

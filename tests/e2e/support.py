@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import signal
 import subprocess
+import time
+from collections.abc import Callable
 
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags Chromium keeps trying Google's hosts on a closed network.
@@ -31,3 +33,17 @@ def stop_gdesk(process: subprocess.Popen[str], timeout: float = 30) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def publish_and_wait(site: str, release: dict[str, object], stored_titles: Callable[[], list[str]],
+                     timeout: float) -> float:
+    """Publish a release on the demo press site and wait until the crawler stored it; returns the
+    seconds it took (the caller asserts it was stored)."""
+    import requests
+
+    published = requests.post(f"{site}/admin/publish", timeout=5, json=release)
+    assert published.status_code == 201, published.text
+    started = time.monotonic()
+    while time.monotonic() - started < timeout and release["title"] not in stored_titles():
+        time.sleep(0.5)
+    return time.monotonic() - started

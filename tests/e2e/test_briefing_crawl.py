@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from infra.local.moto_server import free_port
-from tests.e2e.support import stop_gdesk
+from tests.e2e.support import publish_and_wait, stop_gdesk
 from tests.e2e.test_local_cloud import GDESK, READY, Up, _env
 
 pytestmark = pytest.mark.e2e
@@ -80,20 +80,15 @@ def test_a_release_published_on_the_demo_site_is_crawled_within_one_interval(
     assert len(first) >= 6 and snow_plan(first), (first, _states(aws_port))
 
     title = "지역 도로 보수 예산 조기 집행 (e2e)"
-    published = requests.post(f"{site}/admin/publish", timeout=5, json={
-        "agency": "행정안전부", "department": "지역재정과", "title": title,
-        "paragraphs": ["행정안전부는 지방자치단체 도로 보수 예산의 상반기 조기 집행을 독려한다고 밝혔다.",
-                       "도로관리과는 포트홀과 노후 포장 보수 사업을 우선 발주해야 한다."]})
-    assert published.status_code == 201
-    started = time.monotonic()
     # one crawl interval of this source: the later of the schedule (sped up) and the demo
     # sources' own interval (1 minute, not sped up)
     interval = max(300 / SPEED, 60)
-    while time.monotonic() - started < interval + 30:
-        if any(r["title"] == title for r in _items(aws_port)):
-            break
-        time.sleep(0.5)
-    latency = time.monotonic() - started
+    started = time.monotonic()
+    latency = publish_and_wait(site, {
+        "agency": "행정안전부", "department": "지역재정과", "title": title,
+        "paragraphs": ["행정안전부는 지방자치단체 도로 보수 예산의 상반기 조기 집행을 독려한다고 밝혔다.",
+                       "도로관리과는 포트홀과 노후 포장 보수 사업을 우선 발주해야 한다."]},
+        lambda: [str(r["title"]) for r in _items(aws_port)], interval + 30)
     assert any(r["title"] == title for r in _items(aws_port)), "not crawled within one interval + 30 s"
     print(f"publication → stored: {latency:.1f} s (crawl interval {interval:.0f} s)")
 

@@ -7,11 +7,9 @@ keywords are offered on the page."""
 from __future__ import annotations
 
 import subprocess
-import time
 from pathlib import Path
 
-import requests
-
+from tests.e2e.support import publish_and_wait
 from tests.e2e.test_briefing_crawl import SITE, SPEED, _items, up  # noqa: F401 - the gdesk up fixture
 from tests.e2e.test_local_cloud import GDESK, READY, Up, _env
 
@@ -37,18 +35,12 @@ def test_a_duty_table_row_alone_gets_matches_with_reasons_on_the_next_crawl(
     assert "가져온 행 1개: 새 프로필 1, 갱신 0, 변경 없음 0 · 오류 1개" in result.stdout
     assert "3행: 사번이 비어 있습니다." in result.stderr
 
-    published = requests.post(f"{site}/admin/publish", timeout=5, json={
+    publish_and_wait(site, {
         "agency": "문화체육관광부", "department": "지역문화정책과", "title": TITLE,
         "paragraphs": ["도는 다음 달 도립미술관과 문예회관에서 가을 문화예술 축제를 열어 공연과 전시, "
                        "지역 예술인 작품을 선보인다고 밝혔다.",
-                       "축제 기간 박물관과 도서관도 야간 개방한다."]})
-    assert published.status_code == 201
-    started = time.monotonic()
-    interval = max(300 / SPEED, 60)
-    while time.monotonic() - started < interval + 60:
-        if any(r["title"] == TITLE for r in _items(aws_port)):
-            break
-        time.sleep(1)
+                       "축제 기간 박물관과 도서관도 야간 개방한다."]},
+        lambda: [str(r["title"]) for r in _items(aws_port)], max(300 / SPEED, 60) + 60)
     assert any(r["title"] == TITLE for r in _items(aws_port)), "not crawled"
 
     token = subprocess.run([str(GDESK), "token", "--user", "E2901"], cwd=tmp_path,
