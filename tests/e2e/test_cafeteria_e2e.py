@@ -117,8 +117,8 @@ def _put_crowd(cloud: dict[str, Any], seconds: float) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         ts = server_now + timedelta(seconds=(time.monotonic() - at) * SPEED)
-        record = {"camera_id": "e2e-cam", "zone": "korean", "count": 110, "ts": ts.isoformat()}
-        kinesis.put_record(StreamName=stream, Data=json.dumps(record).encode(), PartitionKey="e2e-cam")
+        record = {"camera_id": "cam-korean-1", "zone": "korean", "count": 110, "ts": ts.isoformat()}
+        kinesis.put_record(StreamName=stream, Data=json.dumps(record).encode(), PartitionKey="cam-korean-1")
         time.sleep(0.5)
 
 
