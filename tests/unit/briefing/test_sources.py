@@ -112,8 +112,10 @@ def test_allowed_origins_are_scheme_host_and_port() -> None:
     """Issue 15: the same host on another port is another service, not part of the allowlist."""
     sources = parse_sources({"sources": [
         {**_one(hosts=["Files.Korea.kr"])["sources"][0]},
-        {"id": "local", "agency": "시험", "kind": "rss", "url": "http://127.0.0.1:8081/rss.xml", "interval": "10m"},
-        {"id": "plain", "agency": "시험", "kind": "rss", "url": "http://news.example.kr/rss", "interval": "10m"},
+        {"id": "local", "agency": "시험", "kind": "rss", "url": "http://127.0.0.1:8081/rss.xml",
+         "interval": "10m"},
+        {"id": "plain", "agency": "시험", "kind": "rss", "url": "http://news.example.kr/rss",
+         "interval": "10m"},
     ]})
     origins = sources.allowed_origins()
     assert "https://www.korea.kr:443" in origins and "https://files.korea.kr:443" in origins
