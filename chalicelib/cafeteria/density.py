@@ -70,6 +70,8 @@ class CafeteriaConfig:
     history_weeks: int = 4
     lookback_weeks: int = 6
     retention_days: int = 60
+    # Configured cameras the demo simulator leaves to someone else (a test's own camera).
+    demo_silent_cameras: tuple[str, ...] = ()
     _by_id: dict[str, Zone] = field(default_factory=dict, compare=False, repr=False)
 
     _limits: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
@@ -168,6 +170,7 @@ def load_config(raw: Mapping[str, Any]) -> CafeteriaConfig:
         history_weeks=_positive(raw.get("history_weeks", 4), "history_weeks", int),
         lookback_weeks=_positive(raw.get("lookback_weeks", 6), "lookback_weeks", int),
         retention_days=_positive(raw.get("retention_days", 60), "retention_days", int),
+        demo_silent_cameras=tuple(str(c) for c in raw.get("demo_silent_cameras") or ()),
     )
 
 
