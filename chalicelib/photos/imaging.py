@@ -363,9 +363,11 @@ def strip_jpeg_metadata(data: bytes, exif: bytes) -> bytes:
             raise ValueError("truncated JPEG segment")
         segment = data[pos:end]
         if marker == 0xDA:  # start of scan: the entropy-coded data runs to the next real marker
-            scan = end
-            while scan + 1 < size and not (data[scan] == 0xFF and data[scan + 1] not in _IN_SCAN):
-                scan += 1
+            scan = data.find(b"\xff", end)
+            while scan != -1 and scan + 1 < size and data[scan + 1] in _IN_SCAN:
+                scan = data.find(b"\xff", scan + 2)  # stuffed byte or restart marker: still pixels
+            if scan == -1 or scan + 1 >= size:
+                raise ValueError("no end of image")
             segment, end = data[pos:scan], scan
         elif (0xE0 <= marker <= 0xEF or marker == 0xFE) and not any(
                 marker == m and segment[4:4 + len(tag)] == tag for m, tag in _KEEP_APP):
