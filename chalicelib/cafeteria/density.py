@@ -526,8 +526,8 @@ def slot_means(records: Iterable[MinuteRecord], config: CafeteriaConfig) -> Slot
         acc[0] += config.people(zone, record.cameras)
         acc[1] += 1
     out: SlotMeans = {}
-    for (zone, start), (total, n) in sums.items():
-        out.setdefault(zone, {})[start] = round(total / n, 2)
+    for (zone_id, start), (total, n) in sums.items():
+        out.setdefault(zone_id, {})[start] = round(total / n, 2)
     return out
 
 
