@@ -62,11 +62,20 @@ class InProcessDLQ:
         return set()
 
 
+def bench_config(cameras: int = 40) -> Any:
+    """The shipped zones with ``cameras`` cameras spread over them (only configured cameras count)."""
+    from chalicelib.cafeteria import density
+
+    raw = json.loads(density.DEFAULT_ZONES_FILE.read_text(encoding="utf-8"))
+    for index, zone in enumerate(raw["zones"]):
+        zone["cameras"] = [f"cam-{c:02d}" for c in range(cameras) if c % len(raw["zones"]) == index]
+    return density.load_config(raw)
+
+
 def kinesis_batch(n: int, now: datetime, cameras: int = 40, poison_every: int = 200) -> dict[str, Any]:
     """A realistic batch: 40 cameras over the configured zones, ~4 minutes of reports, 0.5 % poison."""
-    from chalicelib import wiring
 
-    zones = [z.id for z in wiring.cafeteria_config().zones]
+    zones = [z.id for z in bench_config(cameras).zones]
     rng = random.Random(1)
     records = []
     for i in range(n):
@@ -91,11 +100,10 @@ def kinesis_batch(n: int, now: datetime, cameras: int = 40, poison_every: int = 
 
 
 def bench_batch(batches: int, size: int = 10_000) -> dict[str, Any]:
-    from chalicelib import wiring
     from chalicelib.cafeteria.events import process_batch
     from chalicelib.cafeteria.ingest import DensityIngest
 
-    config = wiring.cafeteria_config()
+    config = bench_config()
     now = datetime.now(UTC)
     event = kinesis_batch(size, now)
     timings, cpu, last = [], [], None
@@ -141,9 +149,10 @@ def bench_freshness(samples: int) -> dict[str, Any]:
         for i in range(samples + 3):
             count = 1 + i % 30
             put_at = time.perf_counter()
-            record = {"camera_id": "bench-cam", "zone": "salad", "count": count,
+            record = {"camera_id": "cam-salad-1", "zone": "salad", "count": count,
                       "ts": datetime.now(UTC).isoformat(timespec="milliseconds")}
-            kinesis.put_record(StreamName=stream, Data=json.dumps(record).encode(), PartitionKey="bench-cam")
+            kinesis.put_record(StreamName=stream, Data=json.dumps(record).encode(),
+                               PartitionKey="cam-salad-1")
             while True:
                 body = session.get(f"{cloud.api_url}/cafeteria/now", timeout=10).json()
                 salad = next(z for z in body["zones"] if z["zone"] == "salad")

@@ -121,6 +121,9 @@ class Guard:
     """Where requests may go. ``allowed_hosts`` None: any host whose addresses are public."""
 
     allowed_hosts: frozenset[str] | None = None
+    # "scheme://host:port" strings: when given, the URL's origin must be one of them - the same
+    # host on another port (an admin console, a metadata proxy) is another service.
+    allowed_origins: frozenset[str] | None = None
     allow_loopback: bool = False
     plain_http_loopback_only: bool = False  # hooks: https, or plain http to loopback
     resolver: Resolver = default_resolver
@@ -142,6 +145,8 @@ class Guard:
             port = parts.port or (443 if scheme == "https" else 80)
         except ValueError as exc:
             raise BadUrl(f"bad port in {url[:200]!r}", url) from exc
+        if self.allowed_origins is not None and origin(scheme, host, port) not in self.allowed_origins:
+            raise HostNotAllowed(f"{origin(scheme, host, port)} is not an origin named in the sources", url)
         addresses = self.resolver(host, port)
         if not addresses:
             raise ConnectionFailed(f"{host} has no address", url)
@@ -151,6 +156,12 @@ class Guard:
         if scheme == "http" and self.plain_http_loopback_only and not all(map(_is_loopback, addresses)):
             raise BadUrl("plain http is allowed only to loopback", url)
         return Target(scheme, host, port, addresses[0])
+
+
+def origin(scheme: str, host: str, port: int | None = None) -> str:
+    """``scheme://host:port`` with the scheme's default port filled in (the form of ``allowed_origins``)."""
+    scheme = scheme.lower()
+    return f"{scheme}://{host.lower().rstrip('.')}:{port or (443 if scheme == 'https' else 80)}"
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):

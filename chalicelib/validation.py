@@ -226,6 +226,12 @@ def finite_float(value: Any, name: str) -> float:
     return float(value)
 
 
+def plausible_datetime(moment: datetime) -> bool:
+    """Year within MIN_YEAR..MAX_YEAR and offset within ±14:00: converting it cannot overflow."""
+    offset = moment.utcoffset()
+    return MIN_YEAR <= moment.year <= MAX_YEAR and (offset is None or abs(offset) <= MAX_UTC_OFFSET)
+
+
 def bounded_datetime(moment: datetime, name: str) -> datetime:
     """``moment`` if its year and UTC offset are plausible, so converting it cannot overflow."""
     offset = moment.utcoffset()

@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 
 from chalicelib.clock import KST, now_kst
+from chalicelib.validation import MAX_YEAR, MIN_YEAR, plausible_datetime
 
 __all__ = ["KST", "now_kst", "parse_any", "parse_iso", "parse_korean_date", "to_kst_iso"]
 # 2024-05-01, 2024.05.01, 2024/5/1, 2024. 5. 1., 24.05.01, 2024년 5월 1일 — optional 14:30[:05]
@@ -26,6 +27,8 @@ def parse_iso(value: str) -> datetime | None:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
+    if not plausible_datetime(moment):  # a feed's year 1 with +14:00 must not crash the round
+        return None
     return moment if moment.tzinfo else moment.replace(tzinfo=KST)
 
 
@@ -36,6 +39,8 @@ def parse_korean_date(text: str) -> datetime | None:
         return None
     year = int(match.group("y"))
     year += 2000 if year < 100 else 0
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        return None
     try:
         return datetime(year, int(match.group("m")), int(match.group("d")), int(match.group("H") or 0),
                         int(match.group("M") or 0), int(match.group("S") or 0), tzinfo=KST)

@@ -51,7 +51,7 @@ class Zone:
     capacity: int
     service_rate: float  # people served per minute
     thresholds: tuple[int, int, int]  # queue length at which 보통, 혼잡, 매우혼잡 start
-    cameras: tuple[str, ...] = ()  # the cameras expected to report (display only)
+    cameras: tuple[str, ...] = ()  # the cameras of this zone: the only ones whose counts are taken
 
 
 
@@ -70,6 +70,8 @@ class CafeteriaConfig:
     history_weeks: int = 4
     lookback_weeks: int = 6
     retention_days: int = 60
+    # Configured cameras the demo simulator leaves to someone else (a test's own camera).
+    demo_silent_cameras: tuple[str, ...] = ()
     _by_id: dict[str, Zone] = field(default_factory=dict, compare=False, repr=False)
 
     _limits: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
@@ -87,6 +89,12 @@ class CafeteriaConfig:
 
     def absurd_limit(self, zone: Zone) -> int:
         return self._limits[zone.id]
+
+    def people(self, zone: Zone, cameras: Mapping[str, CameraSample]) -> int:
+        """A zone-minute's total: the zone's own cameras only, and never more than the zone can
+        physically hold (``capacity × absurd_factor``), whatever was stored before."""
+        total = sum(count for camera, (_, count) in cameras.items() if camera in zone.cameras)
+        return min(total, self._limits[zone.id])
 
 
 def _minute_of_day(text: Any, name: str) -> int:
@@ -162,6 +170,7 @@ def load_config(raw: Mapping[str, Any]) -> CafeteriaConfig:
         history_weeks=_positive(raw.get("history_weeks", 4), "history_weeks", int),
         lookback_weeks=_positive(raw.get("lookback_weeks", 6), "lookback_weeks", int),
         retention_days=_positive(raw.get("retention_days", 60), "retention_days", int),
+        demo_silent_cameras=tuple(str(c) for c in raw.get("demo_silent_cameras") or ()),
     )
 
 
@@ -277,6 +286,8 @@ def parse_record(data: bytes, config: CafeteriaConfig, now_ms: int, max_age_ms: 
     zone = config.zone(zone_id)
     if zone is None:
         return Rejection("unknown_zone", zone_id[:64])
+    if camera_id not in zone.cameras:  # invented cameras cannot fill a zone (issue 15)
+        return Rejection("unknown_camera", f"{camera_id[:64]} is not a camera of {zone_id}")
     count = _check_count(doc["count"], config.absurd_limit(zone))
     if isinstance(count, Rejection):
         return count
@@ -381,9 +392,10 @@ def merge_cameras(stored: Mapping[str, CameraSample],
     return merged, changed
 
 
-def summarize_minute(zone: Zone, cameras: Mapping[str, CameraSample]) -> dict[str, Any]:
+def summarize_minute(zone: Zone, cameras: Mapping[str, CameraSample], config: CafeteriaConfig
+                     ) -> dict[str, Any]:
     """The derived fields of one zone-minute (stored with it so reads need no recomputation)."""
-    count = sum(c for _, c in cameras.values())
+    count = config.people(zone, cameras)
     return {"count": count, "level": level(count, zone.thresholds),
             "wait_minutes": wait_minutes(count, zone.service_rate), "cameras": len(cameras),
             "last_ts": max((t for t, _ in cameras.values()), default=0)}
@@ -441,10 +453,11 @@ def zone_now(zone: Zone, records: Sequence[MinuteRecord], now: datetime,
                 "trend": trend([], 0, 1, 1), "updated_at": None, "stale": True, "cameras_reporting": 0}
     newest = max(t for t, _ in latest.values())
     chosen = live or {c: s for c, s in latest.items() if newest - s[0] < config.stale_seconds * 1000}
-    count = sum(c for _, c in chosen.values())
+    count = config.people(zone, chosen)
     index = level_index(count, zone.thresholds)
     now_minute = local_now(now, config)
-    points = [(r.minute_index, r.count) for r in records if r.date == now_minute.strftime("%Y-%m-%d")]
+    points = [(r.minute_index, config.people(zone, r.cameras)) for r in records
+              if r.date == now_minute.strftime("%Y-%m-%d")]
     return {**base, "count": count, "level": LEVELS[index], "level_code": LEVEL_CODES[index],
             "wait_minutes": wait_minutes(count, zone.service_rate),
             "occupancy": round(count / zone.capacity, 2),
@@ -489,7 +502,7 @@ def today_view(config: CafeteriaConfig, records: Sequence[MinuteRecord], now: da
         zone = config.zone(record.zone)
         if zone is None or record.date != today:
             continue
-        count = record.count
+        count = config.people(zone, record.cameras)
         series[zone.id].append({"minute": record.minute, "count": count,
                                 "level": level(count, zone.thresholds),
                                 "wait_minutes": wait_minutes(count, zone.service_rate),
@@ -523,15 +536,16 @@ def slot_means(records: Iterable[MinuteRecord], config: CafeteriaConfig) -> Slot
     sums: dict[tuple[str, int], list[int]] = {}
     for record in records:
         m = record.minute_index
-        if config.zone(record.zone) is None or not config.lunch_start <= m < config.lunch_end:
+        zone = config.zone(record.zone)
+        if zone is None or not config.lunch_start <= m < config.lunch_end:
             continue
         start = config.lunch_start + (m - config.lunch_start) // config.slot_minutes * config.slot_minutes
         acc = sums.setdefault((record.zone, start), [0, 0])
-        acc[0] += record.count
+        acc[0] += config.people(zone, record.cameras)
         acc[1] += 1
     out: SlotMeans = {}
-    for (zone, start), (total, n) in sums.items():
-        out.setdefault(zone, {})[start] = round(total / n, 2)
+    for (zone_id, start), (total, n) in sums.items():
+        out.setdefault(zone_id, {})[start] = round(total / n, 2)
     return out
 
 

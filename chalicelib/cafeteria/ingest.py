@@ -166,7 +166,7 @@ class DensityIngest:
             if current is not None and not changed:
                 self.stats.unchanged += 1
                 return
-            summary = summarize_minute(zone, merged)
+            summary = summarize_minute(zone, merged, self.config)
             expires_at = summary["last_ts"] // 1000 + self.config.retention_days * 86400
             if self.store.save(key, merged, summary, current.version if current else None, expires_at):
                 self.stats.writes += 1

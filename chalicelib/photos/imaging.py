@@ -363,12 +363,9 @@ def strip_jpeg_metadata(data: bytes, exif: bytes) -> bytes:
             raise ValueError("truncated JPEG segment")
         segment = data[pos:end]
         if marker == 0xDA:  # start of scan: the entropy-coded data runs to the next real marker
-            scan = end
-            while scan + 1 < size and not (data[scan] == 0xFF and data[scan + 1] not in _IN_SCAN):
-                scan += 1
-            segment, end = data[pos:scan], scan
-        elif (0xE0 <= marker <= 0xEF or marker == 0xFE) and not any(
-                marker == m and segment[4:4 + len(tag)] == tag for m, tag in _KEEP_APP):
+            end = _scan_end(data, end)
+            segment = data[pos:end]
+        elif _is_metadata(marker, segment):
             pos = end
             continue
         kept.append(segment)
@@ -379,6 +376,24 @@ def strip_jpeg_metadata(data: bytes, exif: bytes) -> bytes:
 
 
 _IN_SCAN = frozenset([0x00, *range(0xD0, 0xD8)])  # stuffed 0xFF and restart markers
+
+
+def _scan_end(data: bytes, start: int) -> int:
+    """Where the entropy-coded data that starts at ``start`` ends: the next 0xFF that is neither
+    a stuffed byte nor a restart marker (found with ``find``, not byte by byte)."""
+    scan = data.find(b"\xff", start)
+    while scan != -1 and scan + 1 < len(data) and data[scan + 1] in _IN_SCAN:
+        scan = data.find(b"\xff", scan + 2)
+    if scan == -1 or scan + 1 >= len(data):
+        raise ValueError("no end of image")
+    return scan
+
+
+def _is_metadata(marker: int, segment: bytes) -> bool:
+    """An APPn or COM segment that is not one of ``_KEEP_APP``."""
+    if not (0xE0 <= marker <= 0xEF or marker == 0xFE):
+        return False
+    return not any(marker == m and segment[4:4 + len(tag)] == tag for m, tag in _KEEP_APP)
 
 
 def _shrink(image: Any, long_side: int) -> Any:

@@ -120,10 +120,11 @@ def _number(data: dict[str, Any], name: str, lo: float, hi: float, default: floa
             return default
         raise InvalidField(name, f"'{name}' 값이 필요합니다. (required)")
     if isinstance(value, str):
+        text = value.strip()
         try:
-            value = float(value.strip())
+            value = float(text)
         except ValueError as exc:
-            raise InvalidField(name, f"'{name}' 은(는) 숫자여야 합니다: {value[:40]} "
+            raise InvalidField(name, f"'{name}' 은(는) 숫자여야 합니다: {text[:40]} "
                                      "(must be a number)") from exc
     value = finite_float(value, name)
     if not lo <= value <= hi:

@@ -66,6 +66,8 @@ class CameraSimulator:
         for zone in self.config.zones:
             total = expected_queue(zone, minute)
             for camera, share in camera_shares(zone).items():
+                if camera in self.config.demo_silent_cameras:
+                    continue
                 if self.dropout and camera == self.dropout[0] and self.dropout[1] <= minute < self.dropout[2]:
                     continue
                 out.append({"camera_id": camera, "zone": zone.id,

@@ -75,9 +75,17 @@ def cloud(tmp_path: Path) -> Iterator[dict[str, Any]]:
     assert declared in template
     (tmp_path / "template.yaml").write_text(template.replace(declared, declared.replace(
         "\"'self'\"", f"\"'self',{allowed.url.rstrip('/')}\"")), encoding="utf-8")
+    # This test's own camera must be configured for 한식 (only configured cameras count) and left
+    # alone by the simulated ones.
+    zones = json.loads((ROOT / "chalicelib/cafeteria/zones.json").read_text(encoding="utf-8"))
+    next(z for z in zones["zones"] if z["id"] == "korean")["cameras"].append("e2e-cam")
+    zones["demo_silent_cameras"] = ["e2e-cam"]
+    zones_file = tmp_path / "zones.json"
+    zones_file.write_text(json.dumps(zones, ensure_ascii=False), encoding="utf-8")
     process = subprocess.Popen([str(GDESK), "up", "--api-port", str(api_port), "--aws-port", str(aws_port),
                                 "--template", str(tmp_path / "template.yaml")],
-                               cwd=tmp_path, env=_env(home, GDESK_CAFETERIA_DEMO_SPEED=str(SPEED)),
+                               cwd=tmp_path, env=_env(home, GDESK_CAFETERIA_DEMO_SPEED=str(SPEED),
+                                                      GDESK_CAFETERIA_ZONES_FILE=str(zones_file)),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
     try:

@@ -129,13 +129,15 @@ ROBOTS_CACHE = RobotsCache()
 
 
 class Fetcher:
-    def __init__(self, allowed_hosts: Iterable[str], *, allow_loopback: bool = False,
+    def __init__(self, allowed_hosts: Iterable[str], *, allowed_origins: Iterable[str] | None = None,
+                 allow_loopback: bool = False,
                  timeout: float = 10.0, max_bytes: int = 5 * 1024 * 1024, max_redirects: int = 3,
                  host_delay: float = 1.0, user_agent: str = USER_AGENT,
                  resolver: Resolver = default_resolver, robots: RobotsCache | None = ROBOTS_CACHE,
                  sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.allowed_hosts = frozenset(h.lower() for h in allowed_hosts)
+        self.allowed_origins = None if allowed_origins is None else frozenset(allowed_origins)
         self.allow_loopback = allow_loopback
         self.timeout = timeout
         self.max_bytes = max_bytes
@@ -183,7 +185,8 @@ class Fetcher:
         return target.scheme, target.host, target.port, target.address
 
     def _guard(self) -> outbound.Guard:
-        return outbound.Guard(allowed_hosts=self.allowed_hosts, allow_loopback=self.allow_loopback,
+        return outbound.Guard(allowed_hosts=self.allowed_hosts, allowed_origins=self.allowed_origins,
+                              allow_loopback=self.allow_loopback,
                               resolver=self.resolver)
 
     # -- robots.txt ------------------------------------------------------------------------------

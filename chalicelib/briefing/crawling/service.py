@@ -21,7 +21,8 @@ SPARE_SECONDS = 15
 
 def fetcher_for(sources: SourceSet, settings: Any, host_delay: float | None = None) -> Fetcher:
     """The crawler's fetcher: the SSRF allowlist the sources imply, the settings' politeness."""
-    return Fetcher(sources.allowed_hosts(), allow_loopback=settings.crawl_allow_loopback,
+    return Fetcher(sources.allowed_hosts(), allowed_origins=sources.allowed_origins(),
+                   allow_loopback=settings.crawl_allow_loopback,
                    host_delay=settings.crawl_host_delay_ms / 1000 if host_delay is None else host_delay)
 
 

@@ -82,6 +82,23 @@ class SourceSet:
             hosts.update(h.lower() for h in source.hosts)
         return frozenset(hosts)
 
+    def allowed_origins(self) -> frozenset[str]:
+        """Every origin (scheme, host AND port) the crawler may contact: each source's own, and its
+        declared extra hosts under the source's scheme and default port. A plain-http source on port
+        80 may also be upgraded to https on 443 (the usual redirect); nothing else on those hosts."""
+        from chalicelib.outbound import origin
+
+        origins: set[str] = set()
+        for source in self.sources:
+            parts = urlsplit(source.url)
+            scheme = parts.scheme.lower()
+            pairs = [(source.host, parts.port), *((h.lower(), None) for h in source.hosts)]
+            for host, port in pairs:
+                origins.add(origin(scheme, host, port))
+                if origin(scheme, host, port) == origin("http", host, 80):
+                    origins.add(origin("https", host, 443))
+        return frozenset(origins)
+
     def select(self, ids: Iterable[str]) -> SourceSet:
         wanted = list(ids)
         missing = [i for i in wanted if i not in self.by_id]

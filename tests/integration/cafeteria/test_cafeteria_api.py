@@ -78,7 +78,7 @@ def test_forecast_from_four_same_weekdays_of_history(
             count = peak if 12 * 60 <= minute < 12 * 60 + 10 else 6
             cams = {"k1": (0, count)}
             rows.append(((korean, day.isoformat(), f"{minute // 60:02d}:{minute % 60:02d}"), cams,
-                         density.summarize_minute(zone, cams)))
+                         density.summarize_minute(zone, cams, cfg)))
     wiring.cafeteria_store().put_minutes(rows, expires_at=2_000_000_000)
     status, body = get(api_url + "/cafeteria/forecast", auth_headers("E1003"))
     assert status == 200

@@ -198,3 +198,17 @@ def test_the_function_reports_failures_in_the_lambda_response_shape(
     response = runtime.invoke(FUNCTION, event)
     assert response == {"batchItemFailures": [{"itemIdentifier": sequences[0]},
                                               {"itemIdentifier": sequences[2]}]}
+
+
+def test_invented_cameras_go_to_the_dlq_and_cannot_fill_a_zone(
+        zones: dict[str, str], put: Callable[..., list[str]], drain: Callable[[], int], sqs: Any,
+        stack: Any) -> None:
+    """Issue 15: twelve invented camera ids once put 660 people in a 30-seat zone."""
+    salad = zones["salad"]
+    at = minute_start(4)
+    dlq_messages(sqs, stack)  # start from an empty DLQ
+    put([rec(f"invented-{i}", salad, 55, at) for i in range(12)] + [rec("s1", salad, 5, at)])
+    drain()
+    assert stored(salad, at) == {"s1": (ms(at), 5)}
+    reasons = [m["reason"] for m in dlq_messages(sqs, stack)]
+    assert reasons.count("unknown_camera") == 12

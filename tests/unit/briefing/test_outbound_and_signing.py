@@ -47,3 +47,12 @@ def test_one_signer_for_every_webhook() -> None:
     assert not signing.verify("secret", "1733100000", body + b" ", headers[signing.SIGNATURE_HEADER])
     assert not signing.verify("secret", "1733100000", body, headers[signing.SIGNATURE_HEADER],
                               now=1_733_100_000 + signing.TOLERANCE_SECONDS + 1)  # replayed later
+
+
+def test_an_origin_allowlist_refuses_another_port_of_the_same_host() -> None:
+    guard = outbound.Guard(allowed_origins=frozenset({"https://press.example.kr:443"}),
+                           resolver=lambda host, port: ["211.43.0.1"])
+    assert guard.check("https://Press.Example.kr/a").port == 443
+    for url in ("https://press.example.kr:8443/a", "http://press.example.kr/a", "https://other.example.kr/"):
+        with pytest.raises(outbound.HostNotAllowed):
+            guard.check(url)

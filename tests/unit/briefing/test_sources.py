@@ -106,3 +106,19 @@ def test_durations() -> None:
     for bad in ("10 minutes", True, "-1m", ""):
         with pytest.raises(ValueError):
             parse_duration(bad)
+
+
+def test_allowed_origins_are_scheme_host_and_port() -> None:
+    """Issue 15: the same host on another port is another service, not part of the allowlist."""
+    sources = parse_sources({"sources": [
+        {**_one(hosts=["Files.Korea.kr"])["sources"][0]},
+        {"id": "local", "agency": "시험", "kind": "rss", "url": "http://127.0.0.1:8081/rss.xml",
+         "interval": "10m"},
+        {"id": "plain", "agency": "시험", "kind": "rss", "url": "http://news.example.kr/rss",
+         "interval": "10m"},
+    ]})
+    origins = sources.allowed_origins()
+    assert "https://www.korea.kr:443" in origins and "https://files.korea.kr:443" in origins
+    assert "http://127.0.0.1:8081" in origins and "http://127.0.0.1:80" not in origins
+    assert {"http://news.example.kr:80", "https://news.example.kr:443"} <= origins  # the usual upgrade
+    assert not any(o.startswith("http://www.korea.kr") for o in origins)

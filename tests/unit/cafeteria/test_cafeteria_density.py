@@ -39,7 +39,7 @@ def config() -> CafeteriaConfig:
             {"id": "korean", "name": "한식", "capacity": 60, "service_rate": 6.0,
              "thresholds": {"보통": 10, "혼잡": 25, "매우혼잡": 40}, "cameras": ["k1", "k2"]},
             {"id": "salad", "name": "샐러드", "capacity": 30, "service_rate": 5.0,
-             "thresholds": {"보통": 6, "혼잡": 12, "매우혼잡": 20}},
+             "thresholds": {"보통": 6, "혼잡": 12, "매우혼잡": 20}, "cameras": ["s1"]},
         ]})
 
 
@@ -251,7 +251,7 @@ def test_merge_is_idempotent_commutative_and_reports_changes() -> None:
 def test_summary_of_a_minute(config: CafeteriaConfig) -> None:
     zone = config.zone("korean")
     assert zone is not None
-    summary = density.summarize_minute(zone, {"k1": (1000, 20), "k2": (3000, 6)})
+    summary = density.summarize_minute(zone, {"k1": (1000, 20), "k2": (3000, 6)}, config)
     assert summary == {"count": 26, "level": "혼잡", "wait_minutes": 4.3, "cameras": 2, "last_ts": 3000}
 
 
@@ -407,3 +407,29 @@ def test_history_dates_are_the_same_weekday(config: CafeteriaConfig) -> None:
 
 def test_zone_lookup(config: CafeteriaConfig) -> None:
     assert isinstance(config.zone("korean"), Zone) and config.zone("nope") is None
+
+
+# -- issue 15: invented cameras cannot fill a zone ---------------------------------------------------------
+
+
+def test_a_camera_that_is_not_configured_for_the_zone_is_rejected(config: CafeteriaConfig) -> None:
+    now_ms = int(NOW.timestamp() * 1000)
+    for camera in ("invented-7", "s1"):  # unknown anywhere; configured, but for another zone
+        result = parse_record(record(camera_id=camera), config, now_ms, 3600_000)
+        assert isinstance(result, Rejection) and result.reason == "unknown_camera", camera
+        assert camera in result.detail
+
+
+def test_a_zone_minute_never_holds_more_than_the_zone_can(config: CafeteriaConfig) -> None:
+    zone = config.zone("korean")
+    assert zone is not None
+    at = ms(NOW)
+    full = {"k1": (at, 120), "k2": (at, 120)}  # each within the per-record limit, together not
+    assert config.people(zone, full) == config.absurd_limit(zone) == 120
+    stored_before = {**full, **{f"fake-{i}": (at, 55) for i in range(12)}}  # written before the fix
+    assert config.people(zone, {"fake-1": (at, 55)}) == 0
+    assert density.summarize_minute(zone, stored_before, config)["count"] == 120
+    view = density.now_view(config, [minute_record("korean", NOW, stored_before)], NOW)
+    assert view["zones"][0]["count"] == 120
+    today = density.today_view(config, [minute_record("korean", NOW, stored_before)], NOW)
+    assert today["zones"][0]["points"][0]["count"] == 120

@@ -3,6 +3,7 @@ response, malformed records to the DLQ, one write per zone-minute, conflicts, fa
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,17 @@ from chalicelib.cafeteria.events import DensityBatchProcessor
 from chalicelib.cafeteria.ingest import DensityIngest
 from tests.fakes.cafeteria import FakeCafeteriaStore, FakeDeadLetters, kinesis_event
 
-CONFIG = density.load_config_file(Path(density.__file__).with_name("zones.json"))
+
+def _config_with_test_cameras() -> density.CafeteriaConfig:
+    """The shipped zones, each also watched by the cameras these tests invent (only configured
+    cameras count since issue 15)."""
+    raw = json.loads(Path(density.__file__).with_name("zones.json").read_text(encoding="utf-8"))
+    for zone in raw["zones"]:
+        zone["cameras"] += ["a", "b", "c", "s", "intruder", *(f"cam-{i}" for i in range(4))]
+    return density.load_config(raw)
+
+
+CONFIG = _config_with_test_cameras()
 KST = timezone(timedelta(hours=9))
 NOW = datetime(2026, 11, 25, 12, 0, 50, tzinfo=KST)
 

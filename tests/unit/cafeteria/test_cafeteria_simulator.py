@@ -88,3 +88,14 @@ def test_defaults_and_the_demo_clock() -> None:
     assert CafeteriaSettings.from_env({"GDESK_CAFETERIA_CLOCK": "100,200,12"}).clock == (100.0, 200.0, 12.0)
     with pytest.raises(SettingsError):
         CafeteriaSettings.from_env({"GDESK_CAFETERIA_CLOCK": "soon"})
+
+
+def test_demo_silent_cameras_are_configured_but_not_simulated() -> None:
+    raw = json.loads(Path(density.__file__).with_name("zones.json").read_text(encoding="utf-8"))
+    raw["zones"][0]["cameras"].append("e2e-cam")
+    raw["demo_silent_cameras"] = ["e2e-cam"]
+    config = density.load_config(raw)
+    sent: list[list[dict[str, Any]]] = []
+    CameraSimulator(config, sent.append, lambda: at("12:05"), rng=random.Random(1)).tick()
+    assert "e2e-cam" not in {r["camera_id"] for r in sent[0]}
+    assert config.zone("korean") is not None and "e2e-cam" in config.zone("korean").cameras  # type: ignore[union-attr]

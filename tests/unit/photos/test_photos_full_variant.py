@@ -1,6 +1,7 @@
 """Issue 15 (17): what 다운로드 and 보내기 deliver is the full-resolution image without location (unless
 kept): a JPEG keeps its compressed pixels byte for byte with every metadata segment replaced; other
-kinds are encoded as JPEG at full size. The draft decode of the web variant stays as it was."""
+kinds are encoded as JPEG at full size. (The draft decode of the web variant stays as it was:
+test_photos_imaging's draft test runs ``process`` with the full variant on.)"""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import io
 import pytest
 from PIL import Image
 
-from chalicelib.photos import imaging
 from chalicelib.photos.imaging import process, read_metadata, strip_jpeg_metadata
 from tests import photo_samples as ps
 
@@ -42,20 +42,6 @@ def test_other_kinds_become_a_full_size_jpeg() -> None:
     result = process(ps.encode(ps.reference(1800, 1200), "PNG"))
     assert result.full is not None and result.full.data[:3] == b"\xff\xd8\xff"
     assert read_metadata(result.full.data)["size"] == (1800, 1200)
-
-
-def test_the_web_variant_is_still_decoded_at_reduced_scale(monkeypatch: pytest.MonkeyPatch) -> None:
-    decoded: list[tuple[int, int]] = []
-    real_load = imaging._load
-
-    def spy(image, kind, long_side, use_draft):  # type: ignore[no-untyped-def]
-        loaded = real_load(image, kind, long_side, use_draft)
-        decoded.append(loaded.size)
-        return loaded
-
-    monkeypatch.setattr(imaging, "_load", spy)
-    result = process(ps.jpeg(ps.reference(4000, 3000)))
-    assert decoded == [(2000, 1500)] and result.full is not None and result.full.width == 4000
 
 
 @pytest.mark.parametrize("data", [b"", b"\xff\xd8\xff\xe1\x00", b"\xff\xd8\x00\x00", b"GIF89a"])
