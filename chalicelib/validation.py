@@ -126,10 +126,10 @@ def check_request(request: Any) -> None:
         json_value(request.raw_body)
 
 
-def json_object(request: Any, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
+def json_object(request: Any) -> dict[str, Any]:
     """The request body as a JSON object; 4xx for malformed, oversized, too deep or invalid-Unicode
     JSON (``parse_json``), 422 for a non-object."""
-    value = json_value(request.raw_body, max_bytes)
+    value = json_value(request.raw_body)
     if not isinstance(value, dict):
         raise InvalidField("body", "요청 본문은 JSON 객체여야 합니다. (body must be a JSON object)")
     return value

@@ -45,8 +45,11 @@ def post_feedback(item_id: str):  # type: ignore[no-untyped-def]
     return json_response(service.give_feedback(wiring.briefing_notify_store(), user, item_id, body))
 
 
-@bp.route("/briefing/admin/duties", methods=["POST"])
+@bp.route("/briefing/admin/duties", methods=["POST"], content_types=list(service.DUTY_FILE_TYPES))
 def import_duties():  # type: ignore[no-untyped-def]
-    current_user(bp.current_request, "admin")
-    body = json_object(bp.current_request, max_bytes=service.MAX_DUTY_UPLOAD_BYTES)
-    return json_response(service.import_duty_table(wiring.briefing_notify_store(), body))
+    """The file itself is the body (CSV or XLSX, told by its bytes), like the HR trip import."""
+    request = bp.current_request
+    current_user(request, "admin")
+    filename = (request.query_params or {}).get("filename", "")
+    return json_response(service.import_duty_table(wiring.briefing_notify_store(), request.raw_body or b"",
+                                                   filename))

@@ -21,7 +21,10 @@ from chalicelib.errors import Conflict, InvalidField, NotFound, PayloadTooLarge
 
 FEEDBACK_VALUES = ("useful", "not_useful")
 DUTY_IMPORT_ATTEMPTS = 3
-MAX_DUTY_UPLOAD_BYTES = (duties.MAX_BYTES * 4) // 3 + 4096  # the JSON body around a base64 file
+# What the admin route takes: CSV (UTF-8 may go as text/csv; CP949 as octet-stream or CSV, which the
+# template's BinaryMediaTypes keep as bytes) or XLSX.
+DUTY_FILE_TYPES = ("text/csv", "application/octet-stream", "application/vnd.ms-excel",
+                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 _ITEM_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 ITEM_FIELDS = ("item_id", "title", "url", "agency", "published_at", "reason", "score", "tier",
                "keywords", "terms", "status", "feedback", "attachments", "source_id")
@@ -154,28 +157,13 @@ def queue_digests(store: NotifyStorePort, moment: datetime | None = None) -> dic
 # Re-importing the same file changes nothing. The next crawl round computes the profiles' meaning
 # vectors, so a person with no keyword gets items close to their duties from that round on.
 
-def decode_duty_upload(body: dict[str, Any]) -> tuple[bytes, str]:
-    """The admin route's JSON body: ``{"filename": "사무분장.xlsx", "content_base64": "..."}``."""
-    import base64
-    import binascii
-
-    filename = body.get("filename", "")
-    content = body.get("content_base64")
-    if not isinstance(filename, str) or len(filename) > 200:
-        raise InvalidField("filename", "'filename' 은(는) 200자 이내 문자열이어야 합니다.")
-    if not isinstance(content, str) or not content:
-        raise InvalidField("content_base64", "'content_base64' 에 CSV 또는 XLSX 파일(base64)이 필요합니다.")
-    if len(content) > (duties.MAX_BYTES * 4) // 3 + 4:
+def import_duty_table(store: NotifyStorePort, data: bytes, filename: str = "") -> dict[str, Any]:
+    """POST /briefing/admin/duties: the uploaded file (its bytes are the request body) →
+    ``import_duties``; ``filename`` (optional, from the query) only names the file in messages."""
+    if len(data) > duties.MAX_BYTES:
         raise PayloadTooLarge(f"파일이 너무 큽니다 (최대 {duties.MAX_BYTES // (1024 * 1024)} MB).")
-    try:
-        return base64.b64decode(content, validate=True), filename
-    except (binascii.Error, ValueError) as exc:
-        raise InvalidField("content_base64", "'content_base64' 가 올바른 base64가 아닙니다.") from exc
-
-
-def import_duty_table(store: NotifyStorePort, body: dict[str, Any]) -> dict[str, Any]:
-    """POST /briefing/admin/duties: the JSON upload → ``import_duties``."""
-    data, filename = decode_duty_upload(body)
+    if len(filename) > 200:
+        raise InvalidField("filename", "'filename' 은(는) 200자 이내여야 합니다.")
     return import_duties(store, data, filename)
 
 
@@ -186,7 +174,7 @@ def import_duties(store: NotifyStorePort, data: bytes, filename: str = "") -> di
     try:
         table = duties.parse(data, filename)
     except duties.DutyTableError as exc:
-        raise InvalidField("content_base64", str(exc)) from exc
+        raise InvalidField("file", str(exc)) from exc
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     errors = list(table.errors)
     for row in table.rows:

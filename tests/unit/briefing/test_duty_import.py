@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-
 import pytest
 
+from chalicelib.briefing import duties
 from chalicelib.briefing.notifying import service
 from chalicelib.briefing.notifying.ports import ProfileChanged
 from chalicelib.briefing.notifying.profiles import parse_profile
-from chalicelib.errors import InvalidField
+from chalicelib.errors import InvalidField, PayloadTooLarge
 from tests.fakes.briefing import FakeNotifyStore
 
 
@@ -80,9 +79,9 @@ def test_unreadable_uploads_are_422_and_apply_nothing() -> None:
     with pytest.raises(InvalidField, match="담당업무"):
         service.import_duties(store, "사번,부서\nE1,도로과\n".encode())
     assert store.rows == {}
-    upload = {"filename": "a.csv", "content_base64": base64.b64encode(TABLE).decode()}
-    data, name = service.decode_duty_upload(upload)
-    assert data == TABLE and name == "a.csv"
-    for body in ({"content_base64": "!!"}, {"filename": 3, "content_base64": "QQ=="}, {}):
+    for data in (b"", b"\x00" * 10):
         with pytest.raises(InvalidField):
-            service.decode_duty_upload(body)
+            service.import_duty_table(store, data, "a.csv")
+    with pytest.raises(PayloadTooLarge):
+        service.import_duty_table(store, b"x" * (duties.MAX_BYTES + 1), "a.csv")
+    assert store.rows == {}
