@@ -7,7 +7,10 @@ import io
 import signal
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags Chromium keeps trying Google's hosts on a closed network.
@@ -47,3 +50,19 @@ def publish_and_wait(site: str, release: dict[str, object], stored_titles: Calla
     while time.monotonic() - started < timeout and release["title"] not in stored_titles():
         time.sleep(0.5)
     return time.monotonic() - started
+
+
+@contextmanager
+def signed_in_page(browser: Any, api_url: str, gdesk: Path, cwd: Path, env: dict[str, str], user: str,
+                   path: str) -> Iterator[Any]:
+    """A page at ``path`` signed in as ``user`` with a token from `gdesk token` (as a user would)."""
+    token = subprocess.run([str(gdesk), "token", "--user", user], cwd=cwd, env=env, capture_output=True,
+                           text=True, timeout=60, check=True).stdout.strip()
+    page = browser.new_page()
+    try:
+        page.goto(api_url + "/login")
+        page.evaluate("t => localStorage.setItem('gdesk.token', t)", token)
+        page.goto(api_url + path)
+        yield page
+    finally:
+        page.close()

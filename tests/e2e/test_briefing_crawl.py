@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from infra.local.moto_server import free_port
-from tests.e2e.support import publish_and_wait, stop_gdesk
+from tests.e2e.support import publish_and_wait, signed_in_page, stop_gdesk
 from tests.e2e.test_local_cloud import GDESK, READY, Up, _env
 
 pytestmark = pytest.mark.e2e
@@ -100,20 +100,12 @@ def test_a_release_published_on_the_demo_site_is_crawled_within_one_interval(
     assert [m["user"] for m in alerts] == ["E1001"], alerts
     assert alerts[0]["verified"] is True
     print(f"publication → alert: {time.monotonic() - started:.1f} s")
-    token = subprocess.run([str(GDESK), "token", "--user", "E1001"], cwd=tmp_path,
-                           env=_env(tmp_path / "home"), capture_output=True, text=True, timeout=60,
-                           check=True).stdout.strip()
-    page = browser.new_page()  # type: ignore[attr-defined]
-    try:
-        page.goto(api_url + "/login")
-        page.evaluate("t => localStorage.setItem('gdesk.token', t)", token)
-        page.goto(api_url + "/briefing")
+    with signed_in_page(browser, api_url, GDESK, tmp_path, _env(tmp_path / "home"), "E1001",
+                        "/briefing") as page:
         card = page.locator("article.item", has_text=title)
         card.wait_for(timeout=20000)
         assert "사유:" in card.locator(".reason").inner_text()
         assert "도로" in card.locator(".reason").inner_text() or "행정안전부" in card.inner_text()
-    finally:
-        page.close()
 
     # Keywords of 기후환경정책과 (E1003) only in the HWP attachment: the alert reaches E1003 alone,
     # the file named in the reason, and /briefing shows the file with its excerpt.
@@ -135,21 +127,13 @@ def test_a_release_published_on_the_demo_site_is_crawled_within_one_interval(
     assert [m["user"] for m in alerts] == ["E1003"], alerts
     assert f"(첨부파일 ‘{hwp_name}’)" in str(alerts[0]["payload"]["reason"])
     print(f"publication → alert from the attachment: {time.monotonic() - started:.1f} s")
-    climate_token = subprocess.run([str(GDESK), "token", "--user", "E1003"], cwd=tmp_path,
-                                   env=_env(tmp_path / "home"), capture_output=True, text=True, timeout=60,
-                                   check=True).stdout.strip()
-    page = browser.new_page()  # type: ignore[attr-defined]
-    try:
-        page.goto(api_url + "/login")
-        page.evaluate("t => localStorage.setItem('gdesk.token', t)", climate_token)
-        page.goto(api_url + "/briefing")
+    with signed_in_page(browser, api_url, GDESK, tmp_path, _env(tmp_path / "home"), "E1003",
+                        "/briefing") as page:
         card = page.locator("article.item", has_text=hwp_title)
         card.wait_for(timeout=20000)
         assert hwp_name in card.locator(".reason").inner_text()
         assert "첨부: " + hwp_name in card.inner_text()
         assert card.locator(".excerpt").inner_text().startswith("공공청사 관리 세부계획")
-    finally:
-        page.close()
 
     sources = tmp_path / "home" / "briefing" / "demo-sources.yaml"
     check = subprocess.run([str(GDESK), "sources", "check", "--sources", str(sources)], cwd=tmp_path,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from tests.e2e.support import publish_and_wait
+from tests.e2e.support import publish_and_wait, signed_in_page
 from tests.e2e.test_briefing_crawl import SITE, SPEED, _items, up  # noqa: F401 - the gdesk up fixture
 from tests.e2e.test_local_cloud import GDESK, READY, Up, _env
 
@@ -43,14 +43,8 @@ def test_a_duty_table_row_alone_gets_matches_with_reasons_on_the_next_crawl(
         lambda: [str(r["title"]) for r in _items(aws_port)], max(300 / SPEED, 60) + 60)
     assert any(r["title"] == TITLE for r in _items(aws_port)), "not crawled"
 
-    token = subprocess.run([str(GDESK), "token", "--user", "E2901"], cwd=tmp_path,
-                           env=_env(tmp_path / "home"), capture_output=True, text=True, timeout=60,
-                           check=True).stdout.strip()
-    page = browser.new_page()  # type: ignore[attr-defined]
-    try:
-        page.goto(api_url + "/login")
-        page.evaluate("t => localStorage.setItem('gdesk.token', t)", token)
-        page.goto(api_url + "/briefing")
+    with signed_in_page(browser, api_url, GDESK, tmp_path, _env(tmp_path / "home"), "E2901",
+                        "/briefing") as page:
         card = page.locator("article.item", has_text=TITLE)
         card.wait_for(timeout=30000)
         reason = card.locator(".reason").inner_text()
@@ -62,5 +56,3 @@ def test_a_duty_table_row_alone_gets_matches_with_reasons_on_the_next_crawl(
         page.locator("#p-suggested button[data-keyword='축제']").click()
         assert "축제" in page.input_value("#p-keywords")
         page.screenshot(path=str(tmp_path / "briefing-duties.png"), full_page=True)
-    finally:
-        page.close()
