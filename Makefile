@@ -31,7 +31,7 @@ test: setup system-deps
 	$(PY) -m pytest
 
 test-unit: setup
-	$(PY) -m pytest tests/unit
+	$(PY) -m pytest -n 2 tests/unit
 
 lint: setup
 	$(VENV)/bin/ruff check .
