@@ -50,6 +50,8 @@ def import_duties():  # type: ignore[no-untyped-def]
     """The file itself is the body (CSV or XLSX, told by its bytes), like the HR trip import."""
     request = bp.current_request
     current_user(request, "admin")
-    filename = (request.query_params or {}).get("filename", "")
-    return json_response(service.import_duty_table(wiring.briefing_notify_store(), request.raw_body or b"",
-                                                   filename))
+    params: dict[str, str] = dict(request.query_params or {})
+    raw = request.raw_body or b""
+    data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
+    return json_response(service.import_duty_table(wiring.briefing_notify_store(), data,
+                                                   params.get("filename", "")))
