@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e import pagedata
 from tests.e2e.pagekit import (
@@ -101,13 +102,21 @@ def data(api_url: str, token: Callable[..., str], local_cloud: Any) -> dict[str,
     """Users in the states the pages show: new (no consent, a trip), a traveller with a proof, an
     auditor, a reader of two matched press releases, an employee with a photo."""
     fresh_id, traveller_id, reader_id, photographer_id, idle_id = (p + secrets.token_hex(4) for p in "FTRPI")
-    tokens = {"employee": token("E1001"), "auditor": token("A2001"),
-              "fresh": token(fresh_id, name="신입", department="총무과"),
-              "traveller": token(traveller_id, name="한지우", department="도로관리과"),
-              "reader": token(reader_id, name="박지훈", department="기후환경정책과"),
-              "photographer": token(photographer_id, name="이서연", department="복지정책과"),
-              # consent given, no trip today (E1001 may have trips from other tests of the session)
-              "idle": token(idle_id, name="오하늘", department="총무과")}
+    users: dict[str, tuple[str, dict[str, str]]] = {
+        "employee": ("E1001", {}), "auditor": ("A2001", {}),
+        "fresh": (fresh_id, {"name": "신입", "department": "총무과"}),
+        "traveller": (traveller_id, {"name": "한지우", "department": "도로관리과"}),
+        "reader": (reader_id, {"name": "박지훈", "department": "기후환경정책과"}),
+        "photographer": (photographer_id, {"name": "이서연", "department": "복지정책과"}),
+        # consent given, no trip today (E1001 may have trips from other tests of the session)
+        "idle": (idle_id, {"name": "오하늘", "department": "총무과"})}
+
+    def sign_in(user: str) -> str:
+        """A token issued now: a page never carries one that waited through the whole module."""
+        user_id, claims = users[user]
+        return token(user_id, **claims)
+
+    tokens = {user: sign_in(user) for user in users}
     pagedata.photo(local_cloud, api_url, tokens["photographer"])
     pagedata.create_trip(api_url, tokens["fresh"])
     trip = pagedata.create_trip(api_url, tokens["traveller"])
@@ -117,7 +126,7 @@ def data(api_url: str, token: Callable[..., str], local_cloud: Any) -> dict[str,
     proof = pagedata.proof(api_url, tokens["traveller"], trip["trip_id"])
     pagedata.briefing_profile(api_url, tokens["reader"], keywords=["탄소중립"], agencies=["환경부"])
     pagedata.briefing_items(reader_id, "기후환경정책과")
-    return {"tokens": tokens, "verify_path": "/verify#" + proof["token"]}
+    return {"sign_in": sign_in, "verify_path": "/verify#" + proof["token"]}
 
 
 Counts = dict[str, int] | None
@@ -149,23 +158,36 @@ ACCESSIBLE_NAMES = """() => [...document.querySelectorAll(
 
 
 def _open(browser: Any, api_url: str, data: dict[str, Any], state: State, width: int) -> Iterator[Any]:
-    bearer = data["tokens"][state.user] if state.user else None
+    bearer = data["sign_in"](state.user) if state.user else None
     ctx = context(browser, width, bearer, **state.options)
     if state.init:
         ctx.add_init_script(state.init)
     page = ctx.new_page()
+    answers: list[str] = []  # the API's error answers, to say why a state never showed
+
+    def answered(response: Any) -> None:
+        if response.status >= 400:
+            request = response.request
+            answers.append(f"{response.status} {request.method} {response.url} {response.text()[:200]}")
+
+    page.on("response", answered)
+
+    def shows(selector: str) -> None:
+        try:
+            page.locator(selector).first.wait_for(state="visible")
+        except PlaywrightTimeout as exc:
+            raise AssertionError(f"{selector} never showed on {page.url}; error answers: {answers}") from exc
+
     try:
         if state.fail:
             pagedata.failing(page, state.fail)
         path = state.path(data) if callable(state.path) else state.path
         page.goto(api_url + path)
+        shows(state.ready)
         if state.then:
-            page.locator(state.ready).first.wait_for(state="visible")
             state.then(page)
             if state.fail:
-                page.locator("#error").wait_for(state="visible")
-        else:
-            page.locator(state.ready).first.wait_for(state="visible")
+                shows("#error")
         page.wait_for_timeout(150)  # let the last paint settle (fonts, the chart)
         yield page
     finally:
