@@ -58,6 +58,21 @@ def aws_environment(endpoint_url: str) -> dict[str, str]:
     return env
 
 
+def client_cache(session: Any) -> Callable[[str], Any]:
+    """One boto3 client per service, made on first use: the event-source pollers ask for one
+    several times a second, and making a client costs ~10 ms of CPU (clients are thread-safe)."""
+    made: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def client(service: str) -> Any:
+        with lock:
+            if service not in made:
+                made[service] = session.client(service)
+            return made[service]
+
+    return client
+
+
 def reset_app_caches() -> None:
     """Make the app re-read its settings and rebuild clients after the environment changed."""
     from chalicelib import auth, aws, wiring
@@ -120,9 +135,9 @@ class LocalCloud:
             extra.update(dev_env)
         self.stack = Stack(load(self.template_path), name=self.stack_name, region=REGION,
                            parameters=parameters)
-        session = boto3.session.Session(region_name=REGION)
-        self.bootstrapper = bootstrap(self.stack, lambda service: session.client(service))
-        self.runtime = LambdaRuntime(self.stack, lambda service: session.client(service))
+        clients = client_cache(boto3.session.Session(region_name=REGION))
+        self.bootstrapper = bootstrap(self.stack, clients)
+        self.runtime = LambdaRuntime(self.stack, clients)
         os.environ.update(self.runtime.environment())
         os.environ.update(extra)
         reset_app_caches()
@@ -192,8 +207,7 @@ class LocalCloud:
         # resources are created in dependency order again, as on the first start.
         self.stack.physical.clear()
         self.stack.attributes.clear()
-        session = boto3.session.Session(region_name=REGION)
-        self.bootstrapper = bootstrap(self.stack, lambda service: session.client(service))
+        self.bootstrapper = bootstrap(self.stack, client_cache(boto3.session.Session(region_name=REGION)))
         if self.runtime is not None:
             os.environ.update(self.runtime.environment())
             self.runtime.forget_stream_positions()
