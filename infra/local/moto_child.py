@@ -22,6 +22,12 @@ above), the service behind a request's host is looked up once per host (moto lis
 directory and tried some 200 URL patterns on every request, under a process-wide lock), and no
 line is logged per request (``gdesk up`` discards the child's output anyway).
 
+moto does not expire items. The runtime's TTL sweep (``LambdaRuntime.sweep_ttl``) does it through
+the API, with a Scan of every table, and moto's Scan is slow (5 s for 5,000 items, most of it in one
+page, holding the DynamoDB lock: every request waited). ``gdesk up`` on its own moto child has the
+child expire items instead, in the process, as DynamoDB's TTL process does beside the table:
+``expire_items`` checks each item's TTL attribute (milliseconds for thousands of items).
+
 Usage: ``python -m infra.local.moto_child -H 127.0.0.1 -p 4566`` (moto.server's own arguments).
 """
 
@@ -80,15 +86,18 @@ def install(seed: bytes) -> StableKeys:
     return keys
 
 
+_DYNAMODB = threading.Lock()  # held by every DynamoDB request and by the TTL expiry
+TTL_ENV = "GDESK_LOCAL_TTL_SECONDS"  # how often the child expires items; unset: it does not
+
+
 def serialize_dynamodb() -> None:
     """One DynamoDB request at a time in this process (see the module's docstring)."""
     from moto.dynamodb.responses import DynamoHandler
 
-    lock = threading.Lock()
     call_action = DynamoHandler.call_action
 
     def locked(self: Any) -> Any:
-        with lock:
+        with _DYNAMODB:
             return call_action(self)
 
     DynamoHandler.call_action = locked  # type: ignore[method-assign]
@@ -200,6 +209,57 @@ def quiet_request_log() -> None:
     WSGIRequestHandler.log_request = lambda self, *args, **kwargs: None  # type: ignore[method-assign]
 
 
+def _ttl_expired(value: Any, now: float) -> bool:
+    """DynamoDB TTL: a Number attribute holding epoch seconds that lies in the past."""
+    if value is None or value.type != "N":
+        return False
+    try:
+        return float(value.value) <= now
+    except ValueError:
+        return False
+
+
+def expire_items(now: float | None = None) -> int:
+    """Delete the items of every TTL-enabled table (every account and region) whose TTL has passed;
+    returns how many. Under the DynamoDB lock, one table at a time."""
+    import time
+
+    from moto.dynamodb.models import dynamodb_backends
+
+    now = time.time() if now is None else now
+    deleted = 0
+    for account in list(dynamodb_backends.values()):
+        for backend in list(account.values()):
+            for table in list(backend.tables.values()):
+                ttl = getattr(table, "ttl", None) or {}
+                if ttl.get("TimeToLiveStatus") != "ENABLED" or not ttl.get("AttributeName"):
+                    continue
+                with _DYNAMODB:
+                    partitions: list[Any] = list(table.items.values())
+                    items: list[Any] = [i for p in partitions
+                                        for i in (p.values() if table.range_key_attr else [p])]
+                    for item in items:
+                        if _ttl_expired(item.attrs.get(ttl["AttributeName"]), now):
+                            table.delete_item(item.hash_key, item.range_key)
+                            deleted += 1
+    return deleted
+
+
+def expire_items_every(seconds: float) -> None:
+    """``expire_items`` in a daemon thread every ``seconds``."""
+    def run() -> None:
+        import time
+
+        while True:
+            time.sleep(seconds)
+            try:
+                expire_items()
+            except Exception:  # noqa: BLE001, S110 - a table changed under us: the next round retries
+                pass
+
+    threading.Thread(target=run, name="ttl-expiry", daemon=True).start()
+
+
 def main(argv: list[str]) -> None:
     seed = os.environ.get(SEED_ENV, "")
     if seed:
@@ -209,6 +269,9 @@ def main(argv: list[str]) -> None:
     partition_queries()
     cached_backend_lookup()
     quiet_request_log()
+    ttl_seconds = float(os.environ.get(TTL_ENV) or 0)
+    if ttl_seconds > 0:
+        expire_items_every(ttl_seconds)
     from moto.server import main as moto_main
 
     moto_main(argv)

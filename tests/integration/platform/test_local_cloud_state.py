@@ -134,6 +134,40 @@ def test_a_query_answers_from_its_partition_in_order_with_limits_and_pages(dynam
     assert solo == [{"pk": {"S": "solo"}, "n": {"N": "7"}}]
 
 
+def test_the_moto_child_expires_items_itself_like_dynamodb_ttl(tmp_path: Path) -> None:
+    import time
+
+    process, port = moto_server.start_moto_on_any_port(home=str(tmp_path), ttl_seconds=0.2)
+    try:
+        ddb: Any = boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{port}",
+                                region_name="ap-northeast-2", aws_access_key_id="testing",
+                                aws_secret_access_key="testing")
+        schema = [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
+        for name in ("with_ttl", "without_ttl"):
+            ddb.create_table(
+                TableName=name, BillingMode="PAY_PER_REQUEST", KeySchema=schema,
+                AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")])
+        ddb.update_time_to_live(TableName="with_ttl",
+                                TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
+        past, future = str(int(time.time()) - 10), str(int(time.time()) + 3600)
+        items = {"gone": {"N": past}, "kept": {"N": future}, "text": {"S": past}, "none": None}
+        for table in ("with_ttl", "without_ttl"):
+            for sk, ttl in items.items():
+                ddb.put_item(TableName=table, Item={"pk": {"S": "P"}, "sk": {"S": sk},
+                                                    **({"expires_at": ttl} if ttl else {})})
+
+        def left(table: str) -> list[str]:
+            return sorted(i["sk"]["S"] for i in ddb.scan(TableName=table)["Items"])
+
+        deadline = time.monotonic() + 20
+        while "gone" in left("with_ttl") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert left("with_ttl") == ["kept", "none", "text"]  # like DynamoDB: a string TTL is ignored
+        assert left("without_ttl") == ["gone", "kept", "none", "text"]
+    finally:
+        moto_server.stop(process)
+
+
 # -- CLI commands find the running local cloud through GDESK_HOME ---------------------------------
 
 
