@@ -12,6 +12,8 @@ import threading
 from pathlib import Path
 from typing import Any, TextIO
 
+TTL_SECONDS = 30.0  # how often `gdesk up`'s moto child expires items (DynamoDB TTL)
+
 
 def _fail(message: str, code: int = 1) -> int:
     one_line = " ".join(str(message).split())
@@ -51,7 +53,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     home = args.home or settings.home
     terminal, function_log = _functions_log_to_file(home)
     cloud = LocalCloud(home=home, endpoint_url=settings.aws_endpoint_url,
-                       aws_port=args.aws_port, api_port=args.api_port)
+                       aws_port=args.aws_port, api_port=args.api_port, child_ttl_seconds=TTL_SECONDS)
     if args.template:
         cloud.template_path = Path(args.template)
     stopping = threading.Event()

@@ -6,13 +6,21 @@ service types against this Protocol only, so every use case runs in a unit test 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from chalicelib.settings import TripsSettings
 from chalicelib.trips.orders import TripOrder
 from chalicelib.trips.verdict import PreviousFix
+
+
+@dataclass(frozen=True)
+class SeenTap:
+    """What a tap's nonce already produced: the fingerprint of the fix it came with and its proof."""
+
+    fix: str
+    proof_id: str
 
 
 class TripsPort(Protocol):
@@ -30,11 +38,11 @@ class TripsPort(Protocol):
     def withdraw_consent(self, employee_id: str, at: datetime) -> int: ...
 
     # proofs
-    def load_for_tap(self, trip_id: str, employee_id: str
-                     ) -> tuple[TripOrder | None, dict[str, Any], dict[str, Any] | None]: ...
+    def load_for_tap(self, trip_id: str, employee_id: str, nonce: str
+                     ) -> tuple[TripOrder | None, dict[str, Any], dict[str, Any] | None, SeenTap | None]: ...
     def recent_fixes(self, employee_id: str) -> list[PreviousFix]: ...
-    def save_proof(self, proof: dict[str, Any], position: dict[str, Any], double_tap_s: int
-                   ) -> str | None: ...
+    def save_proof(self, proof: dict[str, Any], position: dict[str, Any], double_tap_s: int,
+                   fix_fingerprint: str) -> SeenTap | str | None: ...
     def get_proof(self, proof_id: str) -> dict[str, Any] | None: ...
     def get_position(self, proof_id: str) -> dict[str, Any] | None: ...
     def proofs_of_trip(self, trip_id: str) -> list[dict[str, Any]]: ...
@@ -50,6 +58,3 @@ class TripsPort(Protocol):
     def current_data_key(self, now: datetime) -> tuple[str, bytes]: ...
     def data_key(self, dkid: str) -> bytes | None: ...
 
-    # idempotency of a tap
-    def idempotent(self, function: Callable[..., Any], *, key_jmespath: str, payload_jmespath: str,
-                   expires_after_seconds: int, lambda_context: Any = None) -> Callable[..., Any]: ...

@@ -94,8 +94,7 @@ def create_proof(trip_id: str):  # type: ignore[no-untyped-def]
     request = _request()
     user = current_user(request, "employee")
     tap = inputs.parse_tap(json_object(request))
-    result = service.create_proof(store(), user, trip_id, tap, base_url(request),
-                                  lambda_context=bp.lambda_context)
+    result = service.create_proof(store(), user, trip_id, tap, base_url(request))
     return json_response(result, 200 if result.get("repeated") else 201)
 
 

@@ -7,6 +7,8 @@ Each function takes a store (the ``TripsPort``), the signed-in user (or None) an
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,9 +21,8 @@ from chalicelib.trips import token as jws
 from chalicelib.trips import verdict as vd
 from chalicelib.trips.inputs import CONSENT_VERSION, Tap
 from chalicelib.trips.orders import TripOrder, decode_csv, new_id, parse_order, plan_import
-from chalicelib.trips.ports import TripsPort
+from chalicelib.trips.ports import SeenTap, TripsPort
 
-IDEMPOTENCY_SECONDS = 24 * 3600
 AUDIT_ROLES = ("auditor", "admin")
 
 
@@ -108,47 +109,48 @@ def _own_trip(st: TripsPort, user: User, trip_id: str, *, auditors: bool = False
 
 # -- one tap ----------------------------------------------------------------------------------------
 
-def create_proof(st: TripsPort, user: User, trip_id: str, tap: Tap, base_url: str,
-                 lambda_context: Any = None) -> dict[str, Any]:
-    """One tap → a signed proof. Idempotent per (traveller, trip, nonce) through Powertools; a
-    second tap on the same trip within the double-tap window returns the first proof."""
-    from aws_lambda_powertools.utilities.idempotency.exceptions import (
-        IdempotencyAlreadyInProgressError,
-        IdempotencyValidationError,
-    )
-
-    order, profile, last = st.load_for_tap(trip_id, user.id)
+def create_proof(st: TripsPort, user: User, trip_id: str, tap: Tap, base_url: str) -> dict[str, Any]:
+    """One tap → a signed proof. Idempotent per (traveller, trip, nonce): the nonce's record is
+    written in the proof's own transaction, so one nonce makes at most one proof and its repeats get
+    that proof; a second tap on the same trip within the double-tap window returns the first proof."""
+    order, profile, last, seen = st.load_for_tap(trip_id, user.id, tap.nonce)
     if order is None:
         raise NotFound(NO_SUCH_TRIP)
     if order.employee_id != user.id:
         raise NotFound(NO_SUCH_TRIP)
     if not profile.get("consent_at"):
         raise Forbidden("위치정보 수집·이용 동의가 필요합니다. (location consent required)")
+    fingerprint = fix_fingerprint(tap.fix)
+    if seen is not None:
+        return _with_links(_replay(st, seen, fingerprint), base_url)
+    window = st.settings.double_tap_seconds
+    if last and float(last["at"]) >= time.time() - window:
+        earlier = st.get_proof(str(last["proof_id"]))
+        if earlier is not None:
+            return _with_links({**_proof_result(earlier), "repeated": True}, base_url)
+    return _with_links(_create(st, user, order, profile["pseudonym"], tap, fingerprint), base_url)
 
-    def create(request: dict[str, Any]) -> dict[str, Any]:
-        window = st.settings.double_tap_seconds
-        if last and float(last["at"]) >= time.time() - window:
-            earlier = st.get_proof(str(last["proof_id"]))
-            if earlier is not None:
-                return {**_proof_result(earlier), "repeated": True}
-        return _create(st, user, order, profile["pseudonym"], request["fix"], request["nonce"])
 
-    idempotent = st.idempotent(create, key_jmespath="[user_id, trip_id, nonce]", payload_jmespath="fix",
-                               expires_after_seconds=IDEMPOTENCY_SECONDS, lambda_context=lambda_context)
-    request = {"user_id": user.id, "trip_id": trip_id, "nonce": tap.nonce, "fix": tap.fix}
-    try:
-        result: dict[str, Any] = idempotent(request=request)
-    except IdempotencyValidationError as exc:
+def fix_fingerprint(fix: dict[str, Any]) -> str:
+    """The fix a nonce came with, as a digest: the same nonce with another fix is refused."""
+    return hashlib.sha256(json.dumps(fix, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _replay(st: TripsPort, seen: SeenTap, fingerprint: str) -> dict[str, Any]:
+    """The answer to a nonce that already made its proof: that proof, as it was first answered."""
+    if seen.fix != fingerprint:
         raise Conflict("같은 요청 번호(nonce)로 다른 위치가 전송되었습니다. (nonce reused with another fix)",
-                       code="nonce_reused") from exc
-    except IdempotencyAlreadyInProgressError as exc:
+                       code="nonce_reused")
+    proof = st.get_proof(seen.proof_id)
+    if proof is None:  # its proof has expired or was never readable: nothing to answer with
         raise Conflict("같은 요청을 처리하고 있습니다. 잠시 후 다시 시도하세요. (in progress)",
-                       code="in_progress") from exc
-    return _with_links(result, base_url)
+                       code="in_progress")
+    return {**_proof_result(proof), "repeated": False}
 
 
-def _create(st: TripsPort, user: User, order: TripOrder, pseudonym: str, fix_in: dict[str, Any],
-            nonce: str) -> dict[str, Any]:
+def _create(st: TripsPort, user: User, order: TripOrder, pseudonym: str, tap: Tap,
+            fingerprint: str) -> dict[str, Any]:
+    fix_in, nonce = tap.fix, tap.nonce
     now = now_utc()
     captured = from_iso(fix_in["captured_at"])
     if fix_in["delayed"] and not now - vd.MAX_DELAY <= captured <= now + timedelta(minutes=5):
@@ -165,10 +167,12 @@ def _create(st: TripsPort, user: User, order: TripOrder, pseudonym: str, fix_in:
     proof = {"proof_id": proof_id, "trip_id": order.trip_id, "employee_id": user.id,
              "pseudonym": pseudonym, "created_at": iso(now), "judged_at": iso(verdict.judged_at),
              "delayed": fix.delayed, "nonce": nonce, "verdict": verdict.summary(), "token": token}
-    earlier = st.save_proof(proof, {**fix_in, "distance_m": round(verdict.distance_m, 1)},
-                            st.settings.double_tap_seconds)
-    if earlier is not None:  # another tap on this trip committed first: that is the proof
-        winner = st.get_proof(earlier)
+    lost = st.save_proof(proof, {**fix_in, "distance_m": round(verdict.distance_m, 1)},
+                         st.settings.double_tap_seconds, fingerprint)
+    if isinstance(lost, SeenTap):  # the same nonce, sent twice at once: the other request's proof
+        return _replay(st, lost, fingerprint)
+    if lost is not None:  # another tap on this trip committed first: that is the proof
+        winner = st.get_proof(lost)
         if winner is None:
             raise Conflict("방금 누른 증빙을 처리하고 있습니다. 잠시 후 다시 시도하세요. (in progress)",
                            code="in_progress")

@@ -1,4 +1,4 @@
-"""The only module of the trips tool that touches AWS: the trips table, KMS and idempotency.
+"""The only module of the trips tool that touches AWS: the trips table, KMS and the taps' nonces.
 
 Table layout (one table, ``pk``/``sk``; every item with personal data has a TTL ``expires_at``):
 
@@ -19,14 +19,19 @@ SIGNKEY                 <kid>                         signing key registry: KMS 
 DATAKEY                 <dkid>                        wrapped AES-256 data key (TTL: crypto-shredding)
 DATAKEY                 CURRENT#<yyyymmdd>            the data key of that day (KST)
 ======================  ============================  ==========================================
+
+A tap's nonce has its record in the idempotency table (``id`` = ``trips.tap#`` + a digest of
+traveller, trip and nonce; the fingerprint of its fix and its proof id; TTL ``expiration``, a day),
+written in the same transaction as the proof.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 import threading
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -37,12 +42,13 @@ from chalicelib.clock import KST, from_iso, iso
 from chalicelib.settings import TripsSettings
 from chalicelib.trips import token as jws
 from chalicelib.trips.orders import TripOrder
+from chalicelib.trips.ports import SeenTap
 from chalicelib.trips.verdict import PreviousFix
 
 DAY = 86400
 RECENT_FIXES = 10
 KEY_CACHE_SECONDS = 60
-IN_PROGRESS_SECONDS = 30
+TAP_SECONDS = DAY  # a nonce's record: its repeats within a day get the same proof
 UNKNOWN_KID_REFRESH_SECONDS = 10
 SIGNING_PURPOSE_TAG = {"TagKey": "gdesk-purpose", "TagValue": "trips-proof-signing"}
 
@@ -87,14 +93,12 @@ class TripsStore:
     it keeps the container's key caches, so a new store is a container that remembers nothing."""
 
     def __init__(self, settings: TripsSettings, dynamodb: Any = None, kms: Any = None,
-                 dynamodb_client: Any = None, secretsmanager: Any = None) -> None:
+                 secretsmanager: Any = None) -> None:
         self.settings = settings
         self._secretsmanager = secretsmanager  # only imports need it: made on first use
         self._dynamodb = dynamodb or aws.resource("dynamodb")
         self.table = self._dynamodb.Table(settings.table)
         self.kms = kms or aws.client("kms")
-        # Powertools' idempotency layer writes low-level typed items: a plain client, not the resource's.
-        self._dynamodb_client = dynamodb_client or aws.client("dynamodb")
         self._keys = _KeyCache()
 
     def _client(self) -> Any:
@@ -204,24 +208,46 @@ class TripsStore:
 
     # -- proofs ------------------------------------------------------------------------------------
 
-    def load_for_tap(self, trip_id: str, employee_id: str
-                     ) -> tuple[TripOrder | None, dict[str, Any], dict[str, Any] | None]:
-        """The order, the traveller's profile and the trip's double-tap guard in one round trip."""
-        keys = [{"pk": f"TRIP#{trip_id}", "sk": "TRIP"}, {"pk": f"EMP#{employee_id}", "sk": "PROFILE"},
-                {"pk": f"TRIP#{trip_id}", "sk": "LAST"}]
-        response = self._dynamodb.batch_get_item(RequestItems={
-            self.settings.table: {"Keys": keys, "ConsistentRead": True}})
-        found = {(i["pk"], i["sk"]): plain(i) for i in response["Responses"].get(self.settings.table, [])}
-        if response.get("UnprocessedKeys"):  # throttled: read them one by one
-            for key in keys:
-                item = self.table.get_item(Key=key, ConsistentRead=True).get("Item")
-                if item:
-                    found[(key["pk"], key["sk"])] = plain(item)
+    def _tap_key(self, employee_id: str, trip_id: str, nonce: str) -> dict[str, str]:
+        """The nonce's record in the idempotency table (its id names no one: a digest)."""
+        digest = hashlib.sha256(json.dumps([employee_id, trip_id, nonce]).encode()).hexdigest()
+        return {"id": f"trips.tap#{digest}"}
+
+    def _read(self, keys: list[dict[str, Any]], tap_key: dict[str, str]
+              ) -> tuple[dict[tuple[str, str], dict[str, Any]], SeenTap | None]:
+        """Items of the trips table by (pk, sk) and the nonce's record: one consistent BatchGetItem."""
+        trips, taps = self.settings.table, self.settings.idempotency_table
+        requests: dict[str, Any] = {trips: {"Keys": keys, "ConsistentRead": True},
+                                    taps: {"Keys": [tap_key], "ConsistentRead": True}}
+        found: dict[str, list[dict[str, Any]]] = {trips: [], taps: []}
+        for _ in range(5):  # unprocessed keys (throttling) are asked again, as DynamoDB advises
+            response = self._dynamodb.batch_get_item(RequestItems=requests)
+            for table, items in response["Responses"].items():
+                found[table] += [plain(i) for i in items]
+            requests = response.get("UnprocessedKeys") or {}
+            if not requests:
+                break
+        else:
+            raise RuntimeError("BatchGetItem left keys unprocessed five times")
+        items = {(i["pk"], i["sk"]): i for i in found[trips]}
+        tap = next(iter(found[taps]), None)
+        seen = (SeenTap(fix=str(tap["fix"]), proof_id=str(tap["proof_id"]))
+                if tap and int(tap.get("expiration", 0)) > time.time() else None)
+        return items, seen
+
+    def load_for_tap(self, trip_id: str, employee_id: str, nonce: str
+                     ) -> tuple[TripOrder | None, dict[str, Any], dict[str, Any] | None, SeenTap | None]:
+        """The order, the traveller's profile, the trip's double-tap guard and what this nonce
+        already produced, in one round trip."""
+        found, seen = self._read([{"pk": f"TRIP#{trip_id}", "sk": "TRIP"},
+                                  {"pk": f"EMP#{employee_id}", "sk": "PROFILE"},
+                                  {"pk": f"TRIP#{trip_id}", "sk": "LAST"}],
+                                 self._tap_key(employee_id, trip_id, nonce))
         trip = found.get((f"TRIP#{trip_id}", "TRIP"))
         profile = found.get((f"EMP#{employee_id}", "PROFILE")) or {}
         if trip and trip["employee_id"] == employee_id and not profile.get("pseudonym"):
             profile = self.profile(employee_id)
-        return (_order(trip) if trip else None, profile, found.get((f"TRIP#{trip_id}", "LAST")))
+        return (_order(trip) if trip else None, profile, found.get((f"TRIP#{trip_id}", "LAST")), seen)
 
     def recent_fixes(self, employee_id: str) -> list[PreviousFix]:
         from boto3.dynamodb.conditions import Key
@@ -232,10 +258,12 @@ class TripsStore:
         return [PreviousFix(float(i["lat"]), float(i["lon"]), from_iso(str(i["at"])))
                 for i in page.get("Items", [])]
 
-    def save_proof(self, proof: dict[str, Any], position: dict[str, Any], double_tap_s: int) -> str | None:
-        """Proof, exact position, the traveller's fix history and the trip's double-tap guard in one
-        transaction. Returns None, or the id of the proof that won the double-tap window (then
-        nothing of this proof was written)."""
+    def save_proof(self, proof: dict[str, Any], position: dict[str, Any], double_tap_s: int,
+                   fix_fingerprint: str) -> SeenTap | str | None:
+        """Proof, exact position, the traveller's fix history, the trip's double-tap guard and the
+        nonce's record in one transaction. Returns None when written; else nothing of this proof was
+        written and it returns what was there first: the nonce's record (the same nonce committed by
+        another request) or the id of the proof that won the double-tap window."""
         created = from_iso(proof["created_at"])
         judged_at = proof["judged_at"]
         pid, trip_id, emp = proof["proof_id"], proof["trip_id"], proof["employee_id"]
@@ -252,9 +280,13 @@ class TripsStore:
         guard = _ddb({"pk": f"TRIP#{trip_id}", "sk": "LAST", "proof_id": pid, "at": now,
                       "expires_at": int(now) + DAY})
         name = self.settings.table
+        tap_key = self._tap_key(emp, trip_id, proof["nonce"])
+        tap_item = {**tap_key, "fix": fix_fingerprint, "proof_id": pid, "expiration": int(now) + TAP_SECONDS}
         client = self._client()
         try:
             client.transact_write_items(TransactItems=[
+                {"Put": {"TableName": self.settings.idempotency_table, "Item": tap_item,
+                         "ConditionExpression": "attribute_not_exists(id)"}},
                 {"Put": {"TableName": name, "Item": guard,
                          "ConditionExpression": "attribute_not_exists(pk) OR #at < :cutoff",
                          "ExpressionAttributeNames": {"#at": "at"},
@@ -265,8 +297,10 @@ class TripsStore:
                 {"Put": {"TableName": name, "Item": fix_item}},
             ])
         except client.exceptions.TransactionCanceledException:
-            last = self.table.get_item(Key={"pk": f"TRIP#{trip_id}", "sk": "LAST"},
-                                       ConsistentRead=True).get("Item")
+            found, seen = self._read([{"pk": f"TRIP#{trip_id}", "sk": "LAST"}], tap_key)
+            if seen is not None:
+                return seen
+            last = found.get((f"TRIP#{trip_id}", "LAST"))
             if last and last["proof_id"] != pid and float(last["at"]) >= now - double_tap_s:
                 return str(last["proof_id"])
             raise
@@ -514,41 +548,6 @@ class TripsStore:
                 self._keys.data_keys.clear()
             self._keys.data_keys[dkid] = (plaintext, int(item["expires_at"]))
         return plaintext
-
-    # -- idempotency (Powertools) --------------------------------------------------------------------
-
-    def idempotent(self, function: Callable[..., Any], *, key_jmespath: str, payload_jmespath: str,
-                   expires_after_seconds: int, lambda_context: Any = None) -> Callable[..., Any]:
-        """``function(request=...)`` made idempotent on DynamoDB (Powertools' default layout)."""
-        from aws_lambda_powertools.utilities.idempotency import (
-            DynamoDBPersistenceLayer,
-            IdempotencyConfig,
-            idempotent_function,
-        )
-
-        # A layer per call: Powertools configures a layer once and keeps that configuration.
-        persistence = DynamoDBPersistenceLayer(table_name=self.settings.idempotency_table,
-                                               boto3_client=self._dynamodb_client)
-        config = IdempotencyConfig(event_key_jmespath=key_jmespath,
-                                   payload_validation_jmespath=payload_jmespath,
-                                   raise_on_no_idempotency_key=True,
-                                   expires_after_seconds=expires_after_seconds)
-        if lambda_context is None or not hasattr(lambda_context, "get_remaining_time_in_millis"):
-            lambda_context = _Deadline(IN_PROGRESS_SECONDS)  # CLI, demo: not inside a Lambda
-        config.register_lambda_context(lambda_context)
-        return idempotent_function(function, data_keyword_argument="request",  # type: ignore[no-any-return]
-                                   persistence_store=persistence, config=config)
-
-
-class _Deadline:
-    """Stands in for the Lambda context outside Lambda: an in-progress idempotency record of a
-    crashed call expires after this long instead of blocking its key until the record expires."""
-
-    def __init__(self, seconds: int) -> None:
-        self._until = time.monotonic() + seconds
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._until - time.monotonic()) * 1000))
 
 
 def _order(item: dict[str, Any]) -> TripOrder:

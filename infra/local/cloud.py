@@ -58,6 +58,21 @@ def aws_environment(endpoint_url: str) -> dict[str, str]:
     return env
 
 
+def client_cache(session: Any) -> Callable[[str], Any]:
+    """One boto3 client per service, made on first use: the event-source pollers ask for one
+    several times a second, and making a client costs ~10 ms of CPU (clients are thread-safe)."""
+    made: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def client(service: str) -> Any:
+        with lock:
+            if service not in made:
+                made[service] = session.client(service)
+            return made[service]
+
+    return client
+
+
 def reset_app_caches() -> None:
     """Make the app re-read its settings and rebuild clients after the environment changed."""
     from chalicelib import auth, aws, wiring
@@ -78,6 +93,9 @@ class LocalCloud:
     stack_name: str = "gdesk-local"
     template_path: Path = TEMPLATE_PATH
     dev_issuer: bool = True
+    # How often the moto child we start expires items itself (0: the runtime's TTL sweeper does it
+    # through the API, as on any other endpoint; see infra/local/moto_child.py for why not always).
+    child_ttl_seconds: float = 0.0
     moto: subprocess.Popen[bytes] | None = None
     stack: Stack | None = None
     runtime: LambdaRuntime | None = None
@@ -97,9 +115,11 @@ class LocalCloud:
                     f"AWS_ENDPOINT_URL={self.endpoint_url} does not answer (is LocalStack/moto running?)")
         else:
             if self.aws_port == 0:  # any free port, picked atomically by the OS
-                self.moto, self.aws_port = moto_server.start_moto_on_any_port(home=self.home)
+                self.moto, self.aws_port = moto_server.start_moto_on_any_port(
+                    home=self.home, ttl_seconds=self.child_ttl_seconds)
             else:
-                self.moto = moto_server.start_moto(self.aws_port, home=self.home)
+                self.moto = moto_server.start_moto(self.aws_port, home=self.home,
+                                                   ttl_seconds=self.child_ttl_seconds)
             self.endpoint_url = f"http://127.0.0.1:{self.aws_port}"
         os.environ.update(aws_environment(self.endpoint_url))
         return self.endpoint_url
@@ -120,9 +140,9 @@ class LocalCloud:
             extra.update(dev_env)
         self.stack = Stack(load(self.template_path), name=self.stack_name, region=REGION,
                            parameters=parameters)
-        session = boto3.session.Session(region_name=REGION)
-        self.bootstrapper = bootstrap(self.stack, lambda service: session.client(service))
-        self.runtime = LambdaRuntime(self.stack, lambda service: session.client(service))
+        clients = client_cache(boto3.session.Session(region_name=REGION))
+        self.bootstrapper = bootstrap(self.stack, clients)
+        self.runtime = LambdaRuntime(self.stack, clients)
         os.environ.update(self.runtime.environment())
         os.environ.update(extra)
         reset_app_caches()
@@ -146,8 +166,9 @@ class LocalCloud:
 
     def start_event_sources(self, schedule_speedup: float = 1.0, schedules: bool = True) -> None:
         assert self.runtime is not None
+        child_expires = self.moto is not None and self.child_ttl_seconds > 0
         self.runtime.start(self.stop_event, self.spawn, schedule_speedup=schedule_speedup,
-                           schedules=schedules)
+                           schedules=schedules, sweep=not child_expires)
 
     # -- supervision of the moto child ------------------------------------------------------------
 
@@ -173,7 +194,8 @@ class LocalCloud:
                             f"{len(restarts)} times within {window_s:.0f} s; stopping")
                     return
                 try:
-                    self.moto = moto_server.start_moto(self.aws_port, home=self.home)
+                    self.moto = moto_server.start_moto(self.aws_port, home=self.home,
+                                                   ttl_seconds=self.child_ttl_seconds)
                     self.rebuild_resources()
                 except Exception as exc:  # noqa: BLE001 - one line, then stop everything
                     give_up(f"the moto server exited with code {code} and could not be restarted: {exc}")
@@ -192,8 +214,7 @@ class LocalCloud:
         # resources are created in dependency order again, as on the first start.
         self.stack.physical.clear()
         self.stack.attributes.clear()
-        session = boto3.session.Session(region_name=REGION)
-        self.bootstrapper = bootstrap(self.stack, lambda service: session.client(service))
+        self.bootstrapper = bootstrap(self.stack, client_cache(boto3.session.Session(region_name=REGION)))
         if self.runtime is not None:
             os.environ.update(self.runtime.environment())
             self.runtime.forget_stream_positions()

@@ -15,6 +15,19 @@ here (the server is bound by one interpreter lock anyway, so little throughput i
 rollback copy of whole tables made every transaction O(table size) (50 ms at 500 items): it keeps
 a copy of just the items the transaction touches instead, with the same all-or-nothing outcome.
 
+Three more of moto's costs are the emulator's own, not DynamoDB's, and they are removed here (the
+load benchmark, ``bench/load.py``, waits on them): a Query on a table's key reads only that
+partition (moto sorted every item of the table for each Query: 40 ms at 2,000 items, under the lock
+above), the service behind a request's host is looked up once per host (moto listed its package
+directory and tried some 200 URL patterns on every request, under a process-wide lock), and no
+line is logged per request (``gdesk up`` discards the child's output anyway).
+
+moto does not expire items. The runtime's TTL sweep (``LambdaRuntime.sweep_ttl``) does it through
+the API, with a Scan of every table, and moto's Scan is slow (5 s for 5,000 items, most of it in one
+page, holding the DynamoDB lock: every request waited). ``gdesk up`` on its own moto child has the
+child expire items instead, in the process, as DynamoDB's TTL process does beside the table:
+``expire_items`` checks each item's TTL attribute (milliseconds for thousands of items).
+
 Usage: ``python -m infra.local.moto_child -H 127.0.0.1 -p 4566`` (moto.server's own arguments).
 """
 
@@ -73,15 +86,18 @@ def install(seed: bytes) -> StableKeys:
     return keys
 
 
+_DYNAMODB = threading.Lock()  # held by every DynamoDB request and by the TTL expiry
+TTL_ENV = "GDESK_LOCAL_TTL_SECONDS"  # how often the child expires items; unset: it does not
+
+
 def serialize_dynamodb() -> None:
     """One DynamoDB request at a time in this process (see the module's docstring)."""
     from moto.dynamodb.responses import DynamoHandler
 
-    lock = threading.Lock()
     call_action = DynamoHandler.call_action
 
     def locked(self: Any) -> Any:
-        with lock:
+        with _DYNAMODB:
             return call_action(self)
 
     DynamoHandler.call_action = locked  # type: ignore[method-assign]
@@ -137,12 +153,125 @@ def cheap_transaction_rollback() -> None:
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
+def partition_queries() -> None:
+    """A Query on the table's own key (no index) reads that partition, not every item sorted."""
+    from moto.dynamodb.models.table import Table
+
+    real_query, real_all_items = Table.query, Table.all_items
+    scope = threading.local()
+
+    def all_items(self: Any) -> list[Any]:
+        if id(getattr(scope, "table", None)) != id(self):
+            return real_all_items(self)
+        partition = self.items.get(scope.hash_key)  # a defaultdict: never index it here
+        if partition is None:
+            return []
+        return list(partition.values()) if self.range_key_attr else [partition]
+
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        if index_name or hash_key is None:
+            return real_query(self, hash_key, *args, **kwargs)
+        # moto's key-only branch keeps the items of all_items() whose hash key is this one and
+        # sorts them by range key itself: given just the partition, it answers the same.
+        scope.table, scope.hash_key = self, hash_key
+        try:
+            return real_query(self, hash_key, *args, **kwargs)
+        finally:
+            scope.table = None
+
+    Table.all_items = all_items  # type: ignore[method-assign]
+    Table.query = query  # type: ignore[method-assign]
+
+
+def cached_backend_lookup() -> None:
+    """The moto service behind a host name, looked up once per host (hosts are few and fixed)."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    lookup = DomainDispatcherApplication.get_backend_for_host
+    known: dict[str, Any] = {}
+
+    def get_backend_for_host(self: Any, host: str | None) -> Any:
+        if host is not None and host in known:
+            return known[host]
+        backend = lookup(self, host)
+        if host is not None and backend and len(known) < 1024:
+            known[host] = backend
+        return backend
+
+    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
+
+
+def quiet_request_log() -> None:
+    """No log line per request (errors are still logged)."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    WSGIRequestHandler.log_request = lambda self, *args, **kwargs: None  # type: ignore[method-assign]
+
+
+def _ttl_expired(value: Any, now: float) -> bool:
+    """DynamoDB TTL: a Number attribute holding epoch seconds that lies in the past."""
+    if value is None or value.type != "N":
+        return False
+    try:
+        return float(value.value) <= now
+    except ValueError:
+        return False
+
+
+def expire_items(now: float | None = None) -> int:
+    """Delete the items of every TTL-enabled table (every account and region) whose TTL has passed;
+    returns how many. Under the DynamoDB lock, one table at a time."""
+    import time
+
+    from moto.dynamodb.models import dynamodb_backends
+
+    now = time.time() if now is None else now
+    deleted = 0
+    for account in list(dynamodb_backends.values()):
+        for backend in list(account.values()):
+            for table in list(backend.tables.values()):
+                ttl = getattr(table, "ttl", None) or {}
+                if ttl.get("TimeToLiveStatus") != "ENABLED" or not ttl.get("AttributeName"):
+                    continue
+                with _DYNAMODB:
+                    partitions: list[Any] = list(table.items.values())
+                    items: list[Any] = [i for p in partitions
+                                        for i in (p.values() if table.range_key_attr else [p])]
+                    for item in items:
+                        if _ttl_expired(item.attrs.get(ttl["AttributeName"]), now):
+                            table.delete_item(item.hash_key, item.range_key)
+                            deleted += 1
+    return deleted
+
+
+def expire_items_every(seconds: float) -> None:
+    """``expire_items`` in a daemon thread every ``seconds``."""
+    def run() -> None:
+        import time
+
+        while True:
+            time.sleep(seconds)
+            try:
+                expire_items()
+            except Exception:  # noqa: BLE001, S110 - a table changed under us: the next round retries
+                pass
+
+    threading.Thread(target=run, name="ttl-expiry", daemon=True).start()
+
+
 def main(argv: list[str]) -> None:
     seed = os.environ.get(SEED_ENV, "")
     if seed:
         install(bytes.fromhex(seed))
     serialize_dynamodb()
     cheap_transaction_rollback()
+    partition_queries()
+    cached_backend_lookup()
+    quiet_request_log()
+    ttl_seconds = float(os.environ.get(TTL_ENV) or 0)
+    if ttl_seconds > 0:
+        expire_items_every(ttl_seconds)
     from moto.server import main as moto_main
 
     moto_main(argv)

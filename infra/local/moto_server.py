@@ -55,9 +55,14 @@ def _die_with_parent() -> None:
         pass
 
 
-def _child_env(home: str | None) -> dict[str, str]:
+def _child_env(home: str | None, ttl_seconds: float = 0.0) -> dict[str, str]:
+    from infra.local.moto_child import TTL_ENV
+
     env = dict(os.environ)
     env.pop("AWS_ENDPOINT_URL", None)
+    env.pop(TTL_ENV, None)
+    if ttl_seconds > 0:
+        env[TTL_ENV] = str(ttl_seconds)
     if home:
         from infra.local.moto_child import SEED_ENV
 
@@ -83,10 +88,11 @@ _CHILD = "infra.local.moto_child"  # moto.server with stable KMS key material (s
 
 
 def start_moto(port: int, host: str = "127.0.0.1", timeout: float = 30.0,
-               home: str | None = None) -> subprocess.Popen[bytes]:
+               home: str | None = None, ttl_seconds: float = 0.0) -> subprocess.Popen[bytes]:
+    """The moto child on ``port``; with ``ttl_seconds`` it expires items itself that often."""
     if not port_free(port, host):
         raise EndpointError(f"port {port} is already in use (choose another with --aws-port)")
-    env = _child_env(home)
+    env = _child_env(home, ttl_seconds)
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", _CHILD, "-H", host, "-p", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, preexec_fn=_die_with_parent,
@@ -97,12 +103,12 @@ def start_moto(port: int, host: str = "127.0.0.1", timeout: float = 30.0,
 _RUNNING_ON = re.compile(rb"Running on http://[^:]+:(\d+)")
 
 
-def start_moto_on_any_port(host: str = "127.0.0.1", timeout: float = 30.0,
-                           home: str | None = None) -> tuple[subprocess.Popen[bytes], int]:
+def start_moto_on_any_port(host: str = "127.0.0.1", timeout: float = 30.0, home: str | None = None,
+                           ttl_seconds: float = 0.0) -> tuple[subprocess.Popen[bytes], int]:
     """A moto server on a port the OS picks when it binds (``-p 0``), read from its start-up line.
     Unlike ``free_port()`` + ``start_moto()`` there is no window in which another process can take
     the port, so concurrent test sessions never end up sharing one server."""
-    env = _child_env(home)
+    env = _child_env(home, ttl_seconds)
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", _CHILD, "-H", host, "-p", "0"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, preexec_fn=_die_with_parent,

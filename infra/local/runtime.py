@@ -312,7 +312,8 @@ class LambdaRuntime:
     # -- background driving ------------------------------------------------------------------------
 
     def start(self, stop: threading.Event, spawn: Callable[[str, Callable[[], None]], None],
-              schedule_speedup: float = 1.0, sweep_interval: float = 30.0, schedules: bool = True) -> None:
+              schedule_speedup: float = 1.0, sweep_interval: float = 30.0, schedules: bool = True,
+              sweep: bool = True) -> None:
         """Drive every event source in background threads until ``stop`` is set (the schedules
         too, unless ``schedules`` is False: a benchmark drives only what it measures)."""
         self.prime_kinesis()
@@ -323,7 +324,8 @@ class LambdaRuntime:
                   self._loop(stop, partial(self.drive_kinesis_once, logical_id), 0.25))
         if schedules:
             spawn("schedules", self._loop(stop, lambda: self.drive_schedules(speedup=schedule_speedup), 1.0))
-        spawn("ttl-sweeper", self._loop(stop, self.sweep_ttl, sweep_interval))
+        if sweep:  # not when the moto child expires items itself (LocalCloud.child_ttl_seconds)
+            spawn("ttl-sweeper", self._loop(stop, self.sweep_ttl, sweep_interval))
 
     def _loop(self, stop: threading.Event, step: Callable[[], Any], idle: float) -> Callable[[], None]:
         def run() -> None:

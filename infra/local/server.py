@@ -2,7 +2,8 @@
 into the REST API proxy event API Gateway sends (``resourcePath`` matched against the app's
 routes, path parameters, headers, base64 for the template's ``BinaryMediaTypes``) and invoking the
 same Lambda handler (``app.app``) that runs in AWS. Requests are handled concurrently (one thread
-each) behind a deep listen backlog; bad framing (a Content-Length that is not one decimal number,
+each, each thread seeing its own ``current_request``: see ``per_thread_requests``) behind a deep
+listen backlog; bad framing (a Content-Length that is not one decimal number,
 chunked bodies, huge headers) is answered at once in the JSON error shape, never with a dropped
 connection or an HTML page, and a client that stops sending times out instead of holding a thread.
 """
@@ -62,6 +63,34 @@ def _default_binary_types() -> tuple[str, ...]:
     return binary_media_types(load())
 
 
+class _PerThread:
+    """An attribute of the app with one value per thread."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        return self if obj is None else getattr(self._local, "value", None)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self._local.value = value
+
+
+def per_thread_requests(app: Any) -> Any:
+    """Chalice keeps the request it is handling on the app object (``app.current_request``, which
+    every blueprint's ``current_request`` reads, and ``app.lambda_context``): right in Lambda, where
+    a container handles one request at a time, wrong in this server, where a view could read the
+    request another thread had just begun (seen under load as a proof POST with an empty body, and
+    it could as well have been another user's token). Here each thread sees its own."""
+    cls = type(app)
+    if not getattr(cls, "_per_thread_requests", False):
+        app.__dict__.pop("current_request", None)
+        app.__dict__.pop("lambda_context", None)
+        app.__class__ = type(cls.__name__, (cls,), {
+            "_per_thread_requests": True, "current_request": _PerThread(), "lambda_context": _PerThread()})
+    return app
+
+
 class LocalApiGateway:
     """API Gateway's REST proxy in front of the app. By default as reached on a custom domain
     (paths without the stage); ``stage_in_path=True`` as on the default execute-api domain, where
@@ -71,7 +100,7 @@ class LocalApiGateway:
                  binary_types: tuple[str, ...] | None = None) -> None:
         from chalice.local import RouteMatcher
 
-        self.app = app
+        self.app = per_thread_requests(app)
         self.stage = stage
         self.stage_in_path = stage_in_path
         self.matcher = RouteMatcher(list(app.routes))

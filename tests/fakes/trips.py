@@ -7,7 +7,6 @@ import copy
 import os
 import secrets
 import time
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +14,7 @@ from chalicelib.clock import KST, from_iso
 from chalicelib.settings import TripsSettings
 from chalicelib.trips import token as jws
 from chalicelib.trips.orders import TripOrder
+from chalicelib.trips.ports import SeenTap
 from chalicelib.trips.verdict import PreviousFix
 
 SETTINGS = TripsSettings(table="trips", idempotency_table="idempotency", signing_key_alias="alias/sign",
@@ -40,7 +40,7 @@ class FakeTripsStore:
         self._private_key = ec.generate_private_key(ec.SECP256R1())
         der = self._private_key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
         self.jwk = jws.public_jwk(der)
-        self._idempotency: dict[tuple[Any, ...], tuple[Any, dict[str, Any]]] = {}
+        self.taps: dict[tuple[str, str, str], SeenTap] = {}  # (traveller, trip, nonce) → its record
 
     # -- trip orders -------------------------------------------------------------------------
     def put_trip(self, order: TripOrder) -> bool:
@@ -87,23 +87,28 @@ class FakeTripsStore:
         return len(erased)
 
     # -- proofs ----------------------------------------------------------------------------------
-    def load_for_tap(self, trip_id: str, employee_id: str
-                     ) -> tuple[TripOrder | None, dict[str, Any], dict[str, Any] | None]:
+    def load_for_tap(self, trip_id: str, employee_id: str, nonce: str
+                     ) -> tuple[TripOrder | None, dict[str, Any], dict[str, Any] | None, SeenTap | None]:
         order = self.trips.get(trip_id)
         profile = dict(self.profiles.get(employee_id, {}))
         if order and order.employee_id == employee_id and not profile.get("pseudonym"):
             profile = self.profile(employee_id)
         last = self.last_tap.get(trip_id)
-        return order, profile, dict(last) if last else None
+        return order, profile, dict(last) if last else None, self.taps.get((employee_id, trip_id, nonce))
 
     def recent_fixes(self, employee_id: str) -> list[PreviousFix]:
         return list(reversed(self.fixes.get(employee_id, [])))[:10]
 
-    def save_proof(self, proof: dict[str, Any], position: dict[str, Any], double_tap_s: int) -> str | None:
+    def save_proof(self, proof: dict[str, Any], position: dict[str, Any], double_tap_s: int,
+                   fix_fingerprint: str) -> SeenTap | str | None:
         now = from_iso(proof["created_at"]).timestamp()
+        tap = (proof["employee_id"], proof["trip_id"], proof["nonce"])
+        if tap in self.taps:
+            return self.taps[tap]
         last = self.last_tap.get(proof["trip_id"])
         if last and last["at"] >= now - double_tap_s:
             return str(last["proof_id"])
+        self.taps[tap] = SeenTap(fix=fix_fingerprint, proof_id=proof["proof_id"])
         self.last_tap[proof["trip_id"]] = {"proof_id": proof["proof_id"], "at": now}
         self.proofs[proof["proof_id"]] = copy.deepcopy(proof)
         self.positions[proof["proof_id"]] = dict(position)
@@ -162,28 +167,6 @@ class FakeTripsStore:
 
     def data_key(self, dkid: str) -> bytes | None:
         return self.data_keys.get(dkid)
-
-    # -- idempotency -------------------------------------------------------------------------------
-    def idempotent(self, function: Callable[..., Any], *, key_jmespath: str, payload_jmespath: str,
-                   expires_after_seconds: int, lambda_context: Any = None) -> Callable[..., Any]:
-        """Same key → the first result; same key with another payload → Powertools' validation error."""
-        from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyValidationError
-
-        fields = [f.strip() for f in key_jmespath.strip("[]").split(",")]
-
-        def call(request: dict[str, Any]) -> Any:
-            key = tuple(request[f] for f in fields)
-            payload = request[payload_jmespath]
-            if key in self._idempotency:
-                result, seen = self._idempotency[key]
-                if seen != payload:
-                    raise IdempotencyValidationError("payload differs")
-                return copy.deepcopy(result)
-            result = function(request=request)
-            self._idempotency[key] = (copy.deepcopy(result), copy.deepcopy(payload))
-            return result
-
-        return call
 
 
 def expire_tap_window(store: FakeTripsStore, trip_id: str) -> None:

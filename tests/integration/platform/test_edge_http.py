@@ -1,7 +1,7 @@
 """Hostile input and faults through the local API server over real HTTP (issue 15): generated links
 ignore a forged Host, a CP949 HR export travels as text/csv, nested JSON is a JSON 400, and the
 server itself answers bad framing (Content-Length, huge headers) in JSON and takes 50 concurrent
-clients without a reset."""
+clients without a reset, each request handled with its own ``current_request``."""
 
 from __future__ import annotations
 
@@ -172,3 +172,37 @@ def test_the_listen_backlog_takes_a_burst(api_url: str) -> None:
     out = subprocess.run([ss, "-ltnH", f"sport = :{port}"], capture_output=True, text=True, check=True).stdout
     backlogs = [int(line.split()[2]) for line in out.splitlines() if line.strip()]
     assert backlogs and min(backlogs) >= 128, out
+
+
+def test_concurrent_requests_each_see_their_own_request_in_the_local_server() -> None:
+    """Chalice keeps the current request on the app; the local server's threads must not share it."""
+    from chalice import Blueprint, Chalice
+
+    from infra.local.server import LocalApiServer
+
+    app = Chalice(app_name="two-at-once")
+    bp = Blueprint(__name__)
+    both_inside = threading.Barrier(2, timeout=10)
+
+    @bp.route("/echo", methods=["POST"])
+    def echo() -> dict[str, Any]:
+        both_inside.wait()  # the other request has been dispatched too
+        return {"body": bp.current_request.json_body, "context": bp.lambda_context is not None}
+
+    app.register_blueprint(bp)
+    server = LocalApiServer(app, port=0).start()
+    try:
+        answers: dict[str, Any] = {}
+
+        def post(name: str) -> None:
+            answers[name] = requests.post(f"{server.url}/echo", json={"who": name}, timeout=20).json()
+
+        threads = [threading.Thread(target=post, args=(name,)) for name in ("a", "b")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        server.stop()
+    assert answers == {"a": {"body": {"who": "a"}, "context": True},
+                       "b": {"body": {"who": "b"}, "context": True}}

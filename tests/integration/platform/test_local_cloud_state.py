@@ -1,7 +1,8 @@
 """The local cloud's state (issue 15, 19-21): its KMS keys are the same after a restart (two moto
 children on the same GDESK_HOME give the Nth P-256 key the same public key, so the proof signing
-key keeps its kid; another GDESK_HOME gives other keys); its DynamoDB takes concurrent transactions;
-CLI commands find it through the record in GDESK_HOME."""
+key keeps its kid; another GDESK_HOME gives other keys); its DynamoDB takes concurrent transactions
+and answers a Query from the partition alone exactly as moto did from the whole table; CLI commands
+find it through the record in GDESK_HOME."""
 
 from __future__ import annotations
 
@@ -50,6 +51,13 @@ def dynamodb(tmp_path_factory: pytest.TempPathFactory) -> Any:
     client.create_table(TableName="t", BillingMode="PAY_PER_REQUEST",
                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    client.create_table(
+        TableName="ranged", BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "g")],
+        GlobalSecondaryIndexes=[{"IndexName": "byg", "Projection": {"ProjectionType": "ALL"},
+                                 "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
+                                               {"AttributeName": "sk", "KeyType": "RANGE"}]}])
     yield client
     moto_server.stop(process)
 
@@ -91,6 +99,73 @@ def test_concurrent_transactions_and_writes_never_fail(dynamodb: Any) -> None:
         thread.join(120)
     assert not failures, failures[:3]
     assert dynamodb.scan(TableName="t", Select="COUNT")["Count"] >= 16 * 15 * 2
+
+
+def test_a_query_answers_from_its_partition_in_order_with_limits_and_pages(dynamodb: Any) -> None:
+    for p in ("A", "B", "C"):
+        for n in (5, 1, 9, 3, 7):
+            dynamodb.put_item(TableName="ranged", Item={"pk": {"S": p}, "sk": {"S": f"FIX#{n}"},
+                                                        "g": {"S": f"G{n % 2}"}, "v": {"S": f"{p}{n}"}})
+    dynamodb.put_item(TableName="ranged", Item={"pk": {"S": "B"}, "sk": {"S": "PROFILE"}})
+
+    def query(**kwargs: Any) -> dict[str, Any]:
+        response: dict[str, Any] = dynamodb.query(TableName="ranged", **kwargs)
+        return response
+
+    values = {":p": {"S": "B"}, ":s": {"S": "FIX#"}}
+    newest = query(KeyConditionExpression="pk = :p AND begins_with(sk, :s)", ExpressionAttributeValues=values,
+                   ScanIndexForward=False, Limit=3)
+    assert [i["v"]["S"] for i in newest["Items"]] == ["B9", "B7", "B5"]
+    rest = query(KeyConditionExpression="pk = :p AND begins_with(sk, :s)", ExpressionAttributeValues=values,
+                 ScanIndexForward=False, ExclusiveStartKey=newest["LastEvaluatedKey"])
+    assert [i["v"]["S"] for i in rest["Items"]] == ["B3", "B1"] and "LastEvaluatedKey" not in rest
+    whole = query(KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "B"}})
+    assert [i["sk"]["S"] for i in whole["Items"]] == [f"FIX#{n}" for n in (1, 3, 5, 7, 9)] + ["PROFILE"]
+    none = query(KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "Z"}})
+    assert none["Items"] == []
+    # An index is still answered across partitions; a hash-only table from its one item.
+    odd = query(IndexName="byg", KeyConditionExpression="g = :g",
+                ExpressionAttributeValues={":g": {"S": "G1"}})
+    expected = sorted(f"{p}{n}" for p in "ABC" for n in (1, 3, 5, 7, 9))
+    assert sorted(i["v"]["S"] for i in odd["Items"]) == expected
+    dynamodb.put_item(TableName="t", Item={"pk": {"S": "solo"}, "n": {"N": "7"}})
+    solo = dynamodb.query(TableName="t", KeyConditionExpression="pk = :p",
+                          ExpressionAttributeValues={":p": {"S": "solo"}})["Items"]
+    assert solo == [{"pk": {"S": "solo"}, "n": {"N": "7"}}]
+
+
+def test_the_moto_child_expires_items_itself_like_dynamodb_ttl(tmp_path: Path) -> None:
+    import time
+
+    process, port = moto_server.start_moto_on_any_port(home=str(tmp_path), ttl_seconds=0.2)
+    try:
+        ddb: Any = boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{port}",
+                                region_name="ap-northeast-2", aws_access_key_id="testing",
+                                aws_secret_access_key="testing")
+        schema = [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
+        for name in ("with_ttl", "without_ttl"):
+            ddb.create_table(
+                TableName=name, BillingMode="PAY_PER_REQUEST", KeySchema=schema,
+                AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")])
+        ddb.update_time_to_live(TableName="with_ttl",
+                                TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
+        past, future = str(int(time.time()) - 10), str(int(time.time()) + 3600)
+        items = {"gone": {"N": past}, "kept": {"N": future}, "text": {"S": past}, "none": None}
+        for table in ("with_ttl", "without_ttl"):
+            for sk, ttl in items.items():
+                ddb.put_item(TableName=table, Item={"pk": {"S": "P"}, "sk": {"S": sk},
+                                                    **({"expires_at": ttl} if ttl else {})})
+
+        def left(table: str) -> list[str]:
+            return sorted(i["sk"]["S"] for i in ddb.scan(TableName=table)["Items"])
+
+        deadline = time.monotonic() + 20
+        while "gone" in left("with_ttl") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert left("with_ttl") == ["kept", "none", "text"]  # like DynamoDB: a string TTL is ignored
+        assert left("without_ttl") == ["gone", "kept", "none", "text"]
+    finally:
+        moto_server.stop(process)
 
 
 # -- CLI commands find the running local cloud through GDESK_HOME ---------------------------------

@@ -1,5 +1,5 @@
 """One tap through the local API on the moto server: KMS signing (ES256) and AES-GCM data keys,
-Powertools idempotency on DynamoDB, the double-tap window, consent, and who may do what."""
+the nonce's record in the proof's transaction, the double-tap window, consent, and who may do what."""
 
 from __future__ import annotations
 
@@ -100,6 +100,23 @@ def test_simultaneous_taps_with_different_nonces_give_one_proof(
     assert all(r.status_code in (200, 201) for r in responses), [r.text for r in responses]
     assert len({r.json()["proof_id"] for r in responses}) == 1
     assert sum(r.status_code == 201 for r in responses) == 1
+
+
+def test_the_same_tap_sent_four_times_at_once_gives_one_proof_and_the_same_answer(
+        api_url: str, http: requests.Session, make_trip: Any, consent: Any, prove: Any, fix: Any,
+        auth_headers: Callable[..., dict[str, str]]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    consent("E1001")
+    trip = make_trip()
+    body = fix()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        responses = list(pool.map(lambda _: prove(trip["trip_id"], body=dict(body)), range(4)))
+    assert all(r.status_code == 201 for r in responses), [r.text for r in responses]
+    assert len({(r.json()["proof_id"], r.json()["token"]) for r in responses}) == 1
+    listed = http.get(f"{api_url}/trips", headers=auth_headers("E1001")).json()["trips"]
+    mine = next(t for t in listed if t["trip_id"] == trip["trip_id"])
+    assert mine["last_proof"]["proof_id"] == responses[0].json()["proof_id"]
 
 
 def test_a_proof_outside_the_radius_is_recorded_with_the_reason(

@@ -101,3 +101,28 @@ def test_queue_url_and_stream_name_from_arns() -> None:
     assert runtime._stream_name("arn:aws:kinesis:ap-northeast-2:1:stream/gdesk-density") == "gdesk-density"
     assert runtime._stream_name("plain") == "plain"
     assert runtime._queue_url(None, "http://127.0.0.1:4566/1/q") == "http://127.0.0.1:4566/1/q"
+
+
+def test_the_local_cloud_makes_one_client_per_service_and_shares_it() -> None:
+    import threading
+
+    from infra.local.cloud import client_cache
+
+    made: list[str] = []
+
+    class Session:
+        def client(self, service: str) -> object:
+            made.append(service)
+            return object()
+
+    clients = client_cache(Session())
+    first = clients("sqs")
+    seen: list[object] = []
+    threads = [threading.Thread(target=lambda: seen.append(clients("sqs"))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(client is first for client in seen)
+    assert clients("kinesis") is not first and clients("kinesis") is clients("kinesis")
+    assert made == ["sqs", "kinesis"]

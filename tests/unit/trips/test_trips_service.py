@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
 from chalicelib.auth import User
 from chalicelib.clock import KST
@@ -161,18 +160,32 @@ def test_the_same_nonce_is_idempotent_and_a_reused_nonce_with_another_fix_confli
     assert caught.value.code == "nonce_reused"
 
 
+def test_the_same_nonce_sent_twice_at_once_makes_one_proof_and_one_answer(
+        st: FakeTripsStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    trip = _trip(st)
+    service.give_consent(st, TRAVELLER, CONSENT_VERSION)
+    tap = _tap()
+    first = service.create_proof(st, TRAVELLER, trip["trip_id"], tap, BASE)
+    # A second request that read before the first one committed: it signs a proof of its own, loses
+    # the nonce in the transaction and answers with the first proof.
+    read = st.load_for_tap
+    monkeypatch.setattr(st, "load_for_tap", lambda *args: (*read(*args)[:2], None, None))
+    assert service.create_proof(st, TRAVELLER, trip["trip_id"], tap, BASE) == first
+    assert list(st.proofs) == [first["proof_id"]]
+    moved = Tap(nonce=tap.nonce, fix={**tap.fix, "lat": 35.3})
+    with pytest.raises(Conflict) as caught:
+        service.create_proof(st, TRAVELLER, trip["trip_id"], moved, BASE)
+    assert caught.value.code == "nonce_reused"
+
+
 def test_a_tap_still_in_progress_is_a_conflict(st: FakeTripsStore, monkeypatch: pytest.MonkeyPatch) -> None:
     trip = _trip(st)
     service.give_consent(st, TRAVELLER, CONSENT_VERSION)
-
-    def busy(function: Any, **kwargs: Any) -> Any:
-        def call(request: Any) -> Any:
-            raise IdempotencyAlreadyInProgressError("busy")
-        return call
-
-    monkeypatch.setattr(st, "idempotent", busy)
+    tap = _tap()
+    service.create_proof(st, TRAVELLER, trip["trip_id"], tap, BASE)
+    monkeypatch.setattr(st, "get_proof", lambda proof_id: None)  # its nonce is taken, its proof not readable
     with pytest.raises(Conflict) as caught:
-        service.create_proof(st, TRAVELLER, trip["trip_id"], _tap(), BASE)
+        service.create_proof(st, TRAVELLER, trip["trip_id"], tap, BASE)
     assert caught.value.code == "in_progress"
 
 
