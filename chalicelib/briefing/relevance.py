@@ -11,6 +11,14 @@ duty words, followed agency, exclusions). Beside it comes the meaning of the dut
   to the lexical score, the weight larger for a profile without keywords (nothing else to go on);
   the tiers keep the lexical thresholds (alert ≥ 0.5, digest ≥ 0.25).
   The constants were chosen on ../shared/data/news-rss (docs/briefing-matching.md has the grid).
+- A profile without keywords (only a duty-table row) has nothing but the meaning to go on, and one
+  duties sentence is a blunt query. For it the meaning is *expanded and calibrated* on the pool of
+  recent items (``POOL_SIZE`` item vectors kept with the matching statistics): pseudo-relevance
+  feedback takes the ``PRF_SHARE`` of the pool closest to the profile's vector, their mean minus
+  the pool's mean is the expanded query, and an item's projection on it is standardised against
+  the pool's projections (a z-score: the same scale for every profile, whatever its text).
+  ``meaning part = MEANING_WEIGHT_DUTIES_ONLY * clip((z - Z_LOW) / (Z_HIGH - Z_LOW), 0, 1)``.
+  With fewer than ``POOL_MIN`` items in the pool the plain cosine part is used.
 - Three 👎 on items whose vectors are within ``SIMILAR_ITEM`` cosine of a new item stop items of
   that kind: the item is ``suppressed`` (kept, not sent) whatever its score.
 
@@ -30,9 +38,14 @@ from chalicelib.briefing import matching
 from chalicelib.briefing.embedding import Embedder, normalize_rows, pack_b64, unpack_b64
 
 MEANING_WEIGHT = 0.3  # a profile with keywords: the lexical evidence leads, the meaning reorders
-MEANING_WEIGHT_DUTIES_ONLY = 0.3  # no keywords (only a duty-table row): chosen apart, the same value
+MEANING_WEIGHT_DUTIES_ONLY = 0.3  # no keywords (only a duty-table row): chosen apart (the calibrated part)
 MEANING_LOW = 0.0  # cosine at or below which the meaning adds nothing (USE: unrelated news ≈ 0.0–0.1)
 MEANING_HIGH = 0.40  # cosine at which it adds the full weight
+Z_LOW = 0.5  # calibrated (duties only): z-score at or below which the meaning adds nothing
+Z_HIGH = 2.5  # z-score at which it adds the full weight
+POOL_SIZE = 1000  # recent item vectors kept for the calibration (≈ 2 days of a 500-item/day crawl)
+POOL_MIN = 200  # fewer: no calibration, the cosine part
+PRF_SHARE = 0.03  # the share of the pool taken as pseudo-relevant (30 of 1,000)
 REASON_MIN = 0.15  # below this cosine the meaning is not named as a reason
 SIMILAR_ITEM = 0.45  # two items this close (cosine) are "of the same kind" for 👎 suppression
 SUPPRESS_AFTER = 3
@@ -159,6 +172,7 @@ class Meaning:
     facet: str  # the duty phrase closest to the item ("" when there is none)
     part: float  # what the meaning adds to the score
     similar_dislikes: int = 0
+    calibrated: float = float("nan")  # the z-score against the pool (profiles without keywords)
 
     @property
     def suppressed(self) -> bool:
@@ -172,6 +186,41 @@ def meaning_weight(has_keywords: bool) -> float:
 def meaning_part(similarity: float, weight: float = MEANING_WEIGHT) -> float:
     share = (similarity - MEANING_LOW) / (MEANING_HIGH - MEANING_LOW)
     return weight * min(1.0, max(0.0, share))
+
+
+def calibrated_part(z: float, weight: float = MEANING_WEIGHT_DUTIES_ONLY) -> float:
+    share = (z - Z_LOW) / (Z_HIGH - Z_LOW)
+    return weight * min(1.0, max(0.0, share))
+
+
+def part_for(similarity: float, calibrated: float, has_keywords: bool) -> float:
+    """What the meaning adds: the calibrated part for a profile without keywords when the pool
+    gave a z-score, else the cosine part."""
+    if similarity != similarity:  # NaN: no meaning vector
+        return 0.0
+    if not has_keywords and calibrated == calibrated:
+        return calibrated_part(calibrated)
+    return meaning_part(similarity, meaning_weight(has_keywords))
+
+
+def expand_queries(vectors: np.ndarray, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pseudo-relevance feedback on the pool for many profile vectors at once.
+
+    For each profile vector: the ``PRF_SHARE`` of the pool closest to it, their mean minus the
+    pool's mean (what sets these items apart from the news in general), normalised: the expanded
+    query. Returns (queries, mean, std) where mean/std are those of the pool's projections on each
+    query, so that ``(item @ query - mean) / std`` is a z-score comparable across profiles."""
+    pool = np.asarray(pool, dtype=np.float32)
+    vectors = np.asarray(vectors, dtype=np.float32)
+    k = max(5, int(round(PRF_SHARE * len(pool))))
+    centre = pool.mean(axis=0)
+    sims = vectors @ pool.T  # (profiles, pool)
+    top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+    queries = normalize_rows(pool[top].mean(axis=1) - centre)
+    projections = queries @ pool.T
+    std = projections.std(axis=1)
+    std[std == 0] = 1.0
+    return queries, projections.mean(axis=1), std
 
 
 def meaning_of(profile: MeaningProfile, item_vector: np.ndarray, weight: float = MEANING_WEIGHT) -> Meaning:
@@ -234,7 +283,8 @@ def combine(match: matching.Match, meaning: Meaning | None, duties: str = "") ->
     part = meaning.part if meaning is not None else 0.0
     score = match.score + part
     parts = matching.reason_parts(match)
-    if meaning is not None and part > 0 and meaning.similarity >= REASON_MIN:
+    named = meaning is not None and (meaning.similarity >= REASON_MIN or meaning.calibrated >= Z_LOW)
+    if meaning is not None and part > 0 and named:
         parts.insert(1 if match.keywords else 0, meaning_reason(meaning, duties))
     reason = " · ".join(parts) or "담당업무와 유사한 내용"
     if meaning is not None and meaning.suppressed:
@@ -244,9 +294,13 @@ def combine(match: matching.Match, meaning: Meaning | None, duties: str = "") ->
 
 
 class MeaningIndex:
-    """The meaning vectors of many profiles as one matrix: one matrix product per item batch."""
+    """The meaning vectors of many profiles as one matrix: one matrix product per item batch.
 
-    def __init__(self, profiles: Sequence[MeaningProfile | None]) -> None:
+    ``pool``: recent item vectors (``POOL_SIZE`` at most); with at least ``POOL_MIN`` of them every
+    profile also gets its expanded, calibrated query (``expand_queries``), used for the profiles
+    without keywords."""
+
+    def __init__(self, profiles: Sequence[MeaningProfile | None], pool: np.ndarray | None = None) -> None:
         self.profiles = list(profiles)
         dims = {p.vector.shape[0] for p in self.profiles if p is not None}
         self.dim = dims.pop() if len(dims) == 1 else 0
@@ -257,6 +311,10 @@ class MeaningIndex:
         self.may_suppress = [p is not None and len(p.disliked) >= SUPPRESS_AFTER for p in self.profiles]
         self.matrix = np.vstack([r if r is not None else np.zeros(self.dim, np.float32) for r in rows]) \
             if self.dim else np.zeros((len(rows), 0), np.float32)
+        self.queries: np.ndarray | None = None
+        if pool is not None and self.dim and len(pool) >= POOL_MIN and np.ndim(pool) == 2 \
+                and np.shape(pool)[1] == self.dim and len(self.profiles):
+            self.queries, self._centre, self._spread = expand_queries(self.matrix, pool)
 
     def similarities(self, item_vectors: np.ndarray) -> np.ndarray:
         """(items, profiles) cosines; NaN where a profile has no meaning vector (or the item none)."""
@@ -267,28 +325,39 @@ class MeaningIndex:
         out[:, ~self.present] = np.nan
         return out
 
+    def calibrated(self, item_vectors: np.ndarray) -> np.ndarray:
+        """(items, profiles) z-scores on the expanded queries; NaN without a pool (or a vector)."""
+        items = np.asarray(item_vectors, dtype=np.float32)
+        if self.queries is None or items.ndim != 2 or items.shape[1] != self.dim:
+            return np.full((len(items), len(self.profiles)), np.nan, dtype=np.float32)
+        out = (items @ self.queries.T - self._centre) / self._spread
+        out[:, ~self.present] = np.nan
+        return out.astype(np.float32)
+
     def surely_irrelevant(self, profile_index: int, lexical_score: float, similarity: float,
-                          has_keywords: bool = True) -> bool:
+                          has_keywords: bool = True, calibrated: float = float("nan")) -> bool:
         """True when the pair cannot reach the digest and the profile cannot suppress it: most
         pairs of a round, skipped without building a Relevance."""
         if self.may_suppress[profile_index]:
             return False
-        part = 0.0 if similarity != similarity else meaning_part(similarity, meaning_weight(has_keywords))
-        return lexical_score + part < matching.DIGEST_THRESHOLD
+        return lexical_score + part_for(similarity, calibrated, has_keywords) < matching.DIGEST_THRESHOLD
 
     def relevance(self, profile_index: int, match: matching.Match, item_vector: np.ndarray | None,
-                  similarity: float, duties: str = "", has_keywords: bool = True) -> Relevance:
-        """``combine`` for one pair whose cosine came from ``similarities``. The closest duty and
-        the 👎 count are worked out only when they can matter (the pair is relevant, or the
-        profile has enough 👎 to suppress): most pairs are neither."""
+                  similarity: float, duties: str = "", has_keywords: bool = True,
+                  calibrated: float = float("nan")) -> Relevance:
+        """``combine`` for one pair whose cosine (and z-score) came from ``similarities`` (and
+        ``calibrated``). The closest duty and the 👎 count are worked out only when they can
+        matter (the pair is relevant, or the profile has enough 👎 to suppress): most pairs are
+        neither."""
         profile = self.profiles[profile_index]
         if profile is None or item_vector is None or np.isnan(similarity):
             return combine(match, None, duties)
-        part = meaning_part(float(similarity), meaning_weight(has_keywords))
+        part = part_for(float(similarity), float(calibrated), has_keywords)
         if match.score + part < matching.DIGEST_THRESHOLD and len(profile.disliked) < SUPPRESS_AFTER:
-            quick = Meaning(float(similarity), "", part)
+            quick = Meaning(float(similarity), "", part, calibrated=float(calibrated))
             score = 0.0 if match.tier == "excluded" else match.score + part
             tier = "excluded" if match.tier == "excluded" else tier_for(score)
             return Relevance(match, quick, score, tier, "")
         full = meaning_of(profile, item_vector)
-        return combine(match, replace(full, similarity=float(similarity), part=part), duties)
+        return combine(match, replace(full, similarity=float(similarity), part=part,
+                                      calibrated=float(calibrated)), duties)
