@@ -6,9 +6,10 @@ of the nine section feeds with three scorers:
 
   (a) substring: a plain keyword alert (an item matches when a keyword occurs; ranked by hits),
   (b) lexical: today's scorer (character n-gram BM25 + keywords + agency, chalicelib/briefing/matching.py),
-  (c) new: (b) + the duties meaning (USE multilingual v3 vectors, chalicelib/briefing/relevance.py);
-      for a profile without keywords the meaning is expanded and calibrated on the pool of recent
-      items, simulated here in date order: items come in rounds of 100, the pool is the last 1,000.
+  (c) new: (b) + the duties meaning (USE multilingual v3 vectors, chalicelib/briefing/relevance.py),
+      expanded and calibrated on the pool of recent items, simulated here in date order: items
+      come in rounds of 100, the pool is the last 1,000 (a new installation's first rounds, with
+      fewer than 200 items, use the plain cosine).
 
 Profiles: the four of the issue (the constants were chosen on them, on the *tune* half) and six
 held-out ones for other sections (never tuned on). Items are split into halves by a hash of the
@@ -226,7 +227,7 @@ def profile_scores(corpus: Corpus, department: str, keywords: tuple[str, ...], d
     for i, (title, text, _) in enumerate(corpus.docs):
         match = matcher.score(title, text, "", corpus.counts[i], corpus.squashed[i])
         lexical.append(match)
-        new.append(index.relevance(0, match, corpus.vectors[i], sims[i], duties, bool(keywords), zs[i]))
+        new.append(index.relevance(0, match, corpus.vectors[i], sims[i], duties, zs[i]))
     substring = substring_scores(keywords, corpus)
     return {
         "(a) substring": (substring, [s > 0 for s in substring]),
@@ -271,38 +272,69 @@ def quality_table(corpus: Corpus, profiles: list, half: int | None = None) -> li
 
 
 def grid(corpus: Corpus) -> list[str]:
-    """How the calibrated constants (profiles without keywords) were chosen: on the tune half and
-    the issue's duties-only profile only, the largest recall at the digest threshold with precision
-    ≥ 0.6 (ties: the larger nDCG@10). The cosine constants of profiles with keywords are unchanged."""
+    """How the calibrated meaning was chosen, on the tune half and the issue's profiles only.
+
+    (1) WEIGHT, Z_LOW, Z_HIGH on the duties-only profile (where the meaning is all there is): the
+    largest recall at the digest threshold with precision ≥ 0.6 (ties: the larger nDCG@10).
+    (2) On the keyword profiles: the cosine part (before), the calibrated part, and the calibrated
+    part with the off-topic penalty (its constants are not tuned: z < 0 = less related than the
+    average recent item; the penalty = one body keyword)."""
     from chalicelib.briefing import embedding, relevance
 
-    lines = ["| profile | weight | Z_LOW | Z_HIGH | P@10 | nDCG@10 | recall | precision | matched |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     tune = [h == 0 for h in corpus.halves]
+
+    def penalty(z: float) -> float:
+        return relevance.OFF_TOPIC_PENALTY if z < relevance.OFF_TOPIC_Z else 0.0
+
+    def tuned(values: list) -> list:
+        return [v for v, k in zip(values, tune, strict=True) if k]
+
+    lines = ["(1) profile without keywords", "",
+             "| profile | weight | Z_LOW | Z_HIGH | P@10 | nDCG@10 | recall | precision | matched |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    keyword_rows = ["", "(2) profiles with keywords", "",
+                    "| profile | meaning part | P@10 | nDCG@10 | recall | precision | matched |",
+                    "|---|---|---:|---:|---:|---:|---:|"]
     for department, sections, keywords, duties in PROFILES:
-        if keywords:
-            continue
-        relevant = [bool(secs & set(sections))
-                    for (_, _, secs), k in zip(corpus.docs, tune, strict=True) if k]
-        matcher = matching.Matcher(matching.Interest(department=department, duties=duties),
+        relevant = tuned([bool(secs & set(sections)) for _, _, secs in corpus.docs])
+        matcher = matching.Matcher(matching.Interest(department=department, duties=duties, keywords=keywords),
                                    corpus.frequencies)
-        lexical = [matcher.score(t, x, "", corpus.counts[i], corpus.squashed[i]).score
-                   for i, (t, x, _) in enumerate(corpus.docs) if tune[i]]
+        lexical = tuned([matcher.score(t, x, "", corpus.counts[i], corpus.squashed[i]).score
+                         for i, (t, x, _) in enumerate(corpus.docs)])
         meaning = relevance.build_meaning_profile(embedding.PackagedEmbedder(), department, duties)
-        zs = [z for z, k in zip(meaning_signals(corpus, meaning)[1], tune, strict=True) if k]
+        sims, zs = (tuned(values) for values in meaning_signals(corpus, meaning))
+
+        def measure(scores: list[float], relevant: list[bool] = relevant) -> tuple[float, ...]:
+            return quality(scores, relevant, [s >= matching.DIGEST_THRESHOLD for s in scores])
+
+        if keywords:
+            variants = {
+                "cosine (before)": [lx + relevance.meaning_part(c)
+                                    for lx, c in zip(lexical, sims, strict=True)],
+                "calibrated": [lx + relevance.calibrated_part(z) + penalty(z) if z == z
+                               else lx + relevance.meaning_part(c)
+                               for lx, c, z in zip(lexical, sims, zs, strict=True)],
+                "calibrated + off-topic penalty": [lx + relevance.part_for(c, z)
+                                                   for lx, c, z in zip(lexical, sims, zs, strict=True)],
+            }
+            for name, scores in variants.items():
+                q = measure(scores)
+                keyword_rows.append(f"| {department} | {name} | {q[0]:.2f} | {q[1]:.2f} | {q[2]:.2f} "
+                                    f"| {q[3]:.2f} | {q[4]:.0f} |")
+            continue
         rows = []
         for weight in (0.2, 0.3, 0.4, 0.5):
             for low in (0.5, 1.0, 1.5, 2.0):
                 for high in (2.5, 3.0, 4.0):
-                    scores = [lx + weight * min(1.0, max(0.0, (z - low) / (high - low)))
-                              for lx, z in zip(lexical, zs, strict=True)]
-                    q = quality(scores, relevant, [s >= matching.DIGEST_THRESHOLD for s in scores])
+                    q = measure([lx + weight * min(1.0, max(0.0, (z - low) / (high - low))) - penalty(z)
+                                 if z == z else lx + relevance.meaning_part(c)
+                                 for lx, c, z in zip(lexical, sims, zs, strict=True)])
                     rows.append((q[3] >= 0.6, q[2], q[1], weight, low, high, q))
         rows.sort(key=lambda r: (not r[0], -r[1], -r[2]))
-        for _, _, _, weight, low, high, q in rows[:8]:
+        for _, _, _, weight, low, high, q in rows[:6]:
             lines.append(f"| {department} | {weight} | {low} | {high} | {q[0]:.2f} | {q[1]:.2f} | {q[2]:.2f} "
                          f"| {q[3]:.2f} | {q[4]:.0f} |")
-    return lines
+    return lines + keyword_rows
 
 
 def throughput(corpus: Corpus, n_profiles: int = 1000, n_items: int = 100) -> dict[str, float]:
@@ -341,10 +373,10 @@ def throughput(corpus: Corpus, n_profiles: int = 1000, n_items: int = 100) -> di
         title, text, _ = corpus.docs[i]
         for j, matcher in enumerate(matchers):
             match = matcher.score(title, text, "", corpus.counts[i], corpus.squashed[i])
-            sim, z, has_keywords = float(sims[row, j]), float(zs[row, j]), bool(base[j][1])
-            if match.tier == "excluded" or index.surely_irrelevant(j, match.score, sim, has_keywords, z):
+            sim, z = float(sims[row, j]), float(zs[row, j])
+            if match.tier == "excluded" or index.surely_irrelevant(j, match.score, sim, z):
                 continue  # as the matching round does (round_scoring.score_round)
-            relevant += index.relevance(j, match, vectors[row], sim, base[j][2], has_keywords, z).relevant
+            relevant += index.relevance(j, match, vectors[row], sim, base[j][2], z).relevant
     new_s = time.perf_counter() - started
     started = time.perf_counter()
     for i in items:
@@ -412,12 +444,12 @@ def main() -> int:
     print("\nHeld-out profiles (never tuned on), all items:\n")
     print("\n".join(quality_table(corpus, HELD_OUT)))
     print(f"\nthresholds: alert ≥ {matching.ALERT_THRESHOLD}, digest ≥ {matching.DIGEST_THRESHOLD}; "
-          f"with keywords: meaning part = {relevance.MEANING_WEIGHT} × "
-          f"clip((cos − {relevance.MEANING_LOW}) / "
-          f"({relevance.MEANING_HIGH} − {relevance.MEANING_LOW}), 0, 1); without: "
-          f"{relevance.MEANING_WEIGHT_DUTIES_ONLY} × clip((z − {relevance.Z_LOW}) / "
-          f"({relevance.Z_HIGH} − {relevance.Z_LOW}), 0, 1), z on the pool of {relevance.POOL_SIZE} "
-          f"(pseudo-relevant share {relevance.PRF_SHARE})")
+          f"meaning part = {relevance.MEANING_WEIGHT} × clip((z − {relevance.Z_LOW}) / "
+          f"({relevance.Z_HIGH} − {relevance.Z_LOW}), 0, 1) − {relevance.OFF_TOPIC_PENALTY} if z < "
+          f"{relevance.OFF_TOPIC_Z}, z on the pool of the last {relevance.POOL_SIZE} items "
+          f"(pseudo-relevant share {relevance.PRF_SHARE}); with fewer than {relevance.POOL_MIN}: "
+          f"{relevance.MEANING_WEIGHT} × clip((cos − {relevance.MEANING_LOW}) / "
+          f"({relevance.MEANING_HIGH} − {relevance.MEANING_LOW}), 0, 1)")
     if args.grid:
         print("\n" + "\n".join(grid(corpus)))
     speed = throughput(corpus, args.profiles)

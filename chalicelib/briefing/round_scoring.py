@@ -10,7 +10,7 @@ be unit-tested with a fake embedder; the caller reads and writes the store.
   of thousands of rows does not stall one crawl round; the rest follow in the next rounds (and are
   matched on keywords and duty words meanwhile). The caller saves the refreshed ones.
 - The pool: the vectors of the most recent items (``relevance.POOL_SIZE``, kept with the matching
-  statistics) with this round's appended; profiles without keywords are calibrated on it.
+  statistics) with this round's appended; every profile's meaning is calibrated on it.
 - If the embedder fails, the round goes on with the lexical scorer alone (logged by the caller).
 """
 
@@ -137,7 +137,7 @@ def score_round(items: Sequence[ScoredItem], vectors: np.ndarray | None, packed:
                 frequencies: matching.DocumentFrequencies,
                 counts: dict[str, Any] | None = None, pool: np.ndarray | None = None) -> Iterator[Scored]:
     """Every (profile, item) pair whose combined tier is alert, digest or suppressed. ``pool``:
-    recent item vectors (``updated_pool``) for the calibrated meaning of profiles without keywords."""
+    recent item vectors (``updated_pool``) on which the meaning is calibrated."""
     counts = counts or {item.item_id: matching.document_terms(item.title, item.text) for item in items}
     squashed = {item.item_id: matching.squashed_item(item.title, item.text) for item in items}
     index = relevance.MeaningIndex(meanings, pool)
@@ -145,17 +145,16 @@ def score_round(items: Sequence[ScoredItem], vectors: np.ndarray | None, packed:
     zs = index.calibrated(vectors) if vectors is not None else None
     for j, profile in enumerate(profiles):
         matcher = matching.Matcher(profile.interest(), frequencies)
-        has_keywords = bool(profile.keywords)
         for i, item in enumerate(items):
             match = matcher.score(item.title, item.text, item.agency, counts[item.item_id],
                                   squashed[item.item_id])
             if sims is None or zs is None or vectors is None:
                 rel = relevance.combine(match, None, profile.duties)
             elif match.tier == "excluded" or index.surely_irrelevant(j, match.score, float(sims[i, j]),
-                                                                     has_keywords, float(zs[i, j])):
+                                                                     float(zs[i, j])):
                 continue
             else:
-                rel = index.relevance(j, match, vectors[i], float(sims[i, j]), profile.duties, has_keywords,
+                rel = index.relevance(j, match, vectors[i], float(sims[i, j]), profile.duties,
                                       float(zs[i, j]))
             if rel.relevant or rel.tier == "suppressed":
                 yield Scored(profile, item, rel, packed.get(item.item_id, ""))

@@ -183,17 +183,34 @@ def test_a_duties_only_profile_is_calibrated_on_the_pool_and_brings_in_a_close_i
     index = r.MeaningIndex([profile], pool)
     sim, z = float(index.similarities(item[None])[0, 0]), float(index.calibrated(item[None])[0, 0])
     nothing = matching.Match(0.0, "none", (), (), None)
-    assert r.meaning_part(sim, r.MEANING_WEIGHT_DUTIES_ONLY) < matching.DIGEST_THRESHOLD  # cosine alone: no
-    rel = index.relevance(0, nothing, item, sim, "공연 지원", has_keywords=False, calibrated=z)
+    assert r.meaning_part(sim) < matching.DIGEST_THRESHOLD  # the cosine alone would not bring it in
+    rel = index.relevance(0, nothing, item, sim, "공연 지원", calibrated=z)
     assert rel.relevant and rel.score == pytest.approx(r.calibrated_part(z))
     assert rel.reason.startswith("담당업무 ‘공연 지원’과 내용이 가까움 (유사도 ")
-    # with keywords the cosine part stays (the lexical evidence leads)
-    with_keywords = index.relevance(0, nothing, item, sim, "공연 지원", has_keywords=True, calibrated=z)
-    assert with_keywords.score == pytest.approx(r.meaning_part(sim))
     # an unrelated item stays out
     other = normalize_rows(rng.normal(size=64))[0]
     z_other = float(index.calibrated(other[None])[0, 0])
-    assert not index.relevance(0, nothing, other, float(other @ profile.vector), "", False, z_other).relevant
+    assert not index.relevance(0, nothing, other, float(other @ profile.vector), "", z_other).relevant
+
+
+def test_an_off_topic_keyword_hit_is_held_back() -> None:
+    rng = np.random.default_rng(6)
+    topic = normalize_rows(rng.normal(size=64))[0]
+    profile = r.MeaningProfile("m", topic)
+    index = r.MeaningIndex([profile], news_pool(topic))
+    on_topic = normalize_rows(topic + 0.3 * rng.normal(size=64))[0]
+    off_topic = normalize_rows(-0.3 * topic + normalize_rows(rng.normal(size=64))[0])[0]
+    z_on, z_off = (float(index.calibrated(v[None])[0, 0]) for v in (on_topic, off_topic))
+    assert z_off < r.OFF_TOPIC_Z < r.Z_LOW < z_on
+    body = matching.Match(matching.KEYWORD_BODY, "digest", ("경제",), (), None)  # "경제" in a politics story
+    held = index.relevance(0, body, off_topic, float(off_topic @ topic), "", z_off)
+    assert held.tier == "none" and held.score == 0.0
+    kept = index.relevance(0, body, on_topic, float(on_topic @ topic), "", z_on)
+    assert kept.relevant and kept.score > matching.KEYWORD_BODY
+    title = matching.Match(matching.KEYWORD_TITLE, "alert", ("경제",), (), None, in_title=("경제",))
+    demoted = index.relevance(0, title, off_topic, float(off_topic @ topic), "", z_off)
+    assert demoted.tier == "digest" and demoted.reason == "키워드 ‘경제’ 일치(제목) · " + r.OFF_TOPIC_REASON
+    assert index.relevance(0, title, on_topic, float(on_topic @ topic), "", z_on).tier == "alert"
 
 
 def test_without_enough_recent_items_there_is_no_calibration() -> None:
@@ -206,9 +223,8 @@ def test_without_enough_recent_items_there_is_no_calibration() -> None:
     other_dim = r.MeaningIndex([profile], news_pool(normalize_rows(rng.normal(size=32))[0]))
     assert other_dim.queries is None  # a pool of another model's vectors is not used
     # NaN z: the cosine part, as before
-    cosine_part = r.meaning_part(0.2, r.MEANING_WEIGHT_DUTIES_ONLY)
-    assert r.part_for(0.2, float("nan"), False) == pytest.approx(cosine_part)
-    assert r.part_for(float("nan"), 2.0, False) == 0.0
+    assert r.part_for(0.2, float("nan")) == pytest.approx(r.meaning_part(0.2))
+    assert r.part_for(float("nan"), 2.0) == 0.0
 
 
 def test_the_shortcut_agrees_with_the_full_combination_when_calibrated() -> None:
@@ -221,6 +237,6 @@ def test_the_shortcut_agrees_with_the_full_combination_when_calibrated() -> None
     for lexical in (0.0, 0.1, 0.2):
         match = matching.Match(lexical, "none", (), (), None)
         for row in range(len(items)):
-            full = index.relevance(0, match, items[row], float(sims[row]), "", False, float(zs[row]))
-            assert index.surely_irrelevant(0, lexical, float(sims[row]), False, float(zs[row])) \
+            full = index.relevance(0, match, items[row], float(sims[row]), "", float(zs[row]))
+            assert index.surely_irrelevant(0, lexical, float(sims[row]), float(zs[row])) \
                 == (not full.relevant)
