@@ -214,9 +214,11 @@ def expand_queries(vectors: np.ndarray, pool: np.ndarray) -> tuple[np.ndarray, n
     vectors = np.asarray(vectors, dtype=np.float32)
     k = max(5, int(round(PRF_SHARE * len(pool))))
     centre = pool.mean(axis=0)
-    sims = vectors @ pool.T  # (profiles, pool)
-    top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-    queries = normalize_rows(pool[top].mean(axis=1) - centre)
+    weights = vectors @ pool.T  # (profiles, pool): the cosines, then the averaging weights
+    top = np.argpartition(-weights, k - 1, axis=1)[:, :k]
+    weights.fill(0.0)
+    np.put_along_axis(weights, top, 1.0 / k, axis=1)  # a product, not a (profiles, k, dim) gather
+    queries = normalize_rows(weights @ pool - centre)
     projections = queries @ pool.T
     std = projections.std(axis=1)
     std[std == 0] = 1.0
