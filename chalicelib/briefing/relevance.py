@@ -57,6 +57,7 @@ ROCCHIO_BETA = 0.5  # weight of the mean 👍 vector against the duties vector (
 ROCCHIO_GAMMA = 0.25  # weight of the mean 👎 vector
 MAX_FEEDBACK_VECTORS = 30  # per polarity, most recent kept
 MAX_FACETS = 12
+_EXPAND_CHUNK = 200  # profiles per step of expand_queries
 _FACET_SPLIT = re.compile(r"[,\n;/·ㆍ、，]|\s및\s")
 
 
@@ -214,15 +215,21 @@ def expand_queries(vectors: np.ndarray, pool: np.ndarray) -> tuple[np.ndarray, n
     vectors = np.asarray(vectors, dtype=np.float32)
     k = max(5, int(round(PRF_SHARE * len(pool))))
     centre = pool.mean(axis=0)
-    weights = vectors @ pool.T  # (profiles, pool): the cosines, then the averaging weights
-    top = np.argpartition(-weights, k - 1, axis=1)[:, :k]
-    weights.fill(0.0)
-    np.put_along_axis(weights, top, 1.0 / k, axis=1)  # a product, not a (profiles, k, dim) gather
-    queries = normalize_rows(weights @ pool - centre)
-    projections = queries @ pool.T
-    std = projections.std(axis=1)
+    queries = np.zeros_like(vectors)
+    mean = np.zeros(len(vectors), dtype=np.float32)
+    std = np.ones(len(vectors), dtype=np.float32)
+    for start in range(0, len(vectors), _EXPAND_CHUNK):  # bounded memory for thousands of profiles
+        rows = slice(start, start + _EXPAND_CHUNK)
+        weights = vectors[rows] @ pool.T  # (profiles, pool): the cosines, then the averaging weights
+        top = np.argpartition(-weights, k - 1, axis=1)[:, :k]
+        weights.fill(0.0)
+        np.put_along_axis(weights, top, 1.0 / k, axis=1)  # a product, not a (profiles, k, dim) gather
+        queries[rows] = normalize_rows(weights @ pool - centre)
+        projections = queries[rows] @ pool.T
+        mean[rows] = projections.mean(axis=1)
+        std[rows] = projections.std(axis=1)
     std[std == 0] = 1.0
-    return queries, projections.mean(axis=1), std
+    return queries, mean, std
 
 
 def meaning_of(profile: MeaningProfile, item_vector: np.ndarray, weight: float = MEANING_WEIGHT) -> Meaning:

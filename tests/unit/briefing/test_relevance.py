@@ -240,3 +240,15 @@ def test_the_shortcut_agrees_with_the_full_combination_when_calibrated() -> None
             full = index.relevance(0, match, items[row], float(sims[row]), "", float(zs[row]))
             assert index.surely_irrelevant(0, lexical, float(sims[row]), float(zs[row])) \
                 == (not full.relevant)
+
+
+def test_expanding_many_profiles_in_steps_equals_one_by_one() -> None:
+    rng = np.random.default_rng(8)
+    pool = news_pool(normalize_rows(rng.normal(size=32))[0], n=300)
+    profiles = normalize_rows(rng.normal(size=(450, 32)))  # more than one step
+    queries, centre, spread = r.expand_queries(profiles, pool)
+    for row in (0, 199, 200, 449):
+        one = r.expand_queries(profiles[row:row + 1], pool)
+        assert np.allclose(queries[row], one[0][0], atol=1e-5)
+        assert centre[row] == pytest.approx(float(one[1][0]), abs=1e-5)
+        assert spread[row] == pytest.approx(float(one[2][0]), abs=1e-5)
