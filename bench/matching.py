@@ -271,6 +271,20 @@ def quality_table(corpus: Corpus, profiles: list, half: int | None = None) -> li
     return lines
 
 
+def changes_table(corpus: Corpus, profiles: list) -> list[str]:
+    """What the meaning changes at the digest threshold, (c) against (b): the items it brings in
+    and the keyword/duty-word matches it holds back, and how many of each are in the sections."""
+    lines = ["| profile | brought in (in the sections) | held back (in the sections) |", "|---|---:|---:|"]
+    for department, sections, keywords, duties in profiles:
+        scores = profile_scores(corpus, department, keywords, duties)
+        lexical, new = scores["(b) lexical"][1], scores["(c) new"][1]
+        relevant = [bool(secs & set(sections)) for _, _, secs in corpus.docs]
+        brought = [r for b, c, r in zip(lexical, new, relevant, strict=True) if c and not b]
+        held = [r for b, c, r in zip(lexical, new, relevant, strict=True) if b and not c]
+        lines.append(f"| {department} | {len(brought)} ({sum(brought)}) | {len(held)} ({sum(held)}) |")
+    return lines
+
+
 def grid(corpus: Corpus) -> list[str]:
     """How the calibrated meaning was chosen, on the tune half and the issue's profiles only.
 
@@ -450,6 +464,8 @@ def main() -> int:
           f"(pseudo-relevant share {relevance.PRF_SHARE}); with fewer than {relevance.POOL_MIN}: "
           f"{relevance.MEANING_WEIGHT} × clip((cos − {relevance.MEANING_LOW}) / "
           f"({relevance.MEANING_HIGH} − {relevance.MEANING_LOW}), 0, 1)")
+    print("\nWhat the meaning changes at the digest threshold ((c) against (b)), all items:\n")
+    print("\n".join(changes_table(corpus, [p for p in PROFILES + HELD_OUT if p[2]])))
     if args.grid:
         print("\n" + "\n".join(grid(corpus)))
     speed = throughput(corpus, args.profiles)
