@@ -91,8 +91,9 @@ def item_vectors(items: Sequence[ScoredItem], embedder: Embedder | None,
 def updated_pool(frequencies: matching.DocumentFrequencies, items: Sequence[ScoredItem],
                  packed: dict[str, str], model_id: str, size: int = relevance.POOL_SIZE) -> np.ndarray | None:
     """Append this round's item vectors to the pool kept in ``frequencies`` (oldest first, at most
-    ``size``; a pool of another model is dropped) and return its matrix (None when empty)."""
-    if not packed:
+    ``size``; a pool of another model is dropped) and return its matrix (None when empty, or when
+    the model is unknown: the pool is left as it is)."""
+    if not packed or not model_id:
         return None
     if frequencies.recent_model != model_id:
         frequencies.recent, frequencies.recent_model = [], model_id

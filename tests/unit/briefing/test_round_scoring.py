@@ -123,6 +123,7 @@ def test_the_pool_keeps_the_latest_vectors_of_one_model() -> None:
     rs.updated_pool(freq, ITEMS[:1], packed, "another-model")  # a new model starts a new pool
     assert freq.recent == [packed["i1"]] and freq.recent_model == "another-model"
     assert rs.updated_pool(freq, ITEMS, {}, "another-model") is None and freq.recent == [packed["i1"]]
+    assert rs.updated_pool(freq, ITEMS, packed, "") is None and freq.recent == [packed["i1"]]  # no embedder
 
 
 def test_a_duties_only_profile_is_calibrated_on_recent_items_in_the_round() -> None:
