@@ -133,11 +133,17 @@ def document_terms(title: str, text: str) -> Counter[str]:
 @dataclass
 class DocumentFrequencies:
     """How many items contain each term: the IDF of BM25. Grows as items arrive; the matching round
-    keeps it in the bucket. ``prune`` drops the rarest terms when it gets large."""
+    keeps it in the bucket. ``prune`` drops the rarest terms when it gets large.
+
+    ``recent``: the packed meaning vectors (``embedding.pack_b64``) of the most recent items, oldest
+    first — the pool on which ``relevance`` calibrates profiles without keywords — and the model
+    that made them (``recent_model``: a new model starts a new pool)."""
 
     n_docs: int = 0
     total_length: int = 0
     df: dict[str, int] = field(default_factory=dict)
+    recent: list[str] = field(default_factory=list)
+    recent_model: str = ""
 
     def add(self, terms: Mapping[str, int]) -> None:
         self.n_docs += 1
@@ -164,14 +170,16 @@ class DocumentFrequencies:
             floor += 1
 
     def to_dict(self) -> dict[str, Any]:
-        return {"n_docs": self.n_docs, "total_length": self.total_length, "df": self.df}
+        return {"n_docs": self.n_docs, "total_length": self.total_length, "df": self.df,
+                "recent": self.recent, "recent_model": self.recent_model}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> DocumentFrequencies:
         if not data:
             return cls()
         return cls(int(data.get("n_docs", 0)), int(data.get("total_length", 0)),
-                   {str(k): int(v) for k, v in (data.get("df") or {}).items()})
+                   {str(k): int(v) for k, v in (data.get("df") or {}).items()},
+                   [str(v) for v in (data.get("recent") or ())], str(data.get("recent_model") or ""))
 
 
 @dataclass(frozen=True)

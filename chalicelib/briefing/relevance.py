@@ -7,10 +7,20 @@ duty words, followed agency, exclusions). Beside it comes the meaning of the dut
   person's feedback (Rocchio: towards the items marked 👍, away from the items marked 👎). Each
   duty phrase (사무분장 lines are comma/·-separated lists) also has its own vector, only to say
   *which* duty an item is close to.
-- ``meaning part = weight * clip((cos - MEANING_LOW) / (MEANING_HIGH - MEANING_LOW), 0, 1)`` added
-  to the lexical score, the weight larger for a profile without keywords (nothing else to go on);
-  the tiers keep the lexical thresholds (alert ≥ 0.5, digest ≥ 0.25).
-  The constants were chosen on ../shared/data/news-rss (docs/briefing-matching.md has the grid).
+- A duties sentence is a blunt query, and a cosine means something different for every profile.
+  So the meaning is *expanded and calibrated* on the pool of recent items (``POOL_SIZE`` item
+  vectors kept with the matching statistics): pseudo-relevance feedback takes the ``PRF_SHARE`` of
+  the pool closest to the profile's vector (duties + 👍/👎), their mean minus the pool's mean is the
+  expanded query, and an item's projection on it is standardised against the pool's projections:
+  a z-score, on the same scale for every profile whatever its text.
+  ``meaning part = MEANING_WEIGHT * clip((z - Z_LOW) / (Z_HIGH - Z_LOW), 0, 1)``, minus
+  ``OFF_TOPIC_PENALTY`` (one body keyword's worth) when the item is less related to the profile's
+  topic than the average recent item (z < 0): a keyword that only occurs in an off-topic story no
+  longer reaches the digest, and a title keyword in one goes to the digest instead of an alert.
+  The tiers keep the lexical thresholds (alert ≥ 0.5, digest ≥ 0.25).
+- With fewer than ``POOL_MIN`` items in the pool (a new installation) the plain cosine part is
+  used: ``MEANING_WEIGHT * clip((cos - MEANING_LOW) / (MEANING_HIGH - MEANING_LOW), 0, 1)``.
+  The constants and how they were chosen: docs/briefing-matching.md.
 - Three 👎 on items whose vectors are within ``SIMILAR_ITEM`` cosine of a new item stop items of
   that kind: the item is ``suppressed`` (kept, not sent) whatever its score.
 
@@ -29,10 +39,17 @@ import numpy as np
 from chalicelib.briefing import matching
 from chalicelib.briefing.embedding import Embedder, normalize_rows, pack_b64, unpack_b64
 
-MEANING_WEIGHT = 0.3  # a profile with keywords: the lexical evidence leads, the meaning reorders
-MEANING_WEIGHT_DUTIES_ONLY = 0.3  # no keywords (only a duty-table row): chosen apart, the same value
+MEANING_WEIGHT = 0.3  # the most the meaning adds (the lexical evidence leads, the meaning reorders)
 MEANING_LOW = 0.0  # cosine at or below which the meaning adds nothing (USE: unrelated news ≈ 0.0–0.1)
 MEANING_HIGH = 0.40  # cosine at which it adds the full weight
+Z_LOW = 0.5  # calibrated: z-score at or below which the meaning adds nothing
+Z_HIGH = 2.5  # z-score at which it adds the full weight
+OFF_TOPIC_Z = 0.0  # below: less related to the profile's topic than the average recent item
+OFF_TOPIC_PENALTY = matching.KEYWORD_BODY  # what such an item loses: one body keyword's worth
+POOL_SIZE = 1000  # recent item vectors kept for the calibration (≈ 2 days of a 500-item/day crawl)
+POOL_MIN = 200  # fewer: no calibration, the cosine part
+PRF_SHARE = 0.03  # the share of the pool taken as pseudo-relevant (30 of 1,000)
+OFF_TOPIC_REASON = "담당업무와는 거리가 있는 내용"
 REASON_MIN = 0.15  # below this cosine the meaning is not named as a reason
 SIMILAR_ITEM = 0.45  # two items this close (cosine) are "of the same kind" for 👎 suppression
 SUPPRESS_AFTER = 3
@@ -40,6 +57,7 @@ ROCCHIO_BETA = 0.5  # weight of the mean 👍 vector against the duties vector (
 ROCCHIO_GAMMA = 0.25  # weight of the mean 👎 vector
 MAX_FEEDBACK_VECTORS = 30  # per polarity, most recent kept
 MAX_FACETS = 12
+_EXPAND_CHUNK = 200  # profiles per step of expand_queries
 _FACET_SPLIT = re.compile(r"[,\n;/·ㆍ、，]|\s및\s")
 
 
@@ -159,19 +177,59 @@ class Meaning:
     facet: str  # the duty phrase closest to the item ("" when there is none)
     part: float  # what the meaning adds to the score
     similar_dislikes: int = 0
+    calibrated: float = float("nan")  # the z-score against the pool (NaN: no calibration)
 
     @property
     def suppressed(self) -> bool:
         return self.similar_dislikes >= SUPPRESS_AFTER
 
 
-def meaning_weight(has_keywords: bool) -> float:
-    return MEANING_WEIGHT if has_keywords else MEANING_WEIGHT_DUTIES_ONLY
-
-
 def meaning_part(similarity: float, weight: float = MEANING_WEIGHT) -> float:
     share = (similarity - MEANING_LOW) / (MEANING_HIGH - MEANING_LOW)
     return weight * min(1.0, max(0.0, share))
+
+
+def calibrated_part(z: float, weight: float = MEANING_WEIGHT) -> float:
+    """The meaning part from a z-score: up to ``weight``; minus OFF_TOPIC_PENALTY below OFF_TOPIC_Z."""
+    share = (z - Z_LOW) / (Z_HIGH - Z_LOW)
+    return weight * min(1.0, max(0.0, share)) - (OFF_TOPIC_PENALTY if z < OFF_TOPIC_Z else 0.0)
+
+
+def part_for(similarity: float, calibrated: float) -> float:
+    """What the meaning adds: the calibrated part when the pool gave a z-score, else the cosine part."""
+    if similarity != similarity:  # NaN: no meaning vector
+        return 0.0
+    if calibrated == calibrated:
+        return calibrated_part(calibrated)
+    return meaning_part(similarity)
+
+
+def expand_queries(vectors: np.ndarray, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pseudo-relevance feedback on the pool for many profile vectors at once.
+
+    For each profile vector: the ``PRF_SHARE`` of the pool closest to it, their mean minus the
+    pool's mean (what sets these items apart from the news in general), normalised: the expanded
+    query. Returns (queries, mean, std) where mean/std are those of the pool's projections on each
+    query, so that ``(item @ query - mean) / std`` is a z-score comparable across profiles."""
+    pool = np.asarray(pool, dtype=np.float32)
+    vectors = np.asarray(vectors, dtype=np.float32)
+    k = max(5, int(round(PRF_SHARE * len(pool))))
+    centre = pool.mean(axis=0)
+    queries = np.zeros_like(vectors)
+    mean = np.zeros(len(vectors), dtype=np.float32)
+    std = np.ones(len(vectors), dtype=np.float32)
+    for start in range(0, len(vectors), _EXPAND_CHUNK):  # bounded memory for thousands of profiles
+        rows = slice(start, start + _EXPAND_CHUNK)
+        weights = vectors[rows] @ pool.T  # (profiles, pool): the cosines, then the averaging weights
+        top = np.argpartition(-weights, k - 1, axis=1)[:, :k]
+        weights.fill(0.0)
+        np.put_along_axis(weights, top, 1.0 / k, axis=1)  # a product, not a (profiles, k, dim) gather
+        queries[rows] = normalize_rows(weights @ pool - centre)
+        projections = queries[rows] @ pool.T
+        mean[rows] = projections.mean(axis=1)
+        std[rows] = projections.std(axis=1)
+    std[std == 0] = 1.0
+    return queries, mean, std
 
 
 def meaning_of(profile: MeaningProfile, item_vector: np.ndarray, weight: float = MEANING_WEIGHT) -> Meaning:
@@ -232,10 +290,13 @@ def combine(match: matching.Match, meaning: Meaning | None, duties: str = "") ->
     if match.tier == "excluded":
         return Relevance(match, meaning, 0.0, "excluded", match.reason)
     part = meaning.part if meaning is not None else 0.0
-    score = match.score + part
+    score = max(0.0, match.score + part)
     parts = matching.reason_parts(match)
-    if meaning is not None and part > 0 and meaning.similarity >= REASON_MIN:
+    named = meaning is not None and (meaning.similarity >= REASON_MIN or meaning.calibrated >= Z_LOW)
+    if meaning is not None and part > 0 and named:
         parts.insert(1 if match.keywords else 0, meaning_reason(meaning, duties))
+    if part < 0:
+        parts.append(OFF_TOPIC_REASON)
     reason = " · ".join(parts) or "담당업무와 유사한 내용"
     if meaning is not None and meaning.suppressed:
         return Relevance(match, meaning, score, "suppressed",
@@ -244,9 +305,12 @@ def combine(match: matching.Match, meaning: Meaning | None, duties: str = "") ->
 
 
 class MeaningIndex:
-    """The meaning vectors of many profiles as one matrix: one matrix product per item batch."""
+    """The meaning vectors of many profiles as one matrix: one matrix product per item batch.
 
-    def __init__(self, profiles: Sequence[MeaningProfile | None]) -> None:
+    ``pool``: recent item vectors (``POOL_SIZE`` at most); with at least ``POOL_MIN`` of them every
+    profile also gets its expanded, calibrated query (``expand_queries``)."""
+
+    def __init__(self, profiles: Sequence[MeaningProfile | None], pool: np.ndarray | None = None) -> None:
         self.profiles = list(profiles)
         dims = {p.vector.shape[0] for p in self.profiles if p is not None}
         self.dim = dims.pop() if len(dims) == 1 else 0
@@ -257,6 +321,10 @@ class MeaningIndex:
         self.may_suppress = [p is not None and len(p.disliked) >= SUPPRESS_AFTER for p in self.profiles]
         self.matrix = np.vstack([r if r is not None else np.zeros(self.dim, np.float32) for r in rows]) \
             if self.dim else np.zeros((len(rows), 0), np.float32)
+        self.queries: np.ndarray | None = None
+        if pool is not None and self.dim and len(pool) >= POOL_MIN and np.ndim(pool) == 2 \
+                and np.shape(pool)[1] == self.dim and len(self.profiles):
+            self.queries, self._centre, self._spread = expand_queries(self.matrix, pool)
 
     def similarities(self, item_vectors: np.ndarray) -> np.ndarray:
         """(items, profiles) cosines; NaN where a profile has no meaning vector (or the item none)."""
@@ -267,28 +335,38 @@ class MeaningIndex:
         out[:, ~self.present] = np.nan
         return out
 
+    def calibrated(self, item_vectors: np.ndarray) -> np.ndarray:
+        """(items, profiles) z-scores on the expanded queries; NaN without a pool (or a vector)."""
+        items = np.asarray(item_vectors, dtype=np.float32)
+        if self.queries is None or items.ndim != 2 or items.shape[1] != self.dim:
+            return np.full((len(items), len(self.profiles)), np.nan, dtype=np.float32)
+        out = (items @ self.queries.T - self._centre) / self._spread
+        out[:, ~self.present] = np.nan
+        return out.astype(np.float32)
+
     def surely_irrelevant(self, profile_index: int, lexical_score: float, similarity: float,
-                          has_keywords: bool = True) -> bool:
+                          calibrated: float = float("nan")) -> bool:
         """True when the pair cannot reach the digest and the profile cannot suppress it: most
         pairs of a round, skipped without building a Relevance."""
         if self.may_suppress[profile_index]:
             return False
-        part = 0.0 if similarity != similarity else meaning_part(similarity, meaning_weight(has_keywords))
-        return lexical_score + part < matching.DIGEST_THRESHOLD
+        return lexical_score + part_for(similarity, calibrated) < matching.DIGEST_THRESHOLD
 
     def relevance(self, profile_index: int, match: matching.Match, item_vector: np.ndarray | None,
-                  similarity: float, duties: str = "", has_keywords: bool = True) -> Relevance:
-        """``combine`` for one pair whose cosine came from ``similarities``. The closest duty and
-        the 👎 count are worked out only when they can matter (the pair is relevant, or the
-        profile has enough 👎 to suppress): most pairs are neither."""
+                  similarity: float, duties: str = "", calibrated: float = float("nan")) -> Relevance:
+        """``combine`` for one pair whose cosine (and z-score) came from ``similarities`` (and
+        ``calibrated``). The closest duty and the 👎 count are worked out only when they can
+        matter (the pair is relevant, or the profile has enough 👎 to suppress): most pairs are
+        neither."""
         profile = self.profiles[profile_index]
         if profile is None or item_vector is None or np.isnan(similarity):
             return combine(match, None, duties)
-        part = meaning_part(float(similarity), meaning_weight(has_keywords))
+        part = part_for(float(similarity), float(calibrated))
         if match.score + part < matching.DIGEST_THRESHOLD and len(profile.disliked) < SUPPRESS_AFTER:
-            quick = Meaning(float(similarity), "", part)
-            score = 0.0 if match.tier == "excluded" else match.score + part
+            quick = Meaning(float(similarity), "", part, calibrated=float(calibrated))
+            score = 0.0 if match.tier == "excluded" else max(0.0, match.score + part)
             tier = "excluded" if match.tier == "excluded" else tier_for(score)
             return Relevance(match, quick, score, tier, "")
         full = meaning_of(profile, item_vector)
-        return combine(match, replace(full, similarity=float(similarity), part=part), duties)
+        return combine(match, replace(full, similarity=float(similarity), part=part,
+                                      calibrated=float(calibrated)), duties)

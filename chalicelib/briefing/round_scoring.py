@@ -9,6 +9,8 @@ be unit-tested with a fake embedder; the caller reads and writes the store.
   model, or never had one) is re-encoded, at most ``MAX_REFRESH`` per round so that a duty table
   of thousands of rows does not stall one crawl round; the rest follow in the next rounds (and are
   matched on keywords and duty words meanwhile). The caller saves the refreshed ones.
+- The pool: the vectors of the most recent items (``relevance.POOL_SIZE``, kept with the matching
+  statistics) with this round's appended; every profile's meaning is calibrated on it.
 - If the embedder fails, the round goes on with the lexical scorer alone (logged by the caller).
 """
 
@@ -86,6 +88,22 @@ def item_vectors(items: Sequence[ScoredItem], embedder: Embedder | None,
     return matrix, {item.item_id: stored[item.item_id] for item in items}
 
 
+def updated_pool(frequencies: matching.DocumentFrequencies, items: Sequence[ScoredItem],
+                 packed: dict[str, str], model_id: str, size: int = relevance.POOL_SIZE) -> np.ndarray | None:
+    """Append this round's item vectors to the pool kept in ``frequencies`` (oldest first, at most
+    ``size``; a pool of another model is dropped) and return its matrix (None when empty, or when
+    the model is unknown: the pool is left as it is)."""
+    if not packed or not model_id:
+        return None
+    if frequencies.recent_model != model_id:
+        frequencies.recent, frequencies.recent_model = [], model_id
+    fresh = [packed[item.item_id] for item in items if packed.get(item.item_id)]
+    frequencies.recent = [*frequencies.recent, *fresh][-size:]
+    rows = [v for v in (unpack_b64(x) for x in frequencies.recent) if v is not None]
+    dims = {v.shape[0] for v in rows}
+    return np.vstack(rows) if len(dims) == 1 else None
+
+
 def refresh_meanings(profiles: Sequence[ScoredProfile], embedder: Embedder | None,
                      limit: int = MAX_REFRESH
                      ) -> tuple[list[relevance.MeaningProfile | None], MeaningUpdates]:
@@ -118,25 +136,27 @@ def refresh_meanings(profiles: Sequence[ScoredProfile], embedder: Embedder | Non
 def score_round(items: Sequence[ScoredItem], vectors: np.ndarray | None, packed: dict[str, str],
                 profiles: Sequence[ScoredProfile], meanings: Sequence[relevance.MeaningProfile | None],
                 frequencies: matching.DocumentFrequencies,
-                counts: dict[str, Any] | None = None) -> Iterator[Scored]:
-    """Every (profile, item) pair whose combined tier is alert, digest or suppressed."""
+                counts: dict[str, Any] | None = None, pool: np.ndarray | None = None) -> Iterator[Scored]:
+    """Every (profile, item) pair whose combined tier is alert, digest or suppressed. ``pool``:
+    recent item vectors (``updated_pool``) on which the meaning is calibrated."""
     counts = counts or {item.item_id: matching.document_terms(item.title, item.text) for item in items}
     squashed = {item.item_id: matching.squashed_item(item.title, item.text) for item in items}
-    index = relevance.MeaningIndex(meanings)
+    index = relevance.MeaningIndex(meanings, pool)
     sims = index.similarities(vectors) if vectors is not None else None
+    zs = index.calibrated(vectors) if vectors is not None else None
     for j, profile in enumerate(profiles):
         matcher = matching.Matcher(profile.interest(), frequencies)
-        has_keywords = bool(profile.keywords)
         for i, item in enumerate(items):
             match = matcher.score(item.title, item.text, item.agency, counts[item.item_id],
                                   squashed[item.item_id])
-            if sims is None or vectors is None:
+            if sims is None or zs is None or vectors is None:
                 rel = relevance.combine(match, None, profile.duties)
             elif match.tier == "excluded" or index.surely_irrelevant(j, match.score, float(sims[i, j]),
-                                                                     has_keywords):
+                                                                     float(zs[i, j])):
                 continue
             else:
-                rel = index.relevance(j, match, vectors[i], float(sims[i, j]), profile.duties, has_keywords)
+                rel = index.relevance(j, match, vectors[i], float(sims[i, j]), profile.duties,
+                                      float(zs[i, j]))
             if rel.relevant or rel.tier == "suppressed":
                 yield Scored(profile, item, rel, packed.get(item.item_id, ""))
 

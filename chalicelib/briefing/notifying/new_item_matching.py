@@ -60,13 +60,14 @@ def on_new_items(items: Sequence[Item], store: NotifyStorePort, embedder: Any = 
     for item_terms in terms.values():
         frequencies.add(item_terms)
     frequencies.prune()
+    stored = {item.item_id: item.vector for item in fresh if getattr(item, "vector", "")}
+    vectors, packed, problem = round_scoring.safe_item_vectors(fresh, embedder, stored)
+    pool = round_scoring.updated_pool(frequencies, fresh, packed, getattr(embedder, "model_id", ""))
     try:
         store.save_frequencies(frequencies)
     except Exception:  # noqa: BLE001 - statistics are approximate; matching goes on
         _observability().logger.exception("could not save the matching statistics")
     profiles = [profile for profile in store.iter_profiles() if profile.enabled]
-    stored = {item.item_id: item.vector for item in fresh if getattr(item, "vector", "")}
-    vectors, packed, problem = round_scoring.safe_item_vectors(fresh, embedder, stored)
     meanings: list[Any] = [None] * len(profiles)
     if problem:  # the round goes on with keywords and duty words
         _observability().logger.warning("briefing meaning signal unavailable",
@@ -74,7 +75,8 @@ def on_new_items(items: Sequence[Item], store: NotifyStorePort, embedder: Any = 
     else:
         meanings = _refresh_meanings(store, profiles, embedder)
     alerts: list[dict[str, Any]] = []
-    for scored in round_scoring.score_round(fresh, vectors, packed, profiles, meanings, frequencies, terms):
+    for scored in round_scoring.score_round(fresh, vectors, packed, profiles, meanings, frequencies, terms,
+                                              pool):
         profile, item, rel = scored.profile, scored.item, scored.relevance
         if rel.tier == "suppressed":  # three 👎 on items of this kind: kept quiet
             counts["suppressed"] += 1

@@ -143,3 +143,41 @@ def test_notify_batch_sends_once_and_delays_a_retry() -> None:
     assert handle_notify_batch(event, notifier) == {"batchItemFailures": []}
     assert handle_notify_batch(event, notifier) == {"batchItemFailures": []}
     assert sent == ["a"]  # the third delivery of the message found it sent
+
+
+def news(item_id: str, title: str, text: str) -> Item:
+    return Item(item_id=item_id, url=f"https://x.example/{item_id}", canonical_url=f"https://x.example/{item_id}",
+                title=title, text=text, agency="", source_id="news", published_at="2024-12-02T10:00:00+09:00")
+
+
+def test_a_round_calibrated_on_recent_news_brings_in_an_item_by_meaning_alone() -> None:
+    import numpy as np
+
+    from chalicelib.briefing import relevance
+    from chalicelib.briefing.embedding import pack_b64
+    from tests.fakes.embedding import FakeEmbedder
+
+    embedder = FakeEmbedder()
+    rng = np.random.default_rng(9)
+    filler = list("가나다라마바사아자차카타파하호후히")
+    recent = ["".join(rng.choice(filler, 14)) for _ in range(relevance.POOL_MIN + 40)]
+    recent += ["지역 물가 금리 수출 동향 발표 " + "".join(rng.choice(filler, 3)) for _ in range(8)]
+    culture_news = "문화예술 공연 전시 축제 지원, 미술관 기획전 오케스트라 연주회 "  # such news also says
+    recent += [culture_news + "".join(rng.choice(filler, 3)) for _ in range(8)]
+    store = FakeNotifyStore()
+    store.frequencies.recent = [pack_b64(v) for v in embedder.encode(recent)]
+    store.frequencies.recent_model = embedder.model_id
+    store.put_profile(Profile(user_id="E3001", department="문화예술과",
+                              duties="문화예술 진흥, 공연·전시·축제 지원"), 0)  # no keyword: the duty table
+    store.put_profile(Profile(user_id="E1001", department="경제정책과", duties="물가, 금리, 수출 동향",
+                              keywords=("경제",)), 0)
+    festival = news("f", "미술관 기획전 개막", "오케스트라 연주회와 미술관 기획전이 이어진다")  # no duty word
+    rates = news("r", "물가 금리 동향", "경제 지표: 물가 금리 수출 동향 발표")
+    counts = new_item_matching.on_new_items([festival, rates], store, embedder)
+    assert counts["items"] == 2
+    culture = store.find_match("E3001", "f")
+    assert culture is not None and culture["tier"] == "digest"
+    assert culture["reason"].startswith("담당업무 ‘") and culture["terms"] == []  # by meaning alone
+    assert store.find_match("E3001", "r") is None
+    assert store.find_match("E1001", "r") is not None and store.find_match("E1001", "f") is None
+    assert len(store.frequencies.recent) == len(recent) + 2  # the round's vectors joined the pool

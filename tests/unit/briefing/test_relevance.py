@@ -151,3 +151,104 @@ def test_the_shortcut_agrees_with_the_full_combination() -> None:
             if index.surely_irrelevant(j, lexical, sim):
                 assert not full.relevant and full.tier != "suppressed"
     assert not index.surely_irrelevant(1, 0.0, 0.0)  # enough 👎 to suppress: always checked
+
+
+def news_pool(topic: np.ndarray, n: int = 400, on_topic: int = 12, seed: int = 7) -> np.ndarray:
+    """Unit vectors of ``n`` recent items: random news, ``on_topic`` of them near ``topic``."""
+    rng = np.random.default_rng(seed)
+    pool = rng.normal(size=(n, topic.shape[0])).astype(np.float32)
+    pool[:on_topic] = topic + 0.08 * pool[:on_topic]
+    return normalize_rows(pool)
+
+
+def test_expanded_queries_give_comparable_z_scores_on_the_pool() -> None:
+    rng = np.random.default_rng(1)
+    topic = normalize_rows(rng.normal(size=64))[0]
+    pool = news_pool(topic)
+    duties = normalize_rows(topic + 0.9 * normalize_rows(rng.normal(size=64))[0])  # a blunt query
+    queries, centre, spread = r.expand_queries(duties, pool)
+    z = (pool @ queries.T - centre) / spread
+    assert abs(float(z.mean())) < 1e-4 and float(z.std()) == pytest.approx(1.0, abs=1e-3)
+    assert float(z[:12].min()) > 3.0 > float(np.abs(z[12:]).mean())  # the topic stands out
+    assert float(queries[0] @ topic) > float(duties[0] @ topic)  # the feedback moved the query to it
+
+
+def test_a_duties_only_profile_is_calibrated_on_the_pool_and_brings_in_a_close_item() -> None:
+    rng = np.random.default_rng(2)
+    topic = normalize_rows(rng.normal(size=64))[0]
+    pool = news_pool(topic)
+    blunt = normalize_rows(topic + 4.0 * normalize_rows(rng.normal(size=64))[0])[0]  # a duties sentence
+    profile = r.MeaningProfile("m", blunt, (("공연 지원", topic),))
+    item = normalize_rows(topic + 0.08 * rng.normal(size=64))[0]
+    index = r.MeaningIndex([profile], pool)
+    sim, z = float(index.similarities(item[None])[0, 0]), float(index.calibrated(item[None])[0, 0])
+    nothing = matching.Match(0.0, "none", (), (), None)
+    assert r.meaning_part(sim) < matching.DIGEST_THRESHOLD  # the cosine alone would not bring it in
+    rel = index.relevance(0, nothing, item, sim, "공연 지원", calibrated=z)
+    assert rel.relevant and rel.score == pytest.approx(r.calibrated_part(z))
+    assert rel.reason.startswith("담당업무 ‘공연 지원’과 내용이 가까움 (유사도 ")
+    # an unrelated item stays out
+    other = normalize_rows(rng.normal(size=64))[0]
+    z_other = float(index.calibrated(other[None])[0, 0])
+    assert not index.relevance(0, nothing, other, float(other @ profile.vector), "", z_other).relevant
+
+
+def test_an_off_topic_keyword_hit_is_held_back() -> None:
+    rng = np.random.default_rng(6)
+    topic = normalize_rows(rng.normal(size=64))[0]
+    profile = r.MeaningProfile("m", topic)
+    index = r.MeaningIndex([profile], news_pool(topic))
+    on_topic = normalize_rows(topic + 0.3 * rng.normal(size=64))[0]
+    off_topic = normalize_rows(-0.3 * topic + normalize_rows(rng.normal(size=64))[0])[0]
+    z_on, z_off = (float(index.calibrated(v[None])[0, 0]) for v in (on_topic, off_topic))
+    assert z_off < r.OFF_TOPIC_Z < r.Z_LOW < z_on
+    body = matching.Match(matching.KEYWORD_BODY, "digest", ("경제",), (), None)  # "경제" in a politics story
+    held = index.relevance(0, body, off_topic, float(off_topic @ topic), "", z_off)
+    assert held.tier == "none" and held.score == 0.0
+    kept = index.relevance(0, body, on_topic, float(on_topic @ topic), "", z_on)
+    assert kept.relevant and kept.score > matching.KEYWORD_BODY
+    title = matching.Match(matching.KEYWORD_TITLE, "alert", ("경제",), (), None, in_title=("경제",))
+    demoted = index.relevance(0, title, off_topic, float(off_topic @ topic), "", z_off)
+    assert demoted.tier == "digest" and demoted.reason == "키워드 ‘경제’ 일치(제목) · " + r.OFF_TOPIC_REASON
+    assert index.relevance(0, title, on_topic, float(on_topic @ topic), "", z_on).tier == "alert"
+
+
+def test_without_enough_recent_items_there_is_no_calibration() -> None:
+    rng = np.random.default_rng(3)
+    topic = normalize_rows(rng.normal(size=64))[0]
+    profile = r.MeaningProfile("m", topic)
+    small = r.MeaningIndex([profile], news_pool(topic, n=r.POOL_MIN - 1))
+    assert small.queries is None and np.isnan(small.calibrated(topic[None])).all()
+    assert np.isnan(r.MeaningIndex([profile]).calibrated(topic[None])).all()
+    other_dim = r.MeaningIndex([profile], news_pool(normalize_rows(rng.normal(size=32))[0]))
+    assert other_dim.queries is None  # a pool of another model's vectors is not used
+    # NaN z: the cosine part, as before
+    assert r.part_for(0.2, float("nan")) == pytest.approx(r.meaning_part(0.2))
+    assert r.part_for(float("nan"), 2.0) == 0.0
+
+
+def test_the_shortcut_agrees_with_the_full_combination_when_calibrated() -> None:
+    rng = np.random.default_rng(4)
+    topic = normalize_rows(rng.normal(size=64))[0]
+    profile = r.MeaningProfile("m", topic)
+    index = r.MeaningIndex([profile], news_pool(topic))
+    items = normalize_rows(np.vstack([topic + s * rng.normal(size=64) for s in (0.05, 0.2, 0.5, 2.0, 9.0)]))
+    sims, zs = index.similarities(items)[:, 0], index.calibrated(items)[:, 0]
+    for lexical in (0.0, 0.1, 0.2):
+        match = matching.Match(lexical, "none", (), (), None)
+        for row in range(len(items)):
+            full = index.relevance(0, match, items[row], float(sims[row]), "", float(zs[row]))
+            assert index.surely_irrelevant(0, lexical, float(sims[row]), float(zs[row])) \
+                == (not full.relevant)
+
+
+def test_expanding_many_profiles_in_steps_equals_one_by_one() -> None:
+    rng = np.random.default_rng(8)
+    pool = news_pool(normalize_rows(rng.normal(size=32))[0], n=300)
+    profiles = normalize_rows(rng.normal(size=(450, 32)))  # more than one step
+    queries, centre, spread = r.expand_queries(profiles, pool)
+    for row in (0, 199, 200, 449):
+        one = r.expand_queries(profiles[row:row + 1], pool)
+        assert np.allclose(queries[row], one[0][0], atol=1e-5)
+        assert centre[row] == pytest.approx(float(one[1][0]), abs=1e-5)
+        assert spread[row] == pytest.approx(float(one[2][0]), abs=1e-5)

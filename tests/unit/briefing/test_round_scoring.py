@@ -110,3 +110,35 @@ def test_feedback_changes_what_the_next_round_sends() -> None:
     sims_after = meaning.vector @ vectors[1]
     assert float(sims_after) > float(sims_before) + 0.05
     assert np.isfinite(sims_after)
+
+
+def test_the_pool_keeps_the_latest_vectors_of_one_model() -> None:
+    freq = matching.DocumentFrequencies()
+    _, packed = rs.item_vectors(ITEMS, FakeEmbedder())
+    pool = rs.updated_pool(freq, ITEMS, packed, "fake-bigram", size=2)
+    assert pool is not None and pool.shape == (2, 512)
+    assert freq.recent == [packed["i2"], packed["i3"]] and freq.recent_model == "fake-bigram"
+    again = matching.DocumentFrequencies.from_dict(freq.to_dict())  # kept in the bucket with the statistics
+    assert again.recent == freq.recent and again.recent_model == "fake-bigram"
+    rs.updated_pool(freq, ITEMS[:1], packed, "another-model")  # a new model starts a new pool
+    assert freq.recent == [packed["i1"]] and freq.recent_model == "another-model"
+    assert rs.updated_pool(freq, ITEMS, {}, "another-model") is None and freq.recent == [packed["i1"]]
+    assert rs.updated_pool(freq, ITEMS, packed, "") is None and freq.recent == [packed["i1"]]  # no embedder
+
+
+def test_a_duties_only_profile_is_calibrated_on_recent_items_in_the_round() -> None:
+    rng = np.random.default_rng(5)
+    syllables = list("가나다라마바사아자차카타파하경제물가금리선거국회야구축구날씨교통")
+    recent = ["".join(rng.choice(syllables, 12)) for _ in range(relevance.POOL_SIZE // 4)]
+    recent += ["문화예술 공연 전시 축제 소식 " + "".join(rng.choice(syllables, 3)) for _ in range(10)]
+    embedder = FakeEmbedder()
+    pool = embedder.encode(recent)
+    culture = Profile("E3001", department="문화예술과", duties="문화예술 진흥, 공연·전시·축제 지원")
+    vectors, packed = rs.item_vectors(ITEMS, embedder)
+    meanings, _ = rs.refresh_meanings([culture], embedder)
+    scored = list(rs.score_round(ITEMS, vectors, packed, [culture], meanings, frequencies(), pool=pool))
+    assert [s.item.item_id for s in scored] == ["i1"]
+    meaning = scored[0].relevance.meaning
+    assert meaning is not None and meaning.calibrated > relevance.Z_LOW  # the calibrated part decided
+    assert scored[0].relevance.score >= matching.DIGEST_THRESHOLD
+    assert "담당업무 ‘" in scored[0].relevance.reason
