@@ -23,6 +23,22 @@ class SeenTap:
     proof_id: str
 
 
+@dataclass(frozen=True)
+class TapContext:
+    """Everything a tap is judged and written against, read in one round trip."""
+
+    order: TripOrder | None
+    profile: dict[str, Any]
+    last: dict[str, Any] | None  # the trip's double-tap guard: its last proof id and time
+    seen: SeenTap | None  # what this tap's nonce already produced
+    recent: tuple[PreviousFix, ...] = ()  # the traveller's last fixes, newest first
+    recent_version: int = 0  # how many fixes that history has taken (the condition of the next write)
+
+
+class FixHistoryChanged(Exception):  # noqa: N818 - a condition, not an error: judge the tap again
+    """Another proof of the traveller was written since the tap's context was read."""
+
+
 class TripsPort(Protocol):
     settings: TripsSettings
 
@@ -38,11 +54,10 @@ class TripsPort(Protocol):
     def withdraw_consent(self, employee_id: str, at: datetime) -> int: ...
 
     # proofs
-    def load_for_tap(self, trip_id: str, employee_id: str, nonce: str
-                     ) -> tuple[TripOrder | None, dict[str, Any], dict[str, Any] | None, SeenTap | None]: ...
+    def load_for_tap(self, trip_id: str, employee_id: str, nonce: str) -> TapContext: ...
     def recent_fixes(self, employee_id: str) -> list[PreviousFix]: ...
     def save_proof(self, proof: dict[str, Any], position: dict[str, Any], double_tap_s: int,
-                   fix_fingerprint: str) -> SeenTap | str | None: ...
+                   fix_fingerprint: str, context: TapContext) -> SeenTap | str | None: ...
     def get_proof(self, proof_id: str) -> dict[str, Any] | None: ...
     def get_position(self, proof_id: str) -> dict[str, Any] | None: ...
     def proofs_of_trip(self, trip_id: str) -> list[dict[str, Any]]: ...

@@ -21,7 +21,7 @@ from chalicelib.trips import token as jws
 from chalicelib.trips import verdict as vd
 from chalicelib.trips.inputs import CONSENT_VERSION, Tap
 from chalicelib.trips.orders import TripOrder, decode_csv, new_id, parse_order, plan_import
-from chalicelib.trips.ports import SeenTap, TripsPort
+from chalicelib.trips.ports import FixHistoryChanged, SeenTap, TapContext, TripsPort
 
 AUDIT_ROLES = ("auditor", "admin")
 
@@ -109,11 +109,27 @@ def _own_trip(st: TripsPort, user: User, trip_id: str, *, auditors: bool = False
 
 # -- one tap ----------------------------------------------------------------------------------------
 
+JUDGE_ATTEMPTS = 3  # a tap is judged again when another proof of its traveller was written meanwhile
+
+
 def create_proof(st: TripsPort, user: User, trip_id: str, tap: Tap, base_url: str) -> dict[str, Any]:
     """One tap → a signed proof. Idempotent per (traveller, trip, nonce): the nonce's record is
     written in the proof's own transaction, so one nonce makes at most one proof and its repeats get
-    that proof; a second tap on the same trip within the double-tap window returns the first proof."""
-    order, profile, last, seen = st.load_for_tap(trip_id, user.id, tap.nonce)
+    that proof; a second tap on the same trip within the double-tap window returns the first proof.
+    The verdict's speed and repeat flags see the traveller's last fixes as they were when it was
+    written: if another of their proofs was written in between, the tap is judged again."""
+    for _ in range(JUDGE_ATTEMPTS):
+        try:
+            return _with_links(_tap(st, user, trip_id, tap), base_url)
+        except FixHistoryChanged:
+            continue
+    raise Conflict("같은 요청을 처리하고 있습니다. 잠시 후 다시 시도하세요. (in progress)",
+                   code="in_progress")
+
+
+def _tap(st: TripsPort, user: User, trip_id: str, tap: Tap) -> dict[str, Any]:
+    context = st.load_for_tap(trip_id, user.id, tap.nonce)
+    order, profile, last, seen = context.order, context.profile, context.last, context.seen
     if order is None:
         raise NotFound(NO_SUCH_TRIP)
     if order.employee_id != user.id:
@@ -122,13 +138,13 @@ def create_proof(st: TripsPort, user: User, trip_id: str, tap: Tap, base_url: st
         raise Forbidden("위치정보 수집·이용 동의가 필요합니다. (location consent required)")
     fingerprint = fix_fingerprint(tap.fix)
     if seen is not None:
-        return _with_links(_replay(st, seen, fingerprint), base_url)
+        return _replay(st, seen, fingerprint)
     window = st.settings.double_tap_seconds
     if last and float(last["at"]) >= time.time() - window:
         earlier = st.get_proof(str(last["proof_id"]))
         if earlier is not None:
-            return _with_links({**_proof_result(earlier), "repeated": True}, base_url)
-    return _with_links(_create(st, user, order, profile["pseudonym"], tap, fingerprint), base_url)
+            return {**_proof_result(earlier), "repeated": True}
+    return _create(st, user, order, profile["pseudonym"], tap, fingerprint, context)
 
 
 def fix_fingerprint(fix: dict[str, Any]) -> str:
@@ -149,7 +165,7 @@ def _replay(st: TripsPort, seen: SeenTap, fingerprint: str) -> dict[str, Any]:
 
 
 def _create(st: TripsPort, user: User, order: TripOrder, pseudonym: str, tap: Tap,
-            fingerprint: str) -> dict[str, Any]:
+            fingerprint: str, context: TapContext) -> dict[str, Any]:
     fix_in, nonce = tap.fix, tap.nonce
     now = now_utc()
     captured = from_iso(fix_in["captured_at"])
@@ -162,13 +178,13 @@ def _create(st: TripsPort, user: User, order: TripOrder, pseudonym: str, tap: Ta
     dest = vd.Destination(lat=order.lat, lon=order.lon, radius_m=order.radius_m, start=order.start,
                           end=order.end)
     rules = vd.Rules(accuracy_limit_m=st.settings.accuracy_limit_m)
-    verdict = vd.evaluate(dest, fix, now, st.recent_fixes(user.id), rules)
+    verdict = vd.evaluate(dest, fix, now, list(context.recent), rules)
     token = _sign(st, order, proof_id, pseudonym, user, fix, verdict, now)
     proof = {"proof_id": proof_id, "trip_id": order.trip_id, "employee_id": user.id,
              "pseudonym": pseudonym, "created_at": iso(now), "judged_at": iso(verdict.judged_at),
              "delayed": fix.delayed, "nonce": nonce, "verdict": verdict.summary(), "token": token}
     lost = st.save_proof(proof, {**fix_in, "distance_m": round(verdict.distance_m, 1)},
-                         st.settings.double_tap_seconds, fingerprint)
+                         st.settings.double_tap_seconds, fingerprint, context)
     if isinstance(lost, SeenTap):  # the same nonce, sent twice at once: the other request's proof
         return _replay(st, lost, fingerprint)
     if lost is not None:  # another tap on this trip committed first: that is the proof

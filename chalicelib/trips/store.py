@@ -14,7 +14,8 @@ PROOF#<proof>           POS                           exact position (TTL: posit
 PROOF#<proof>           LOG#<time>#<rand>             access log: who verified / read what
 ACCESS#<yyyy-mm-dd>     LOG#<time>#<rand>             access log of tokens naming no known proof
 EMP#<emp>               PROFILE                       pseudonym, location consent
-EMP#<emp>               FIX#<time>#<proof>            the traveller's recent fixes (speed/repeat flags)
+EMP#<emp>               RECENT                        the traveller's last 10 fixes (speed/repeat flags),
+                                                      newest first, and a version (TTL: position)
 SIGNKEY                 <kid>                         signing key registry: KMS key, public JWK
 DATAKEY                 <dkid>                        wrapped AES-256 data key (TTL: crypto-shredding)
 DATAKEY                 CURRENT#<yyyymmdd>            the data key of that day (KST)
@@ -42,7 +43,7 @@ from chalicelib.clock import KST, from_iso, iso
 from chalicelib.settings import TripsSettings
 from chalicelib.trips import token as jws
 from chalicelib.trips.orders import TripOrder
-from chalicelib.trips.ports import SeenTap
+from chalicelib.trips.ports import FixHistoryChanged, SeenTap, TapContext
 from chalicelib.trips.verdict import PreviousFix
 
 DAY = 86400
@@ -184,20 +185,15 @@ class TripsStore:
         for them are erased now (their fixes, each proof's stored position, and a mark on each
         proof so that the copy sealed inside its token is no longer opened). Returns how many
         proofs had their position erased. The verdicts stay (expense settlement)."""
-        from boto3.dynamodb.conditions import Key
-
         self.profile(employee_id)
         self.table.update_item(
             Key={"pk": f"EMP#{employee_id}", "sk": "PROFILE"},
             UpdateExpression="REMOVE consent_version, consent_at SET consent_withdrawn_at = :t",
             ExpressionAttributeValues={":t": iso(at)})
-        fixes = self._query_all(KeyConditionExpression=Key("pk").eq(f"EMP#{employee_id}")
-                                & Key("sk").begins_with("FIX#"), ProjectionExpression="pk, sk")
         proofs = [p for order in self.trips_of(employee_id) for p in self.proofs_of_trip(order.trip_id)
                   if p.get("employee_id") == employee_id and not p.get("position_erased_at")]
         with self.table.batch_writer() as batch:
-            for fix in fixes:
-                batch.delete_item(Key={"pk": fix["pk"], "sk": fix["sk"]})
+            batch.delete_item(Key={"pk": f"EMP#{employee_id}", "sk": "RECENT"})
             for proof in proofs:
                 batch.delete_item(Key={"pk": f"PROOF#{proof['proof_id']}", "sk": "POS"})
         for proof in proofs:
@@ -235,35 +231,45 @@ class TripsStore:
                 if tap and int(tap.get("expiration", 0)) > time.time() else None)
         return items, seen
 
-    def load_for_tap(self, trip_id: str, employee_id: str, nonce: str
-                     ) -> tuple[TripOrder | None, dict[str, Any], dict[str, Any] | None, SeenTap | None]:
-        """The order, the traveller's profile, the trip's double-tap guard and what this nonce
-        already produced, in one round trip."""
+    def load_for_tap(self, trip_id: str, employee_id: str, nonce: str) -> TapContext:
+        """The order, the traveller's profile and last fixes, the trip's double-tap guard and what
+        this nonce already produced, in one round trip."""
         found, seen = self._read([{"pk": f"TRIP#{trip_id}", "sk": "TRIP"},
                                   {"pk": f"EMP#{employee_id}", "sk": "PROFILE"},
+                                  {"pk": f"EMP#{employee_id}", "sk": "RECENT"},
                                   {"pk": f"TRIP#{trip_id}", "sk": "LAST"}],
                                  self._tap_key(employee_id, trip_id, nonce))
         trip = found.get((f"TRIP#{trip_id}", "TRIP"))
         profile = found.get((f"EMP#{employee_id}", "PROFILE")) or {}
         if trip and trip["employee_id"] == employee_id and not profile.get("pseudonym"):
             profile = self.profile(employee_id)
-        return (_order(trip) if trip else None, profile, found.get((f"TRIP#{trip_id}", "LAST")), seen)
+        recent = found.get((f"EMP#{employee_id}", "RECENT"))
+        return TapContext(order=_order(trip) if trip else None, profile=profile,
+                          last=found.get((f"TRIP#{trip_id}", "LAST")), seen=seen,
+                          recent=tuple(self._fixes(recent)),
+                          recent_version=int(recent["version"]) if recent else 0)
+
+    def _fixes(self, recent: dict[str, Any] | None) -> list[PreviousFix]:
+        """The fixes of a RECENT item still within the position retention (its TTL may lag)."""
+        if not recent or int(recent.get("expires_at", 0)) < time.time():
+            return []
+        cutoff = datetime.now(UTC) - timedelta(days=self.settings.position_retention_days)
+        fixes = [PreviousFix(float(f["lat"]), float(f["lon"]), from_iso(str(f["at"])))
+                 for f in recent["fixes"]]
+        return [f for f in fixes if f.at > cutoff]
 
     def recent_fixes(self, employee_id: str) -> list[PreviousFix]:
-        from boto3.dynamodb.conditions import Key
-
-        page = self.table.query(
-            KeyConditionExpression=Key("pk").eq(f"EMP#{employee_id}") & Key("sk").begins_with("FIX#"),
-            ScanIndexForward=False, Limit=RECENT_FIXES)
-        return [PreviousFix(float(i["lat"]), float(i["lon"]), from_iso(str(i["at"])))
-                for i in page.get("Items", [])]
+        return self._fixes(plain(self.table.get_item(Key={"pk": f"EMP#{employee_id}", "sk": "RECENT"},
+                                                     ConsistentRead=True).get("Item")))
 
     def save_proof(self, proof: dict[str, Any], position: dict[str, Any], double_tap_s: int,
-                   fix_fingerprint: str) -> SeenTap | str | None:
-        """Proof, exact position, the traveller's fix history, the trip's double-tap guard and the
-        nonce's record in one transaction. Returns None when written; else nothing of this proof was
-        written and it returns what was there first: the nonce's record (the same nonce committed by
-        another request) or the id of the proof that won the double-tap window."""
+                   fix_fingerprint: str, context: TapContext) -> SeenTap | str | None:
+        """Proof, exact position, the traveller's last fixes (this one first), the trip's double-tap
+        guard and the nonce's record in one transaction. Returns None when written; else nothing of
+        this proof was written and it returns what was there first: the nonce's record (the same
+        nonce committed by another request) or the id of the proof that won the double-tap window;
+        or raises ``FixHistoryChanged`` when another proof of the traveller was written since
+        ``context`` was read (the tap is to be judged again)."""
         created = from_iso(proof["created_at"])
         judged_at = proof["judged_at"]
         pid, trip_id, emp = proof["proof_id"], proof["trip_id"], proof["employee_id"]
@@ -274,8 +280,17 @@ class TripsStore:
                            "expires_at": self._expiry(self.settings.proof_retention_days, created)})
         position_expiry = self._expiry(self.settings.position_retention_days, created)
         position_item = _ddb({**position, "pk": f"PROOF#{pid}", "sk": "POS", "expires_at": position_expiry})
-        fix_item = _ddb({"pk": f"EMP#{emp}", "sk": f"FIX#{judged_at}#{pid}", "lat": position["lat"],
-                         "lon": position["lon"], "at": judged_at, "expires_at": position_expiry})
+        fixes = [{"lat": position["lat"], "lon": position["lon"], "at": judged_at}] + [
+            {"lat": f.lat, "lon": f.lon, "at": iso(f.at)} for f in context.recent[:RECENT_FIXES - 1]]
+        version = context.recent_version
+        recent: dict[str, Any] = {"Put": {
+            "TableName": self.settings.table,
+            "Item": _ddb({"pk": f"EMP#{emp}", "sk": "RECENT", "fixes": fixes, "version": version + 1,
+                          "expires_at": position_expiry}),
+            # Written over the history this tap was judged against, or not at all.
+            "ConditionExpression": "version = :v" if version else "attribute_not_exists(pk)"}}
+        if version:
+            recent["Put"]["ExpressionAttributeValues"] = {":v": version}
         now = created.timestamp()
         guard = _ddb({"pk": f"TRIP#{trip_id}", "sk": "LAST", "proof_id": pid, "at": now,
                       "expires_at": int(now) + DAY})
@@ -294,15 +309,19 @@ class TripsStore:
                 {"Put": {"TableName": name, "Item": proof_item,
                          "ConditionExpression": "attribute_not_exists(pk)"}},
                 {"Put": {"TableName": name, "Item": position_item}},
-                {"Put": {"TableName": name, "Item": fix_item}},
+                recent,
             ])
         except client.exceptions.TransactionCanceledException:
-            found, seen = self._read([{"pk": f"TRIP#{trip_id}", "sk": "LAST"}], tap_key)
+            found, seen = self._read([{"pk": f"TRIP#{trip_id}", "sk": "LAST"},
+                                      {"pk": f"EMP#{emp}", "sk": "RECENT"}], tap_key)
             if seen is not None:
                 return seen
             last = found.get((f"TRIP#{trip_id}", "LAST"))
             if last and last["proof_id"] != pid and float(last["at"]) >= now - double_tap_s:
                 return str(last["proof_id"])
+            now_version = found.get((f"EMP#{emp}", "RECENT"), {}).get("version", 0)
+            if int(now_version) != version:
+                raise FixHistoryChanged from None
             raise
         return None
 

@@ -14,7 +14,7 @@ from chalicelib.clock import KST, from_iso
 from chalicelib.settings import TripsSettings
 from chalicelib.trips import token as jws
 from chalicelib.trips.orders import TripOrder
-from chalicelib.trips.ports import SeenTap
+from chalicelib.trips.ports import FixHistoryChanged, SeenTap, TapContext
 from chalicelib.trips.verdict import PreviousFix
 
 SETTINGS = TripsSettings(table="trips", idempotency_table="idempotency", signing_key_alias="alias/sign",
@@ -41,6 +41,7 @@ class FakeTripsStore:
         der = self._private_key.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
         self.jwk = jws.public_jwk(der)
         self.taps: dict[tuple[str, str, str], SeenTap] = {}  # (traveller, trip, nonce) → its record
+        self.fix_versions: dict[str, int] = {}  # traveller → how many fixes their history has taken
 
     # -- trip orders -------------------------------------------------------------------------
     def put_trip(self, order: TripOrder) -> bool:
@@ -79,6 +80,7 @@ class FakeTripsStore:
         profile.pop("consent_at", None)
         profile["consent_withdrawn_at"] = at.isoformat()
         self.fixes.pop(employee_id, None)
+        self.fix_versions.pop(employee_id, None)
         erased = [p for p in self.proofs.values()
                   if p["employee_id"] == employee_id and not p.get("position_erased_at")]
         for proof in erased:
@@ -87,20 +89,22 @@ class FakeTripsStore:
         return len(erased)
 
     # -- proofs ----------------------------------------------------------------------------------
-    def load_for_tap(self, trip_id: str, employee_id: str, nonce: str
-                     ) -> tuple[TripOrder | None, dict[str, Any], dict[str, Any] | None, SeenTap | None]:
+    def load_for_tap(self, trip_id: str, employee_id: str, nonce: str) -> TapContext:
         order = self.trips.get(trip_id)
         profile = dict(self.profiles.get(employee_id, {}))
         if order and order.employee_id == employee_id and not profile.get("pseudonym"):
             profile = self.profile(employee_id)
         last = self.last_tap.get(trip_id)
-        return order, profile, dict(last) if last else None, self.taps.get((employee_id, trip_id, nonce))
+        return TapContext(order=order, profile=profile, last=dict(last) if last else None,
+                          seen=self.taps.get((employee_id, trip_id, nonce)),
+                          recent=tuple(self.recent_fixes(employee_id)),
+                          recent_version=self.fix_versions.get(employee_id, 0))
 
     def recent_fixes(self, employee_id: str) -> list[PreviousFix]:
         return list(reversed(self.fixes.get(employee_id, [])))[:10]
 
     def save_proof(self, proof: dict[str, Any], position: dict[str, Any], double_tap_s: int,
-                   fix_fingerprint: str) -> SeenTap | str | None:
+                   fix_fingerprint: str, context: TapContext) -> SeenTap | str | None:
         now = from_iso(proof["created_at"]).timestamp()
         tap = (proof["employee_id"], proof["trip_id"], proof["nonce"])
         if tap in self.taps:
@@ -108,6 +112,9 @@ class FakeTripsStore:
         last = self.last_tap.get(proof["trip_id"])
         if last and last["at"] >= now - double_tap_s:
             return str(last["proof_id"])
+        if self.fix_versions.get(proof["employee_id"], 0) != context.recent_version:
+            raise FixHistoryChanged
+        self.fix_versions[proof["employee_id"]] = context.recent_version + 1
         self.taps[tap] = SeenTap(fix=fix_fingerprint, proof_id=proof["proof_id"])
         self.last_tap[proof["trip_id"]] = {"proof_id": proof["proof_id"], "at": now}
         self.proofs[proof["proof_id"]] = copy.deepcopy(proof)

@@ -119,6 +119,58 @@ def test_the_same_tap_sent_four_times_at_once_gives_one_proof_and_the_same_answe
     assert mine["last_proof"]["proof_id"] == responses[0].json()["proof_id"]
 
 
+def test_the_travellers_last_fixes_flag_repeats_and_speed_across_trips_until_consent_is_withdrawn(
+        api_url: str, http: requests.Session, make_trip: Any, consent: Any, prove: Any,
+        auth_headers: Callable[..., dict[str, str]]) -> None:
+    user, spot = "E9401", {"lat": 35.23912, "lon": 128.69311}
+    consent(user)
+    first = prove(make_trip(user=user)["trip_id"], user=user, **spot)
+    assert first.status_code == 201 and first.json()["verdict"]["flags"] == []
+    again = prove(make_trip(user=user)["trip_id"], user=user, **spot)  # another trip, the same fix
+    assert "repeated_fix" in again.json()["verdict"]["flags"]
+    far = prove(make_trip(user=user)["trip_id"], user=user, lat=35.70, lon=128.69)  # 51 km at once
+    assert "speed_implausible" in far.json()["verdict"]["flags"]
+    assert http.delete(f"{api_url}/trips/consent", headers=auth_headers(user)).status_code == 200
+    consent(user)
+    fresh = prove(make_trip(user=user)["trip_id"], user=user, **spot)  # the history went with consent
+    assert fresh.status_code == 201 and fresh.json()["verdict"]["flags"] == []
+
+
+def test_a_tap_judged_on_a_stale_fix_history_is_not_written_but_judged_again(
+        private_store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+    import secrets
+    from datetime import UTC, datetime, timedelta
+
+    from chalicelib.auth import User
+    from chalicelib.trips import service
+    from chalicelib.trips.inputs import parse_tap
+
+    st, user = private_store, User(id="E8101", name="한결", department="총무과", roles=("employee",))
+    start = datetime.now(UTC) - timedelta(hours=1)
+    trips = [service.create_trip(st, user, {
+        "destination": "경상남도청", "lat": 35.2383, "lon": 128.6925, "start": start.isoformat(),
+        "end": (start + timedelta(hours=4)).isoformat(), "purpose": "점검"})["trip_id"] for _ in range(2)]
+    st.set_consent(user.id, service.CONSENT_VERSION, datetime.now(UTC))
+
+    def tap() -> Any:
+        return parse_tap({"lat": 35.23912, "lon": 128.69311, "accuracy_m": 8, "nonce": secrets.token_hex(8),
+                          "captured_at": datetime.now(UTC).isoformat()})
+
+    service.create_proof(st, user, trips[0], tap(), "http://127.0.0.1:8000")
+    read, reads = st.load_for_tap, []
+
+    def load(*args: Any) -> Any:  # the first read is from before the proof above was written
+        reads.append(args)
+        context = read(*args)
+        return dataclasses.replace(context, recent=(), recent_version=0) if len(reads) == 1 else context
+
+    monkeypatch.setattr(st, "load_for_tap", load)
+    second = service.create_proof(st, user, trips[1], tap(), "http://127.0.0.1:8000")
+    assert len(reads) == 2 and "repeated_fix" in second["verdict"]["flags"]
+    assert len(st.recent_fixes(user.id)) == 2
+
+
 def test_a_proof_outside_the_radius_is_recorded_with_the_reason(
         make_trip: Any, consent: Any, prove: Any) -> None:
     consent("E1001")

@@ -126,3 +126,39 @@ def test_the_local_cloud_makes_one_client_per_service_and_shares_it() -> None:
     assert all(client is first for client in seen)
     assert clients("kinesis") is not first and clients("kinesis") is clients("kinesis")
     assert made == ["sqs", "kinesis"]
+
+
+
+def _crowd(slots: object, names: str, hold: float) -> tuple[list[str], int]:
+    """Threads arriving one after another into ``slots``: the order they got in, the most inside."""
+    import threading
+
+    order: list[str] = []
+    inside = [0, 0]  # now, most
+    lock = threading.Lock()
+
+    def work(name: str) -> None:
+        with slots:  # type: ignore[attr-defined]
+            with lock:
+                order.append(name)
+                inside[0] += 1
+                inside[1] = max(inside)
+            time.sleep(hold)
+            with lock:
+                inside[0] -= 1
+
+    threads = [threading.Thread(target=work, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.01)  # a clear arrival order
+    for thread in threads:
+        thread.join(10)
+    return order, inside[1]
+
+
+def test_the_local_server_admits_n_invocations_at_once_and_the_rest_in_arrival_order() -> None:
+    from infra.local.server import FifoSlots
+
+    assert _crowd(FifoSlots(1), "abcdef", 0.03) == (list("abcdef"), 1)
+    order, most = _crowd(FifoSlots(3), "abcdefgh", 0.05)
+    assert most == 3 and sorted(order) == list("abcdefgh") and order[:3] == list("abc")

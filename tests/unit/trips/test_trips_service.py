@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import secrets
@@ -169,13 +170,34 @@ def test_the_same_nonce_sent_twice_at_once_makes_one_proof_and_one_answer(
     # A second request that read before the first one committed: it signs a proof of its own, loses
     # the nonce in the transaction and answers with the first proof.
     read = st.load_for_tap
-    monkeypatch.setattr(st, "load_for_tap", lambda *args: (*read(*args)[:2], None, None))
+    monkeypatch.setattr(st, "load_for_tap", lambda *args: dataclasses.replace(
+        read(*args), last=None, seen=None, recent=(), recent_version=0))
     assert service.create_proof(st, TRAVELLER, trip["trip_id"], tap, BASE) == first
     assert list(st.proofs) == [first["proof_id"]]
     moved = Tap(nonce=tap.nonce, fix={**tap.fix, "lat": 35.3})
     with pytest.raises(Conflict) as caught:
         service.create_proof(st, TRAVELLER, trip["trip_id"], moved, BASE)
     assert caught.value.code == "nonce_reused"
+
+
+def test_a_tap_is_judged_again_when_another_proof_of_the_traveller_was_written_meanwhile(
+        st: FakeTripsStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = _proof(st, lat=35.23912, lon=128.69311)
+    other_trip = _trip(st)
+    # The second tap read the traveller's history before the first proof was written.
+    read, stale = st.load_for_tap, [True]
+
+    def load(*args: Any) -> Any:
+        context = read(*args)
+        if stale.pop() if stale else False:
+            return dataclasses.replace(context, recent=(), recent_version=0)
+        return context
+
+    monkeypatch.setattr(st, "load_for_tap", load)
+    tap = _tap(lat=35.23912, lon=128.69311)
+    second = service.create_proof(st, TRAVELLER, other_trip["trip_id"], tap, BASE)
+    assert "repeated_fix" in second["verdict"]["flags"] and first["verdict"]["flags"] == []
+    assert len(st.proofs) == 2 and st.fix_versions[TRAVELLER.id] == 2
 
 
 def test_a_tap_still_in_progress_is_a_conflict(st: FakeTripsStore, monkeypatch: pytest.MonkeyPatch) -> None:
