@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from chalicelib import csvtext
 from chalicelib.briefing import matching
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -82,12 +83,10 @@ class DutyTable:
 
 def decode(data: bytes) -> str:
     """UTF-8 (BOM or not), else CP949; anything else is refused."""
-    for encoding in ("utf-8-sig", "cp949"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise DutyTableError("파일 인코딩을 읽을 수 없습니다. UTF-8 또는 CP949(엑셀 CSV)로 저장하세요.")
+    text = csvtext.decode(data)
+    if text is None:
+        raise DutyTableError("파일 인코딩을 읽을 수 없습니다. UTF-8 또는 CP949(엑셀 CSV)로 저장하세요.")
+    return text
 
 
 def parse(data: bytes, filename: str = "") -> DutyTable:

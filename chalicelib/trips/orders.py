@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from chalicelib import csvtext
 from chalicelib.clock import KST
 from chalicelib.errors import InvalidField
 from chalicelib.trips.geo import valid_coordinates
@@ -191,12 +192,10 @@ class ImportPlan:
 
 def decode_csv(raw: bytes) -> str:
     """UTF-8 (with or without BOM) or CP949/EUC-KR, which Korean HR systems still export."""
-    for encoding in ("utf-8-sig", "cp949"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InvalidField("file", "CSV 인코딩을 알 수 없습니다 (UTF-8 또는 CP949). (unknown encoding)")
+    text = csvtext.decode(raw)
+    if text is None:
+        raise InvalidField("file", "CSV 인코딩을 알 수 없습니다 (UTF-8 또는 CP949). (unknown encoding)")
+    return text
 
 
 def plan_import(text: str, created_by: str, *, id_key: bytes, now: datetime | None = None) -> ImportPlan:
