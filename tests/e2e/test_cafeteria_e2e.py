@@ -21,6 +21,7 @@ import pytest
 import requests
 
 from infra.local.moto_server import free_port
+from tests.e2e.pagekit import context
 from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS, stop_gdesk
 
 pytestmark = pytest.mark.e2e
@@ -186,12 +187,10 @@ def test_the_page_and_the_widget_show_what_the_cameras_report(cloud: dict[str, A
 
 def test_the_page_says_no_data_when_the_cameras_are_silent(
         local_cloud: Any, api_url: str, token: Any, runtime: Any, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, browser: Any) -> None:
     """On the test session's local cloud (no simulator): zones nobody reports for show 데이터 없음;
     one count through the stream and the function brings the badge back."""
     import secrets
-
-    from playwright.sync_api import sync_playwright
 
     from chalicelib import wiring
     from chalicelib.settings import get_settings
@@ -204,31 +203,27 @@ def test_the_page_says_no_data_when_the_cameras_are_silent(
     get_settings.cache_clear()
     wiring.reset()
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_page()
-                page.goto(api_url + "/login")
-                page.evaluate("t => localStorage.setItem('gdesk.token', t)", token("E1002"))
-                page.goto(api_url + "/cafeteria")
-                page.locator(".zone").first.wait_for(timeout=20000)
-                assert page.inner_text("#badge") == "데이터 없음"
-                assert page.inner_text("#wait") == "데이터 없음"
-                assert "데이터 없음" in page.inner_text(".zone")
+        page = context(browser, 1366, token("E1002")).new_page()
+        try:
+            page.goto(api_url + "/cafeteria")
+            page.locator(".zone").first.wait_for(timeout=20000)
+            assert page.inner_text("#badge") == "데이터 없음"
+            assert page.inner_text("#wait") == "데이터 없음"
+            assert "데이터 없음" in page.inner_text(".zone")
 
-                kinesis = boto3.client("kinesis", region_name="ap-northeast-2")
-                record = {"camera_id": "cam-korean-1", "zone": zone, "count": 27,
-                          "ts": datetime.now().astimezone().isoformat()}
-                kinesis.put_record(StreamName=local_cloud.stack.physical["DensityStream"],
-                                   Data=json.dumps(record).encode(), PartitionKey="cam-korean-1")
-                for _ in range(20):
-                    if not runtime.drive_kinesis_once("DensityStreamFunction"):
-                        break
-                page.reload()
-                page.locator("#badge[data-level='혼잡']").wait_for(timeout=20000)
-                assert page.inner_text("#wait") == "예상 대기 4.5분"
-            finally:
-                browser.close()
+            kinesis = boto3.client("kinesis", region_name="ap-northeast-2")
+            record = {"camera_id": "cam-korean-1", "zone": zone, "count": 27,
+                      "ts": datetime.now().astimezone().isoformat()}
+            kinesis.put_record(StreamName=local_cloud.stack.physical["DensityStream"],
+                               Data=json.dumps(record).encode(), PartitionKey="cam-korean-1")
+            for _ in range(20):
+                if not runtime.drive_kinesis_once("DensityStreamFunction"):
+                    break
+            page.reload()
+            page.locator("#badge[data-level='혼잡']").wait_for(timeout=20000)
+            assert page.inner_text("#wait") == "예상 대기 4.5분"
+        finally:
+            page.context.close()
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()

@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from tests.counter_video import write_video
-from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.pagekit import context
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,9 +34,7 @@ def zone_now(api_url: str, headers: dict[str, str], zone: str) -> dict[str, Any]
 
 def test_a_video_in_the_zone_level_on_the_page_out(
         local_cloud: Any, api_url: str, token: Any, runtime: Any, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    from playwright.sync_api import sync_playwright
-
+        monkeypatch: pytest.MonkeyPatch, browser: Any) -> None:
     from chalicelib import wiring
     from chalicelib.settings import get_settings
 
@@ -70,33 +68,29 @@ def test_a_video_in_the_zone_level_on_the_page_out(
         assert not seen["stale"] and abs(seen["count"] - PEOPLE) <= 1, seen
         assert seen["level"] == "보통" and seen["cameras_reporting"] == 1
 
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_page()
-                page.goto(api_url + "/login")
-                page.evaluate("t => localStorage.setItem('gdesk.token', t)", token("E1002"))
-                page.goto(api_url + "/cafeteria")
-                card = page.locator(f".zone[data-zone='{zone}']")
-                card.locator(".badge[data-level='보통']").wait_for(timeout=20000)
-                assert page.locator("#badge").get_attribute("data-level") == "보통"
-                waiting = int(re.search(r"대기 (\d+)명", card.inner_text()).group(1))
-                assert abs(waiting - PEOPLE) <= 1
+        page = context(browser, 1366, token("E1002")).new_page()
+        try:
+            page.goto(api_url + "/cafeteria")
+            card = page.locator(f".zone[data-zone='{zone}']")
+            card.locator(".badge[data-level='보통']").wait_for(timeout=20000)
+            assert page.locator("#badge").get_attribute("data-level") == "보통"
+            waiting = int(re.search(r"대기 (\d+)명", card.inner_text()).group(1))
+            assert abs(waiting - PEOPLE) <= 1
 
-                counter.send_signal(signal.SIGTERM)  # the counter PC dies
-                _, log = counter.communicate(timeout=60)
-                assert counter.returncode == 0, log  # everything counted was sent before it stopped
-                time.sleep(STALE_SECONDS + 1)
-                while runtime.drive_kinesis_once("DensityStreamFunction"):
-                    pass
-                page.reload()
-                page.locator(f".zone[data-zone='{zone}'] .badge").wait_for(timeout=20000)
-                assert page.inner_text(f".zone[data-zone='{zone}'] .badge") == "카메라 응답 없음"
-                assert "카메라 응답 없음" in page.inner_text(f".zone[data-zone='{zone}']")
-                assert page.inner_text("#badge") == "카메라 응답 없음"
-                assert "카메라 응답이 없습니다" in page.inner_text("#count")
-            finally:
-                browser.close()
+            counter.send_signal(signal.SIGTERM)  # the counter PC dies
+            _, log = counter.communicate(timeout=60)
+            assert counter.returncode == 0, log  # everything counted was sent before it stopped
+            time.sleep(STALE_SECONDS + 1)
+            while runtime.drive_kinesis_once("DensityStreamFunction"):
+                pass
+            page.reload()
+            page.locator(f".zone[data-zone='{zone}'] .badge").wait_for(timeout=20000)
+            assert page.inner_text(f".zone[data-zone='{zone}'] .badge") == "카메라 응답 없음"
+            assert "카메라 응답 없음" in page.inner_text(f".zone[data-zone='{zone}']")
+            assert page.inner_text("#badge") == "카메라 응답 없음"
+            assert "카메라 응답이 없습니다" in page.inner_text("#count")
+        finally:
+            page.context.close()
     finally:
         if counter.poll() is None:
             counter.kill()
