@@ -3,16 +3,17 @@
 The lexical scorer (``matching``) stays as it is and keeps its reasons (keywords in title/body,
 duty words, followed agency, exclusions). Beside it comes the meaning of the duties:
 
-- A profile's *meaning vector* is the sentence vector of "department + duties text", moved by the
-  person's feedback (Rocchio: towards the items marked 👍, away from the items marked 👎). Each
+- A profile's *meaning vector* is the sentence vector of "department + duties text + keywords",
+  moved by the person's feedback (Rocchio: towards the items marked 👍, away from the items marked 👎). Each
   duty phrase (사무분장 lines are comma/·-separated lists) also has its own vector, only to say
   *which* duty an item is close to.
 - A duties sentence is a blunt query, and a cosine means something different for every profile.
   So the meaning is *expanded and calibrated* on the pool of recent items (``POOL_SIZE`` item
-  vectors kept with the matching statistics): pseudo-relevance feedback takes the ``PRF_SHARE`` of
-  the pool closest to the profile's vector (duties + 👍/👎), their mean minus the pool's mean is the
-  expanded query, and an item's projection on it is standardised against the pool's projections:
-  a z-score, on the same scale for every profile whatever its text.
+  vectors kept with the matching statistics): pseudo-relevance feedback takes the first of
+  ``PRF_SHARES`` of the pool closest to the profile's vector (duties + keywords + 👍/👎), their mean
+  minus the pool's mean is the expanded query (expanded once more with the next share), and an
+  item's projection on it is standardised against the pool's projections: a z-score, on the same
+  scale for every profile whatever its text.
   ``meaning part = MEANING_WEIGHT * clip((z - Z_LOW) / (Z_HIGH - Z_LOW), 0, 1)``, minus
   ``OFF_TOPIC_PENALTY`` (one body keyword's worth) when the item is less related to the profile's
   topic than the average recent item (z < 0): a keyword that only occurs in an off-topic story no
@@ -39,7 +40,7 @@ import numpy as np
 from chalicelib.briefing import matching
 from chalicelib.briefing.embedding import Embedder, normalize_rows, pack_b64, unpack_b64
 
-MEANING_WEIGHT = 0.3  # the most the meaning adds (the lexical evidence leads, the meaning reorders)
+MEANING_WEIGHT = 0.4  # the most the meaning adds: below the alert threshold, so never an alert alone
 MEANING_LOW = 0.0  # cosine at or below which the meaning adds nothing (USE: unrelated news ≈ 0.0–0.1)
 MEANING_HIGH = 0.40  # cosine at which it adds the full weight
 Z_LOW = 0.5  # calibrated: z-score at or below which the meaning adds nothing
@@ -48,7 +49,7 @@ OFF_TOPIC_Z = 0.0  # below: less related to the profile's topic than the average
 OFF_TOPIC_PENALTY = matching.KEYWORD_BODY  # what such an item loses: one body keyword's worth
 POOL_SIZE = 1000  # recent item vectors kept for the calibration (≈ 2 days of a 500-item/day crawl)
 POOL_MIN = 200  # fewer: no calibration, the cosine part
-PRF_SHARE = 0.03  # the share of the pool taken as pseudo-relevant (30 of 1,000)
+PRF_SHARES = (0.03, 0.10)  # pseudo-relevant shares of the pool: 30 of 1,000, then 100 of 1,000
 OFF_TOPIC_REASON = "담당업무와는 거리가 있는 내용"
 REASON_MIN = 0.15  # below this cosine the meaning is not named as a reason
 SIMILAR_ITEM = 0.45  # two items this close (cosine) are "of the same kind" for 👎 suppression
@@ -73,8 +74,13 @@ def duty_facets(duties: str) -> list[str]:
     return out[:MAX_FACETS]
 
 
-def profile_text(department: str, duties: str) -> str:
-    return " ".join(part for part in ((department or "").strip(), (duties or "").strip()) if part)
+def profile_text(department: str, duties: str, keywords: Sequence[str] = ()) -> str:
+    """What a profile's meaning vector is made from: the department, the duties and the keywords
+    the person typed (what they told us their work is about; "경제정책과 지역 경제 동향, 물가, …,
+    경제, 금리")."""
+    words = ", ".join(k.strip() for k in keywords if k and k.strip())
+    duties = ", ".join(part for part in ((duties or "").strip(), words) if part)
+    return " ".join(part for part in ((department or "").strip(), duties) if part)
 
 
 def _mean(vectors: Sequence[np.ndarray]) -> np.ndarray | None:
@@ -88,7 +94,7 @@ class MeaningProfile:
     """What the meaning signal knows about one person: stored with the profile (compact bytes)."""
 
     model_id: str
-    base: np.ndarray  # vector of department + duties
+    base: np.ndarray  # vector of department + duties + keywords
     facets: tuple[tuple[str, np.ndarray], ...] = ()
     liked: tuple[np.ndarray, ...] = ()
     disliked: tuple[np.ndarray, ...] = ()
@@ -151,13 +157,15 @@ class MeaningProfile:
 
 
 def build_meaning_profile(embedder: Embedder, department: str, duties: str,
-                          previous: MeaningProfile | None = None) -> MeaningProfile | None:
-    """The meaning profile for a department and duties text (None without duties: the signal is
-    the meaning of the duties, and its reason names one; a department alone stays lexical).
+                          previous: MeaningProfile | None = None,
+                          keywords: Sequence[str] = ()) -> MeaningProfile | None:
+    """The meaning profile for a department, duties text and keywords (None without duties: the
+    signal is the meaning of the duties, and its reason names one; a department alone stays
+    lexical). The facets (for the reason) are the duty phrases only.
 
     Feedback learned so far is kept when the model is the same; an unchanged text made by the
     same model is not encoded again."""
-    text = profile_text(department, duties)
+    text = profile_text(department, duties, keywords)
     if not (duties or "").strip():
         return None
     same_model = previous is not None and previous.model_id == embedder.model_id
@@ -207,25 +215,30 @@ def part_for(similarity: float, calibrated: float) -> float:
 def expand_queries(vectors: np.ndarray, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pseudo-relevance feedback on the pool for many profile vectors at once.
 
-    For each profile vector: the ``PRF_SHARE`` of the pool closest to it, their mean minus the
+    For each profile vector: the ``PRF_SHARES[0]`` of the pool closest to it, their mean minus the
     pool's mean (what sets these items apart from the news in general), normalised: the expanded
-    query. Returns (queries, mean, std) where mean/std are those of the pool's projections on each
-    query, so that ``(item @ query - mean) / std`` is a z-score comparable across profiles."""
+    query; then the same again from that query with the next share (a wider set, chosen by the
+    topic rather than by the wording of the duties). Returns (queries, mean, std) where mean/std are
+    those of the pool's projections on each query, so that ``(item @ query - mean) / std`` is a
+    z-score comparable across profiles."""
     pool = np.asarray(pool, dtype=np.float32)
     vectors = np.asarray(vectors, dtype=np.float32)
-    k = max(5, int(round(PRF_SHARE * len(pool))))
     centre = pool.mean(axis=0)
     queries = np.zeros_like(vectors)
     mean = np.zeros(len(vectors), dtype=np.float32)
     std = np.ones(len(vectors), dtype=np.float32)
     for start in range(0, len(vectors), _EXPAND_CHUNK):  # bounded memory for thousands of profiles
         rows = slice(start, start + _EXPAND_CHUNK)
-        weights = vectors[rows] @ pool.T  # (profiles, pool): the cosines, then the averaging weights
-        top = np.argpartition(-weights, k - 1, axis=1)[:, :k]
-        weights.fill(0.0)
-        np.put_along_axis(weights, top, 1.0 / k, axis=1)  # a product, not a (profiles, k, dim) gather
-        queries[rows] = normalize_rows(weights @ pool - centre)
-        projections = queries[rows] @ pool.T
+        query = vectors[rows]
+        for share in PRF_SHARES:
+            k = max(5, int(round(share * len(pool))))
+            weights = query @ pool.T  # (profiles, pool): the projections, then the averaging weights
+            top = np.argpartition(-weights, k - 1, axis=1)[:, :k]
+            weights.fill(0.0)
+            np.put_along_axis(weights, top, 1.0 / k, axis=1)  # a product, not a (profiles, k, dim) gather
+            query = normalize_rows(weights @ pool - centre)
+        queries[rows] = query
+        projections = query @ pool.T
         mean[rows] = projections.mean(axis=1)
         std[rows] = projections.std(axis=1)
     std[std == 0] = 1.0

@@ -117,7 +117,7 @@ def refresh_meanings(profiles: Sequence[ScoredProfile], embedder: Embedder | Non
             meanings.append(current)
             continue
         same_model = current is not None and current.model_id == embedder.model_id
-        text = relevance.profile_text(profile.department, profile.duties)
+        text = relevance.profile_text(profile.department, profile.duties, profile.keywords)
         if same_model and current is not None and current.source_text == text:
             meanings.append(current)
         elif not (profile.duties or "").strip():
@@ -127,7 +127,8 @@ def refresh_meanings(profiles: Sequence[ScoredProfile], embedder: Embedder | Non
         elif len(changed) >= limit:  # the next round; meanwhile the old vector of the same model
             meanings.append(current if same_model else None)
         else:
-            built = relevance.build_meaning_profile(embedder, profile.department, profile.duties, current)
+            built = relevance.build_meaning_profile(embedder, profile.department, profile.duties, current,
+                                                     profile.keywords)
             meanings.append(built)
             changed.append((profile, built.to_record() if built is not None else None))
     return meanings, changed

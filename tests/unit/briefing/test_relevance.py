@@ -45,6 +45,19 @@ def test_build_profile_encodes_text_and_facets_once() -> None:
     assert r.build_meaning_profile(embedder, "도로관리과", "") is None  # no duties: lexical only
 
 
+def test_the_keywords_join_the_meaning_but_not_the_duty_phrases() -> None:
+    embedder = FakeEmbedder()
+    text = r.profile_text("경제정책과", "물가 동향", ("금리", " ", "증시"))
+    assert text == "경제정책과 물가 동향, 금리, 증시"
+    assert r.profile_text("", "", ("금리",)) == "금리"
+    profile = r.build_meaning_profile(embedder, "경제정책과", "물가 동향", keywords=("금리", "증시"))
+    assert profile is not None and profile.source_text == "경제정책과 물가 동향, 금리, 증시"
+    assert embedder.calls == [["경제정책과 물가 동향, 금리, 증시", "물가 동향"]]
+    assert [text for text, _ in profile.facets] == ["물가 동향"]  # the reason names a duty, not a keyword
+    # still needs duties (the meaning's reason names one)
+    assert r.build_meaning_profile(embedder, "경제정책과", "", keywords=("금리",)) is None
+
+
 def test_record_round_trip_is_compact() -> None:
     profile = r.build_meaning_profile(FakeEmbedder(), "경제정책과", "물가, 금리 동향")
     assert profile is not None
@@ -61,10 +74,10 @@ def test_record_round_trip_is_compact() -> None:
 
 
 def test_combined_reason_names_the_closest_duty_with_the_similarity() -> None:
-    match = matching.Match(0.1, "none", (), (), None)
+    match = matching.Match(0.05, "none", (), (), None)
     meaning = r.Meaning(0.42, "물가·금리 동향", r.meaning_part(0.42))
     rel = r.combine(match, meaning)
-    assert rel.score == pytest.approx(0.1 + r.MEANING_WEIGHT)
+    assert rel.score == pytest.approx(0.05 + r.MEANING_WEIGHT)
     assert rel.tier == "digest"
     assert rel.reason == "담당업무 ‘물가·금리 동향’과 내용이 가까움 (유사도 0.42)"
     kw = matching.Match(0.5, "alert", ("금리",), (), "한국은행", in_title=("금리",))
@@ -177,7 +190,9 @@ def test_a_duties_only_profile_is_calibrated_on_the_pool_and_brings_in_a_close_i
     rng = np.random.default_rng(2)
     topic = normalize_rows(rng.normal(size=64))[0]
     pool = news_pool(topic)
-    blunt = normalize_rows(topic + 4.0 * normalize_rows(rng.normal(size=64))[0])[0]  # a duties sentence
+    noise = rng.normal(size=64)
+    noise = normalize_rows(noise - (noise @ topic) * topic)[0]  # orthogonal to the topic
+    blunt = normalize_rows(topic + 4.0 * noise)[0]  # a duties sentence: cosine 0.24 with the topic
     profile = r.MeaningProfile("m", blunt, (("공연 지원", topic),))
     item = normalize_rows(topic + 0.08 * rng.normal(size=64))[0]
     index = r.MeaningIndex([profile], pool)

@@ -61,6 +61,9 @@ def test_profile_vectors_are_made_once_and_again_only_when_the_text_changes() ->
     edited = replace(culture, duties="전시 지원")
     _, changed = rs.refresh_meanings([edited], embedder)
     assert len(changed) == 1 and changed[0][1]["source_text"] == "문화예술과 전시 지원"
+    with_keywords = replace(culture, keywords=("뮤지컬",))  # what the person typed is part of the meaning
+    _, changed = rs.refresh_meanings([with_keywords], embedder)
+    assert len(changed) == 1 and changed[0][1]["source_text"] == "문화예술과 공연 지원, 뮤지컬"
     emptied = replace(culture, duties="")
     meanings, changed = rs.refresh_meanings([emptied], embedder)
     assert meanings == [None] and changed == [(emptied, None)]
