@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import html
+import itertools
 import json
 import math
 import os
@@ -207,13 +208,14 @@ def quality(scores: list[float], relevant: list[bool], matched: list[bool]) -> t
     return sum(top) / 10, ndcg, hits / max(positives, 1), hits / max(sum(matched), 1), float(sum(matched))
 
 
-def meaning_signals(corpus: Corpus, meaning: object) -> tuple[list[float], list[float]]:
-    """Cosine and calibrated z-score of every item for one meaning profile, the items arriving in
-    date order in rounds of ROUND, the pool being the last POOL_SIZE items (as the product keeps it)."""
+def meaning_signals(corpus: Corpus, meaning: object) -> tuple[list[float], list[float], list[float]]:
+    """Cosine, calibrated z-score and phrase z-score (the gate) of every item for one meaning
+    profile, the items arriving in date order in rounds of ROUND, the pool being the last POOL_SIZE
+    items (as the product keeps it)."""
     from chalicelib.briefing import relevance
 
     order = sorted(range(len(corpus.docs)), key=lambda i: corpus.dates[i])
-    sims, zs = [math.nan] * len(order), [math.nan] * len(order)
+    sims, zs, gates = ([math.nan] * len(order) for _ in range(3))
     for start in range(0, len(order), ROUND):
         end = start + ROUND
         batch = order[start:end]
@@ -221,8 +223,8 @@ def meaning_signals(corpus: Corpus, meaning: object) -> tuple[list[float], list[
         index = relevance.MeaningIndex([meaning], pool)  # type: ignore[list-item]
         for i, sim, z in zip(batch, index.similarities(corpus.vectors[batch])[:, 0],
                              index.calibrated(corpus.vectors[batch])[:, 0], strict=True):
-            sims[i], zs[i] = float(sim), float(z)
-    return sims, zs
+            sims[i], zs[i], gates[i] = float(sim), float(z), index.phrase_z(0, corpus.vectors[i])
+    return sims, zs, gates
 
 
 def profile_scores(corpus: Corpus, department: str, keywords: tuple[str, ...], duties: str
@@ -234,12 +236,12 @@ def profile_scores(corpus: Corpus, department: str, keywords: tuple[str, ...], d
     meaning = relevance.build_meaning_profile(embedding.PackagedEmbedder(), department, duties,
                                               keywords=keywords)
     index = relevance.MeaningIndex([meaning])
-    sims, zs = meaning_signals(corpus, meaning)
+    sims, zs, gates = meaning_signals(corpus, meaning)
     lexical, new = [], []
     for i, (title, text, _) in enumerate(corpus.docs):
         match = matcher.score(title, text, "", corpus.counts[i], corpus.squashed[i])
         lexical.append(match)
-        new.append(index.relevance(0, match, corpus.vectors[i], sims[i], duties, zs[i]))
+        new.append(index.relevance(0, match, corpus.vectors[i], sims[i], duties, zs[i], gates[i]))
     substring = substring_scores(keywords, corpus)
     return {
         "(a) substring": (substring, [s > 0 for s in substring]),
@@ -362,16 +364,18 @@ GRID_SHARES = ((0.03,), (0.03, 0.03), (0.03, 0.10))  # one pass as before, or a 
 GRID_WEIGHTS = (0.3, 0.4)  # below the alert threshold: the meaning alone never makes an alert
 GRID_Z_LOW = (0.0, 0.5, 1.0)
 GRID_Z_HIGH = (1.5, 2.0, 2.5, 3.0, 3.5)
+GRID_GATES = (None, 1.0, 1.5, 2.0, 2.5)  # PHRASE_GATE_Z; None: no gate
 
 
 def grid(corpus: Corpus, judged: dict[str, dict], top: int = 8) -> list[str]:
     """How the meaning's constants were chosen: on the *tune* half, the issue's four profiles and
     the judged relevance only. Every combination of the pseudo-relevant shares (PRF_SHARES), the
-    weight and the z range is scored; the rule, fixed before looking: among the combinations that
-    meet the issue's goals on the tune half — economy recall ≥ 0.7 at precision ≥ 0.6 at the digest
-    threshold, and P@10 and nDCG@10 not below the lexical scorer's on any of the four — the one with
-    the best mean F1 at the digest threshold. The off-topic penalty (z < 0, one body keyword) is
-    not tuned. Printed: the best combinations by that rule, and the best without the goals."""
+    weight, the z range and the phrase gate (PHRASE_GATE_Z) is scored; the rule, fixed before
+    looking: among the combinations that meet the issue's goals on the tune half — economy recall
+    ≥ 0.7 at precision ≥ 0.6 at the digest threshold, and P@10 and nDCG@10 not below the lexical
+    scorer's on any of the four — the one with the best mean F1 at the digest threshold. The
+    off-topic penalty (z < 0, one body keyword) is not tuned. Printed: the best combinations by
+    that rule, and the best without the goals."""
     import numpy as np
 
     from chalicelib.briefing import embedding, relevance
@@ -401,31 +405,35 @@ def grid(corpus: Corpus, judged: dict[str, dict], top: int = 8) -> list[str]:
 
     baseline = [measure(lexical, relevant) for _, lexical, relevant, _ in profiles]
     rows = []
-    for shares in GRID_SHARES:
-        for weight in GRID_WEIGHTS:
-            for low in GRID_Z_LOW:
-                for high in (h for h in GRID_Z_HIGH if h > low):
-                    results = []
-                    for _, lexical, relevant, signals in profiles:
-                        sims, zs = signals[shares]
-                        penalty = np.where(zs < relevance.OFF_TOPIC_Z, relevance.OFF_TOPIC_PENALTY, 0.0)
-                        part = np.where(np.isnan(zs), weight * np.clip(sims / relevance.MEANING_HIGH, 0, 1),
-                                        weight * np.clip((zs - low) / (high - low), 0, 1) - penalty)
-                        results.append(measure(np.maximum(0.0, lexical + part), relevant))
-                    economy = results[0][2] >= 0.7 and results[0][3] >= 0.6
-                    not_below = all(r[0] >= b[0] - 1e-9 and r[1] >= b[1] - 1e-9
-                                    for r, b in zip(results, baseline, strict=True))
-                    mean_f1 = sum(f1(r[2], r[3]) for r in results) / len(results)
-                    rows.append((economy and not_below, mean_f1, shares, weight, low, high, results))
-    header = ("| PRF shares | weight | Z_LOW | Z_HIGH | mean F1 | "
+    digest = matching.DIGEST_THRESHOLD
+    for shares, weight, low, high, gate in itertools.product(GRID_SHARES, GRID_WEIGHTS, GRID_Z_LOW,
+                                                             GRID_Z_HIGH, GRID_GATES):
+        if high <= low:
+            continue
+        results = []
+        for _, lexical, relevant, signals in profiles:
+            sims, zs, phrase_z = signals[shares]
+            penalty = np.where(zs < relevance.OFF_TOPIC_Z, relevance.OFF_TOPIC_PENALTY, 0.0)
+            part = np.where(np.isnan(zs), weight * np.clip(sims / relevance.MEANING_HIGH, 0, 1),
+                            weight * np.clip((zs - low) / (high - low), 0, 1) - penalty)
+            if gate is not None:  # what the meaning alone brings in must be near one own phrase
+                part = np.where((lexical < digest) & (lexical + part >= digest) & ~np.isnan(zs)
+                                & (phrase_z < gate), 0.0, part)
+            results.append(measure(np.maximum(0.0, lexical + part), relevant))
+        economy = results[0][2] >= 0.7 and results[0][3] >= 0.6
+        not_below = all(r[0] >= b[0] - 1e-9 and r[1] >= b[1] - 1e-9
+                        for r, b in zip(results, baseline, strict=True))
+        mean_f1 = sum(f1(r[2], r[3]) for r in results) / len(results)
+        rows.append((economy and not_below, mean_f1, shares, weight, low, high, gate, results))
+    header = ("| PRF shares | weight | Z_LOW | Z_HIGH | phrase gate | mean F1 | "
               + " | ".join(f"{d} P@10 / nDCG / recall / precision" for d, *_ in profiles) + " |")
-    rule = "|---|---:|---:|---:|---:|" + "---|" * len(profiles)
+    rule = "|---|---:|---:|---:|---:|---:|" + "---|" * len(profiles)
 
     def line(row: tuple) -> str:
-        _, mean_f1, shares, weight, low, high, results = row
+        _, mean_f1, shares, weight, low, high, gate, results = row
         cells = " | ".join(f"{r[0]:.2f} / {r[1]:.2f} / {r[2]:.2f} / {r[3]:.2f}" for r in results)
         named = "+".join(f"{x:.0%}" for x in shares)
-        return f"| {named} | {weight} | {low} | {high} | {mean_f1:.3f} | {cells} |"
+        return f"| {named} | {weight} | {low} | {high} | {gate or '—'} | {mean_f1:.3f} | {cells} |"
 
     meeting = sorted((r for r in rows if r[0]), key=lambda r: -r[1])
     lines = ["Combinations meeting the goals on the tune half (judged), best mean F1 first:", "",

@@ -19,6 +19,11 @@ duty words, followed agency, exclusions). Beside it comes the meaning of the dut
   topic than the average recent item (z < 0): a keyword that only occurs in an off-topic story no
   longer reaches the digest, and a title keyword in one goes to the digest instead of an alert.
   The tiers keep the lexical thresholds (alert ≥ 0.5, digest ≥ 0.25).
+- What the meaning alone would bring in (the lexical score below the digest threshold) must also
+  be close to one of the person's own phrases — a duty phrase or a keyword: its cosine with that
+  phrase, standardised against the pool's cosines with it, at least ``PHRASE_GATE_Z``. Otherwise
+  the meaning adds nothing to that pair: the expanded query can drift to a neighbouring topic
+  (support programmes, statistics), and an item no phrase of the person is near is not theirs.
 - With fewer than ``POOL_MIN`` items in the pool (a new installation) the plain cosine part is
   used: ``MEANING_WEIGHT * clip((cos - MEANING_LOW) / (MEANING_HIGH - MEANING_LOW), 0, 1)``.
   The constants and how they were chosen: docs/briefing-matching.md.
@@ -43,13 +48,14 @@ from chalicelib.briefing.embedding import Embedder, normalize_rows, pack_b64, un
 MEANING_WEIGHT = 0.4  # the most the meaning adds: below the alert threshold, so never an alert alone
 MEANING_LOW = 0.0  # cosine at or below which the meaning adds nothing (USE: unrelated news ≈ 0.0–0.1)
 MEANING_HIGH = 0.40  # cosine at which it adds the full weight
-Z_LOW = 0.5  # calibrated: z-score at or below which the meaning adds nothing
+Z_LOW = 0.0  # calibrated: z-score at or below which the meaning adds nothing (0: the average item)
 Z_HIGH = 2.5  # z-score at which it adds the full weight
 OFF_TOPIC_Z = 0.0  # below: less related to the profile's topic than the average recent item
 OFF_TOPIC_PENALTY = matching.KEYWORD_BODY  # what such an item loses: one body keyword's worth
 POOL_SIZE = 1000  # recent item vectors kept for the calibration (≈ 2 days of a 500-item/day crawl)
 POOL_MIN = 200  # fewer: no calibration, the cosine part
 PRF_SHARES = (0.03, 0.10)  # pseudo-relevant shares of the pool: 30 of 1,000, then 100 of 1,000
+PHRASE_GATE_Z = 1.5  # what the meaning alone brings in must stand out this much against one own phrase
 OFF_TOPIC_REASON = "담당업무와는 거리가 있는 내용"
 REASON_MIN = 0.15  # below this cosine the meaning is not named as a reason
 SIMILAR_ITEM = 0.45  # two items this close (cosine) are "of the same kind" for 👎 suppression
@@ -99,6 +105,7 @@ class MeaningProfile:
     liked: tuple[np.ndarray, ...] = ()
     disliked: tuple[np.ndarray, ...] = ()
     source_text: str = ""  # the text ``base`` was made from (recompute when it changes)
+    keyword_facets: tuple[tuple[str, np.ndarray], ...] = ()  # the keywords' own vectors (the gate)
     vector: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -109,6 +116,11 @@ class MeaningProfile:
         if disliked is not None:
             vector -= ROCCHIO_GAMMA * disliked
         object.__setattr__(self, "vector", normalize_rows(vector)[0])
+
+    def phrase_matrix(self) -> np.ndarray | None:
+        """The vectors of the person's own phrases (duty phrases and keywords), one per row."""
+        rows = [vector for _, vector in (*self.facets, *self.keyword_facets)]
+        return np.vstack(rows).astype(np.float32) if rows else None
 
     def with_feedback(self, item_vector: np.ndarray, useful: bool) -> MeaningProfile:
         """Rocchio: remember the item as liked or disliked (most recent MAX_FEEDBACK_VECTORS)."""
@@ -133,6 +145,8 @@ class MeaningProfile:
         return {
             "model_id": self.model_id, "base": pack_b64(self.base), "source_text": self.source_text,
             "facets": [{"text": text, "vector": pack_b64(vector)} for text, vector in self.facets],
+            "keyword_facets": [{"text": text, "vector": pack_b64(vector)}
+                               for text, vector in self.keyword_facets],
             "liked": [pack_b64(v) for v in self.liked], "disliked": [pack_b64(v) for v in self.disliked],
         }
 
@@ -147,13 +161,16 @@ class MeaningProfile:
         def vectors(key: str) -> tuple[np.ndarray, ...]:
             return tuple(v for v in (unpack_b64(x) for x in data.get(key) or ()) if v is not None)
 
-        facets = []
-        for facet in data.get("facets") or ():
-            vector = unpack_b64(facet.get("vector"))
-            if vector is not None:
-                facets.append((str(facet.get("text", "")), vector))
-        return cls(str(data.get("model_id", "")), base, tuple(facets), vectors("liked"),
-                   vectors("disliked"), str(data.get("source_text", "")))
+        def phrases(key: str) -> tuple[tuple[str, np.ndarray], ...]:
+            out = []
+            for facet in data.get(key) or ():
+                vector = unpack_b64(facet.get("vector"))
+                if vector is not None:
+                    out.append((str(facet.get("text", "")), vector))
+            return tuple(out)
+
+        return cls(str(data.get("model_id", "")), base, phrases("facets"), vectors("liked"),
+                   vectors("disliked"), str(data.get("source_text", "")), phrases("keyword_facets"))
 
 
 def build_meaning_profile(embedder: Embedder, department: str, duties: str,
@@ -172,11 +189,14 @@ def build_meaning_profile(embedder: Embedder, department: str, duties: str,
     if same_model and previous is not None and previous.source_text == text:
         return previous
     facets = duty_facets(duties)
-    vectors = embedder.encode([text, *facets])
+    words = [k for k in dict.fromkeys(" ".join(k.split()) for k in keywords) if k and k not in facets]
+    words = words[:MAX_FACETS]
+    vectors = embedder.encode([text, *facets, *words])
     liked = previous.liked if same_model and previous else ()
     disliked = previous.disliked if same_model and previous else ()
-    return MeaningProfile(embedder.model_id, vectors[0], tuple(zip(facets, vectors[1:], strict=True)),
-                          liked, disliked, text)
+    return MeaningProfile(embedder.model_id, vectors[0],
+                          tuple(zip(facets, vectors[1:1 + len(facets)], strict=True)), liked, disliked, text,
+                          tuple(zip(words, vectors[1 + len(facets):], strict=True)))
 
 
 @dataclass(frozen=True)
@@ -335,9 +355,12 @@ class MeaningIndex:
         self.matrix = np.vstack([r if r is not None else np.zeros(self.dim, np.float32) for r in rows]) \
             if self.dim else np.zeros((len(rows), 0), np.float32)
         self.queries: np.ndarray | None = None
+        self._pool: np.ndarray | None = None
+        self._phrases: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray] | None] = {}
         if pool is not None and self.dim and len(pool) >= POOL_MIN and np.ndim(pool) == 2 \
                 and np.shape(pool)[1] == self.dim and len(self.profiles):
-            self.queries, self._centre, self._spread = expand_queries(self.matrix, pool)
+            self._pool = np.asarray(pool, dtype=np.float32)
+            self.queries, self._centre, self._spread = expand_queries(self.matrix, self._pool)
 
     def similarities(self, item_vectors: np.ndarray) -> np.ndarray:
         """(items, profiles) cosines; NaN where a profile has no meaning vector (or the item none)."""
@@ -357,6 +380,28 @@ class MeaningIndex:
         out[:, ~self.present] = np.nan
         return out.astype(np.float32)
 
+    def phrase_z(self, profile_index: int, item_vector: np.ndarray) -> float:
+        """How far the item stands out against the person's own phrases: the largest z-score of its
+        cosine with one phrase among the pool's cosines with that phrase (NaN without a pool or
+        phrases). The pool's statistics are worked out once per profile, when first needed."""
+        profile = self.profiles[profile_index]
+        if self._pool is None or profile is None:
+            return float("nan")
+        if profile_index not in self._phrases:
+            phrases = profile.phrase_matrix()
+            stats = None
+            if phrases is not None and phrases.shape[1] == self.dim:
+                cosines = phrases @ self._pool.T
+                spread = cosines.std(axis=1)
+                spread[spread == 0] = 1.0
+                stats = (phrases, cosines.mean(axis=1), spread)
+            self._phrases[profile_index] = stats
+        stats = self._phrases[profile_index]
+        if stats is None:
+            return float("nan")
+        phrases, centre, spread = stats
+        return float(np.max((phrases @ np.asarray(item_vector, dtype=np.float32) - centre) / spread))
+
     def surely_irrelevant(self, profile_index: int, lexical_score: float, similarity: float,
                           calibrated: float = float("nan")) -> bool:
         """True when the pair cannot reach the digest and the profile cannot suppress it: most
@@ -366,15 +411,21 @@ class MeaningIndex:
         return lexical_score + part_for(similarity, calibrated) < matching.DIGEST_THRESHOLD
 
     def relevance(self, profile_index: int, match: matching.Match, item_vector: np.ndarray | None,
-                  similarity: float, duties: str = "", calibrated: float = float("nan")) -> Relevance:
+                  similarity: float, duties: str = "", calibrated: float = float("nan"),
+                  phrase_z: float | None = None) -> Relevance:
         """``combine`` for one pair whose cosine (and z-score) came from ``similarities`` (and
         ``calibrated``). The closest duty and the 👎 count are worked out only when they can
         matter (the pair is relevant, or the profile has enough 👎 to suppress): most pairs are
-        neither."""
+        neither. A pair the meaning alone would bring in passes the phrase gate first
+        (``phrase_z``: given, or worked out here)."""
         profile = self.profiles[profile_index]
         if profile is None or item_vector is None or np.isnan(similarity):
             return combine(match, None, duties)
         part = part_for(float(similarity), float(calibrated))
+        if match.score < matching.DIGEST_THRESHOLD <= match.score + part and calibrated == calibrated:
+            gate = self.phrase_z(profile_index, item_vector) if phrase_z is None else phrase_z
+            if gate < PHRASE_GATE_Z:  # not near any phrase of the person: the meaning adds nothing
+                part = 0.0
         if match.score + part < matching.DIGEST_THRESHOLD and len(profile.disliked) < SUPPRESS_AFTER:
             quick = Meaning(float(similarity), "", part, calibrated=float(calibrated))
             score = 0.0 if match.tier == "excluded" else max(0.0, match.score + part)

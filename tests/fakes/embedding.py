@@ -28,3 +28,20 @@ class FakeEmbedder:
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         return out / norms
+
+
+class TopicEmbedder(FakeEmbedder):
+    """FakeEmbedder plus one shared direction per topic: texts naming different words of a topic
+    ("미술관 기획전", "공연") come out close, as a sentence model would put them, while sharing no
+    word the lexical scorer could match."""
+
+    model_id = "fake-topic"
+    TOPICS = (("문화", "예술", "공연", "전시", "축제", "미술관", "기획전", "오케스트라", "연주회"),
+              ("물가", "금리", "수출", "경제", "지표"))
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = super().encode(texts)
+        for row, text in enumerate(texts):
+            for dim, words in enumerate(self.TOPICS):
+                out[row, dim] += 2.0 * sum(word in text for word in words)
+        return out / np.linalg.norm(out, axis=1, keepdims=True).clip(min=1e-9)

@@ -155,9 +155,9 @@ def test_a_round_calibrated_on_recent_news_brings_in_an_item_by_meaning_alone() 
 
     from chalicelib.briefing import relevance
     from chalicelib.briefing.embedding import pack_b64
-    from tests.fakes.embedding import FakeEmbedder
+    from tests.fakes.embedding import TopicEmbedder
 
-    embedder = FakeEmbedder()
+    embedder = TopicEmbedder()  # 미술관/오케스트라 land near 공연·전시, as with the real model
     rng = np.random.default_rng(9)
     filler = list("가나다라마바사아자차카타파하호후히")
     recent = ["".join(rng.choice(filler, 14)) for _ in range(relevance.POOL_MIN + 40)]

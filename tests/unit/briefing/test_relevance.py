@@ -52,8 +52,12 @@ def test_the_keywords_join_the_meaning_but_not_the_duty_phrases() -> None:
     assert r.profile_text("", "", ("금리",)) == "금리"
     profile = r.build_meaning_profile(embedder, "경제정책과", "물가 동향", keywords=("금리", "증시"))
     assert profile is not None and profile.source_text == "경제정책과 물가 동향, 금리, 증시"
-    assert embedder.calls == [["경제정책과 물가 동향, 금리, 증시", "물가 동향"]]
+    assert embedder.calls == [["경제정책과 물가 동향, 금리, 증시", "물가 동향", "금리", "증시"]]
     assert [text for text, _ in profile.facets] == ["물가 동향"]  # the reason names a duty, not a keyword
+    assert [text for text, _ in profile.keyword_facets] == ["금리", "증시"]  # the phrase gate's too
+    back = r.MeaningProfile.from_record(profile.to_record())
+    assert back is not None and [t for t, _ in back.keyword_facets] == ["금리", "증시"]
+    assert back.phrase_matrix() is not None and back.phrase_matrix().shape == (3, 512)
     # still needs duties (the meaning's reason names one)
     assert r.build_meaning_profile(embedder, "경제정책과", "", keywords=("금리",)) is None
 
@@ -216,7 +220,7 @@ def test_an_off_topic_keyword_hit_is_held_back() -> None:
     on_topic = normalize_rows(topic + 0.3 * rng.normal(size=64))[0]
     off_topic = normalize_rows(-0.3 * topic + normalize_rows(rng.normal(size=64))[0])[0]
     z_on, z_off = (float(index.calibrated(v[None])[0, 0]) for v in (on_topic, off_topic))
-    assert z_off < r.OFF_TOPIC_Z < r.Z_LOW < z_on
+    assert z_off < r.OFF_TOPIC_Z <= r.Z_LOW < z_on
     body = matching.Match(matching.KEYWORD_BODY, "digest", ("경제",), (), None)  # "경제" in a politics story
     held = index.relevance(0, body, off_topic, float(off_topic @ topic), "", z_off)
     assert held.tier == "none" and held.score == 0.0
@@ -267,3 +271,36 @@ def test_expanding_many_profiles_in_steps_equals_one_by_one() -> None:
         assert np.allclose(queries[row], one[0][0], atol=1e-5)
         assert centre[row] == pytest.approx(float(one[1][0]), abs=1e-5)
         assert spread[row] == pytest.approx(float(one[2][0]), abs=1e-5)
+
+
+def test_phrase_z_says_how_far_an_item_stands_out_against_ones_own_phrases() -> None:
+    rng = np.random.default_rng(11)
+    topic, phrase = (normalize_rows(rng.normal(size=64))[0] for _ in range(2))
+    pool = news_pool(phrase)  # 12 recent items near the phrase, the rest random news
+    profile = r.MeaningProfile("m", topic, (("공연 지원", phrase),))
+    index = r.MeaningIndex([profile, None], pool)
+    near = normalize_rows(phrase + 0.1 * rng.normal(size=64))[0]
+    elsewhere = normalize_rows(rng.normal(size=64))[0]
+    assert index.phrase_z(0, near) > 3.0 > r.PHRASE_GATE_Z > index.phrase_z(0, elsewhere)
+    assert np.isnan(index.phrase_z(1, near))  # no meaning profile
+    assert np.isnan(r.MeaningIndex([profile]).phrase_z(0, near))  # no pool: no gate
+
+
+def test_what_the_meaning_alone_brings_in_must_be_near_one_own_phrase() -> None:
+    rng = np.random.default_rng(12)
+    topic = normalize_rows(rng.normal(size=64))[0]
+    profile = r.MeaningProfile("m", topic, (("공연 지원", topic),))
+    index = r.MeaningIndex([profile], news_pool(topic))
+    item = normalize_rows(topic + 0.3 * rng.normal(size=64))[0]
+    nothing = matching.Match(0.0, "none", (), (), None)
+    z = 3.0  # the expanded query says: very close
+    far = index.relevance(0, nothing, item, 0.2, "공연 지원", calibrated=z, phrase_z=r.PHRASE_GATE_Z - 0.5)
+    assert not far.relevant and far.meaning is not None and far.meaning.part == 0.0
+    near = index.relevance(0, nothing, item, 0.2, "공연 지원", calibrated=z, phrase_z=r.PHRASE_GATE_Z + 0.5)
+    assert near.tier == "digest" and near.reason.startswith("담당업무 ‘공연 지원’")
+    worked_out = index.relevance(0, nothing, item, 0.2, "공연 지원", calibrated=z)  # phrase z from the pool
+    assert worked_out.relevant == (index.phrase_z(0, item) >= r.PHRASE_GATE_Z)
+    keyword = matching.Match(0.25, "digest", ("공연",), (), None)  # a keyword hit: no gate
+    with_keyword = index.relevance(0, keyword, item, 0.2, "공연 지원", calibrated=z,
+                                   phrase_z=r.PHRASE_GATE_Z - 0.5)
+    assert with_keyword.relevant and with_keyword.score > 0.25
