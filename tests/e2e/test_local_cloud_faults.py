@@ -32,10 +32,18 @@ def processes() -> Iterator[list[subprocess.Popen[str]]]:
         stop_gdesk(process)
 
 
+def _as_from_a_terminal() -> None:
+    """Ctrl-C acts as in a terminal: a test suite started in the background (`make test &` in a
+    script) passes SIGINT on as *ignored*, and make keeps an ignored SIGINT ignored, so `kill -INT`
+    of `make run` would test the launcher, not G-Desk."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _up(processes: list[subprocess.Popen[str]], cwd: Path, env: dict[str, str], *args: str,
         command: list[str] | None = None) -> Up:
     process = subprocess.Popen(command or [str(GDESK), "up", "--no-demo", *args], cwd=cwd, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=_as_from_a_terminal)
     processes.append(process)
     return Up(process)
 
