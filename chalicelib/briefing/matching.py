@@ -136,7 +136,7 @@ class DocumentFrequencies:
     keeps it in the bucket. ``prune`` drops the rarest terms when it gets large.
 
     ``recent``: the packed meaning vectors (``embedding.pack_b64``) of the most recent items, oldest
-    first — the pool on which ``relevance`` calibrates profiles without keywords — and the model
+    first — the pool on which ``relevance`` calibrates every profile's meaning — and the model
     that made them (``recent_model``: a new model starts a new pool)."""
 
     n_docs: int = 0

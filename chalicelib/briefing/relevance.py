@@ -80,11 +80,16 @@ def duty_facets(duties: str) -> list[str]:
     return out[:MAX_FACETS]
 
 
+def _keywords(keywords: Sequence[str]) -> list[str]:
+    """The keywords as typed, spacing normalised, empty and repeated ones left out."""
+    return [k for k in dict.fromkeys(" ".join((k or "").split()) for k in keywords) if k]
+
+
 def profile_text(department: str, duties: str, keywords: Sequence[str] = ()) -> str:
     """What a profile's meaning vector is made from: the department, the duties and the keywords
     the person typed (what they told us their work is about; "경제정책과 지역 경제 동향, 물가, …,
     경제, 금리")."""
-    words = ", ".join(k.strip() for k in keywords if k and k.strip())
+    words = ", ".join(_keywords(keywords))
     duties = ", ".join(part for part in ((duties or "").strip(), words) if part)
     return " ".join(part for part in ((department or "").strip(), duties) if part)
 
@@ -189,8 +194,7 @@ def build_meaning_profile(embedder: Embedder, department: str, duties: str,
     if same_model and previous is not None and previous.source_text == text:
         return previous
     facets = duty_facets(duties)
-    words = [k for k in dict.fromkeys(" ".join(k.split()) for k in keywords) if k and k not in facets]
-    words = words[:MAX_FACETS]
+    words = [k for k in _keywords(keywords) if k not in facets][:MAX_FACETS]
     vectors = embedder.encode([text, *facets, *words])
     liked = previous.liked if same_model and previous else ()
     disliked = previous.disliked if same_model and previous else ()

@@ -148,25 +148,31 @@ def test_a_second_tap_within_the_window_returns_the_first_proof(st: FakeTripsSto
     assert later["repeated"] is False and later["proof_id"] != first["proof_id"]
 
 
-def test_the_same_nonce_is_idempotent_and_a_reused_nonce_with_another_fix_conflicts(
-        st: FakeTripsStore) -> None:
+def _first_tap(st: FakeTripsStore) -> tuple[dict[str, Any], Tap, dict[str, Any]]:
+    """A consenting traveller's trip, a tap, and the proof it made."""
     trip = _trip(st)
     service.give_consent(st, TRAVELLER, CONSENT_VERSION)
     tap = _tap()
-    first = service.create_proof(st, TRAVELLER, trip["trip_id"], tap, BASE)
-    assert service.create_proof(st, TRAVELLER, trip["trip_id"], tap, BASE) == first
-    other = Tap(nonce=tap.nonce, fix={**tap.fix, "lat": 35.3})
+    return trip, tap, service.create_proof(st, TRAVELLER, trip["trip_id"], tap, BASE)
+
+
+def _assert_nonce_reused_with_another_fix(st: FakeTripsStore, trip: dict[str, Any], tap: Tap) -> None:
+    moved = Tap(nonce=tap.nonce, fix={**tap.fix, "lat": 35.3})
     with pytest.raises(Conflict) as caught:
-        service.create_proof(st, TRAVELLER, trip["trip_id"], other, BASE)
+        service.create_proof(st, TRAVELLER, trip["trip_id"], moved, BASE)
     assert caught.value.code == "nonce_reused"
+
+
+def test_the_same_nonce_is_idempotent_and_a_reused_nonce_with_another_fix_conflicts(
+        st: FakeTripsStore) -> None:
+    trip, tap, first = _first_tap(st)
+    assert service.create_proof(st, TRAVELLER, trip["trip_id"], tap, BASE) == first
+    _assert_nonce_reused_with_another_fix(st, trip, tap)
 
 
 def test_the_same_nonce_sent_twice_at_once_makes_one_proof_and_one_answer(
         st: FakeTripsStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    trip = _trip(st)
-    service.give_consent(st, TRAVELLER, CONSENT_VERSION)
-    tap = _tap()
-    first = service.create_proof(st, TRAVELLER, trip["trip_id"], tap, BASE)
+    trip, tap, first = _first_tap(st)
     # A second request that read before the first one committed: it signs a proof of its own, loses
     # the nonce in the transaction and answers with the first proof.
     read = st.load_for_tap
@@ -174,10 +180,7 @@ def test_the_same_nonce_sent_twice_at_once_makes_one_proof_and_one_answer(
         read(*args), last=None, seen=None, recent=(), recent_version=0))
     assert service.create_proof(st, TRAVELLER, trip["trip_id"], tap, BASE) == first
     assert list(st.proofs) == [first["proof_id"]]
-    moved = Tap(nonce=tap.nonce, fix={**tap.fix, "lat": 35.3})
-    with pytest.raises(Conflict) as caught:
-        service.create_proof(st, TRAVELLER, trip["trip_id"], moved, BASE)
-    assert caught.value.code == "nonce_reused"
+    _assert_nonce_reused_with_another_fix(st, trip, tap)
 
 
 def test_a_tap_is_judged_again_when_another_proof_of_the_traveller_was_written_meanwhile(
