@@ -31,6 +31,11 @@ MAX_INT_MAGNITUDE = 2**53  # exact in a float, in JavaScript and in a DynamoDB n
 MIN_YEAR, MAX_YEAR = 1970, 2100
 MAX_UTC_OFFSET = timedelta(hours=14)  # the widest offset in use (Kiribati); Python allows ±23:59
 
+# Control characters other than tab and line breaks, and the bidi embedding/override/isolate
+# marks: invisible in a form, they hide or reorder what the next reader (a colleague, an auditor)
+# sees. Refused in every text field; emoji sequences (ZWJ) and line breaks stay.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
 
 class UnsafeJson(ValueError):
     """JSON refused before (size, depth, encoding) or after parsing (lone surrogates)."""
@@ -147,6 +152,13 @@ def _get(body: dict[str, Any], name: str, required: bool) -> Any:
     return value
 
 
+def _visible(value: str, name: str) -> str:
+    if _INVISIBLE.search(value):
+        raise InvalidField(name, f"'{name}' 에 보이지 않는 제어 문자가 있습니다. "
+                                 "(control or bidi override characters)")
+    return value
+
+
 def field_str(body: dict[str, Any], name: str, *, required: bool = True, default: str | None = None,
               max_len: int = 500, min_len: int = 0) -> str | None:
     value = _get(body, name, required)
@@ -154,7 +166,7 @@ def field_str(body: dict[str, Any], name: str, *, required: bool = True, default
         return default
     if not isinstance(value, str):
         raise InvalidField(name, f"'{name}' 은(는) 문자열이어야 합니다. (must be a string)")
-    value = value.strip()
+    value = _visible(value.strip(), name)
     if len(value) < min_len or len(value) > max_len:
         raise InvalidField(name, f"'{name}' 길이는 {min_len}~{max_len}자여야 합니다. "
                                  f"(length must be {min_len}..{max_len})")
@@ -256,7 +268,7 @@ def field_str_list(body: dict[str, Any], name: str, *, required: bool = True, ma
     for item in value:
         if not isinstance(item, str) or len(item.strip()) > max_len:
             raise InvalidField(name, f"'{name}' 의 항목은 {max_len}자 이하 문자열이어야 합니다.")
-        if item.strip():
+        if _visible(item.strip(), name):
             items.append(item.strip())
     return items
 

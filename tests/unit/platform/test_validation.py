@@ -129,3 +129,21 @@ def test_huge_integers_are_field_errors() -> None:
                                   "1969-12-31T23:59:59+00:00"])
 def test_dates_outside_the_calendar_we_serve_are_field_errors(text: str) -> None:
     assert _field_error(field_datetime, {"at": text}, "at") == "at"
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "\u202e공연", "축제\u2066x\u2069", "제설\x1b[31m", "a\x7fb",
+                                  "x\x85y"])
+def test_invisible_control_and_bidi_override_characters_are_field_errors(text: str) -> None:
+    # They reorder or hide what the next reader sees (a colleague, an auditor): "\u202e공연" shows
+    # the rest of a keyword list backwards on /briefing.
+    with pytest.raises(InvalidField) as caught:
+        field_str({"f": text}, "f")
+    assert caught.value.field == "f"
+    with pytest.raises(InvalidField):
+        field_str_list({"f": ["ok", text]}, "f")
+
+
+def test_line_breaks_tabs_and_emoji_sequences_stay_allowed() -> None:
+    text = "문화예술 진흥,\n공연·전시\t지원 👩\u200d👩\u200d👧"
+    assert field_str({"f": text}, "f", max_len=100) == text
+    assert field_str_list({"f": ["공연", "👩\u200d👩\u200d👧"]}, "f") == ["공연", "👩\u200d👩\u200d👧"]

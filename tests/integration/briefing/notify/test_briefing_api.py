@@ -100,6 +100,8 @@ def test_put_profile_stores_channels_and_never_echoes_secrets(api_url: str, user
     ({"channels": "webhook"}, "channels"),
     ({"quiet_hours": {"start": "25:00", "end": "08:00"}}, "quiet_hours.start"),
     ({"keywords": "제설"}, "keywords"),
+    ({"keywords": ["\u202e제설, 포트홀"]}, "keywords"),  # a bidi override would show the list reversed
+    ({"department": "도로\x00관리과"}, "department"),
     ({"hourly_cap": 0}, "hourly_cap"),
     ({"enabled": "yes"}, "enabled"),
 ])
