@@ -136,14 +136,16 @@ class DocumentFrequencies:
     keeps it in the bucket. ``prune`` drops the rarest terms when it gets large.
 
     ``recent``: the packed meaning vectors (``embedding.pack_b64``) of the most recent items, oldest
-    first — the pool on which ``relevance`` calibrates every profile's meaning — and the model
-    that made them (``recent_model``: a new model starts a new pool)."""
+    first — the pool on which ``relevance`` calibrates every profile's meaning — their titles
+    (``recent_titles``, squashed: what the keywords are looked for in) and the model that made them
+    (``recent_model``: a new model starts a new pool)."""
 
     n_docs: int = 0
     total_length: int = 0
     df: dict[str, int] = field(default_factory=dict)
     recent: list[str] = field(default_factory=list)
     recent_model: str = ""
+    recent_titles: list[str] = field(default_factory=list)
 
     def add(self, terms: Mapping[str, int]) -> None:
         self.n_docs += 1
@@ -171,7 +173,7 @@ class DocumentFrequencies:
 
     def to_dict(self) -> dict[str, Any]:
         return {"n_docs": self.n_docs, "total_length": self.total_length, "df": self.df,
-                "recent": self.recent, "recent_model": self.recent_model}
+                "recent": self.recent, "recent_model": self.recent_model, "recent_titles": self.recent_titles}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> DocumentFrequencies:
@@ -179,7 +181,8 @@ class DocumentFrequencies:
             return cls()
         return cls(int(data.get("n_docs", 0)), int(data.get("total_length", 0)),
                    {str(k): int(v) for k, v in (data.get("df") or {}).items()},
-                   [str(v) for v in (data.get("recent") or ())], str(data.get("recent_model") or ""))
+                   [str(v) for v in (data.get("recent") or ())], str(data.get("recent_model") or ""),
+                   [str(v) for v in (data.get("recent_titles") or ())])
 
 
 @dataclass(frozen=True)

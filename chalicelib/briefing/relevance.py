@@ -9,11 +9,15 @@ duty words, followed agency, exclusions). Beside it comes the meaning of the dut
   *which* duty an item is close to.
 - A duties sentence is a blunt query, and a cosine means something different for every profile.
   So the meaning is *expanded and calibrated* on the pool of recent items (``POOL_SIZE`` item
-  vectors kept with the matching statistics): pseudo-relevance feedback takes the first of
-  ``PRF_SHARES`` of the pool closest to the profile's vector (duties + keywords + 👍/👎), their mean
+  vectors kept with the matching statistics, with their titles): pseudo-relevance feedback starts
+  from the pool items the person's own words vouch for — those with one of their keywords in the
+  title, when there are at least ``ANCHOR_MIN`` (*anchors*) — or else from the first of
+  ``PRF_SHARES`` of the pool closest to the profile's vector (duties + keywords + 👍/👎); their mean
   minus the pool's mean is the expanded query (expanded once more with the next share), and an
   item's projection on it is standardised against the pool's projections: a z-score, on the same
-  scale for every profile whatever its text.
+  scale for every profile whatever its text. The anchors keep the feedback on the person's topic:
+  the items nearest a duties sentence can be a neighbouring one (for 감염병 예방·의료기관 관리, news of
+  disability programmes), the items with "백신" or "확진" in the title are not.
   ``meaning part = MEANING_WEIGHT * clip((z - Z_LOW) / (Z_HIGH - Z_LOW), 0, 1)``, minus
   ``OFF_TOPIC_PENALTY`` (one body keyword's worth) when the item is less related to the profile's
   topic than the average recent item (z < 0): a keyword that only occurs in an off-topic story no
@@ -35,6 +39,7 @@ Pure: numpy and the lexical scorer; no boto3, no Chalice. Vectors come from an `
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -49,13 +54,14 @@ MEANING_WEIGHT = 0.4  # the most the meaning adds: below the alert threshold, so
 MEANING_LOW = 0.0  # cosine at or below which the meaning adds nothing (USE: unrelated news ≈ 0.0–0.1)
 MEANING_HIGH = 0.40  # cosine at which it adds the full weight
 Z_LOW = 0.0  # calibrated: z-score at or below which the meaning adds nothing (0: the average item)
-Z_HIGH = 2.5  # z-score at which it adds the full weight
+Z_HIGH = 2.0  # z-score at which it adds the full weight
 OFF_TOPIC_Z = 0.0  # below: less related to the profile's topic than the average recent item
 OFF_TOPIC_PENALTY = matching.KEYWORD_BODY  # what such an item loses: one body keyword's worth
 POOL_SIZE = 1000  # recent item vectors kept for the calibration (≈ 2 days of a 500-item/day crawl)
 POOL_MIN = 200  # fewer: no calibration, the cosine part
 PRF_SHARES = (0.03, 0.10)  # pseudo-relevant shares of the pool: 30 of 1,000, then 100 of 1,000
-PHRASE_GATE_Z = 1.5  # what the meaning alone brings in must stand out this much against one own phrase
+ANCHOR_MIN = 10  # pool items with a keyword in the title that replace the first share (fewer: the share)
+PHRASE_GATE_Z = 2.0  # what the meaning alone brings in must stand out this much against one own phrase
 OFF_TOPIC_REASON = "담당업무와는 거리가 있는 내용"
 REASON_MIN = 0.15  # below this cosine the meaning is not named as a reason
 SIMILAR_ITEM = 0.45  # two items this close (cosine) are "of the same kind" for 👎 suppression
@@ -236,17 +242,51 @@ def part_for(similarity: float, calibrated: float) -> float:
     return meaning_part(similarity)
 
 
-def expand_queries(vectors: np.ndarray, pool: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def title_anchors(keyword_lists: Sequence[Sequence[str]], titles: Sequence[str]) -> list[np.ndarray | None]:
+    """Per profile, the indices of the pool items whose title contains one of its keywords (spaces
+    ignored, as the keyword matcher sees them): the items the person's own words vouch for. None
+    when fewer than ``ANCHOR_MIN``. ``titles``: the pool's titles, squashed (``matching.squash``)."""
+    starts, offset = [], 0
+    for title in titles:
+        starts.append(offset)
+        offset += len(title) + 1
+    text = "\n".join(title.replace("\n", "") for title in titles)
+    found: dict[str, frozenset[int]] = {}  # per keyword, shared by the profiles that have it
+
+    def hits(word: str) -> frozenset[int]:
+        if word not in found:
+            at, out = text.find(word), set()
+            while at >= 0:
+                out.add(bisect.bisect_right(starts, at) - 1)
+                at = text.find(word, at + 1)
+            found[word] = frozenset(out)
+        return found[word]
+
+    anchors: list[np.ndarray | None] = []
+    for keywords in keyword_lists:
+        rows: set[int] = set()
+        for keyword in keywords:
+            word = matching.squash(keyword)
+            if word:
+                rows |= hits(word)
+        anchors.append(np.array(sorted(rows), dtype=np.int64) if len(rows) >= ANCHOR_MIN else None)
+    return anchors
+
+
+def expand_queries(vectors: np.ndarray, pool: np.ndarray, anchors: Sequence[np.ndarray | None] | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pseudo-relevance feedback on the pool for many profile vectors at once.
 
-    For each profile vector: the ``PRF_SHARES[0]`` of the pool closest to it, their mean minus the
-    pool's mean (what sets these items apart from the news in general), normalised: the expanded
-    query; then the same again from that query with the next share (a wider set, chosen by the
-    topic rather than by the wording of the duties). Returns (queries, mean, std) where mean/std are
-    those of the pool's projections on each query, so that ``(item @ query - mean) / std`` is a
-    z-score comparable across profiles."""
+    For each profile vector: the ``PRF_SHARES[0]`` of the pool closest to it — or, for a profile
+    with ``anchors`` (``title_anchors``), those pool items — their mean minus the pool's mean (what
+    sets these items apart from the news in general), normalised: the expanded query; then the same
+    again from that query with the next share (a wider set, chosen by the topic rather than by the
+    wording of the duties). Returns (queries, mean, std) where mean/std are those of the pool's
+    projections on each query, so that ``(item @ query - mean) / std`` is a z-score comparable
+    across profiles."""
     pool = np.asarray(pool, dtype=np.float32)
     vectors = np.asarray(vectors, dtype=np.float32)
+    anchors = list(anchors) if anchors is not None else [None] * len(vectors)
     centre = pool.mean(axis=0)
     queries = np.zeros_like(vectors)
     mean = np.zeros(len(vectors), dtype=np.float32)
@@ -254,12 +294,17 @@ def expand_queries(vectors: np.ndarray, pool: np.ndarray) -> tuple[np.ndarray, n
     for start in range(0, len(vectors), _EXPAND_CHUNK):  # bounded memory for thousands of profiles
         rows = slice(start, start + _EXPAND_CHUNK)
         query = vectors[rows]
-        for share in PRF_SHARES:
+        for step, share in enumerate(PRF_SHARES):
             k = max(5, int(round(share * len(pool))))
             weights = query @ pool.T  # (profiles, pool): the projections, then the averaging weights
             top = np.argpartition(-weights, k - 1, axis=1)[:, :k]
             weights.fill(0.0)
             np.put_along_axis(weights, top, 1.0 / k, axis=1)  # a product, not a (profiles, k, dim) gather
+            if step == 0:
+                for row, anchor in enumerate(anchors[rows]):
+                    if anchor is not None:
+                        weights[row].fill(0.0)
+                        weights[row, anchor] = 1.0 / len(anchor)
             query = normalize_rows(weights @ pool - centre)
         queries[rows] = query
         projections = query @ pool.T
@@ -345,9 +390,11 @@ class MeaningIndex:
     """The meaning vectors of many profiles as one matrix: one matrix product per item batch.
 
     ``pool``: recent item vectors (``POOL_SIZE`` at most); with at least ``POOL_MIN`` of them every
-    profile also gets its expanded, calibrated query (``expand_queries``)."""
+    profile also gets its expanded, calibrated query (``expand_queries``; ``anchors``: per profile,
+    the pool items its keywords vouch for, ``title_anchors``)."""
 
-    def __init__(self, profiles: Sequence[MeaningProfile | None], pool: np.ndarray | None = None) -> None:
+    def __init__(self, profiles: Sequence[MeaningProfile | None], pool: np.ndarray | None = None,
+                 anchors: Sequence[np.ndarray | None] | None = None) -> None:
         self.profiles = list(profiles)
         dims = {p.vector.shape[0] for p in self.profiles if p is not None}
         self.dim = dims.pop() if len(dims) == 1 else 0
@@ -364,7 +411,7 @@ class MeaningIndex:
         if pool is not None and self.dim and len(pool) >= POOL_MIN and np.ndim(pool) == 2 \
                 and np.shape(pool)[1] == self.dim and len(self.profiles):
             self._pool = np.asarray(pool, dtype=np.float32)
-            self.queries, self._centre, self._spread = expand_queries(self.matrix, self._pool)
+            self.queries, self._centre, self._spread = expand_queries(self.matrix, self._pool, anchors)
 
     def similarities(self, item_vectors: np.ndarray) -> np.ndarray:
         """(items, profiles) cosines; NaN where a profile has no meaning vector (or the item none)."""

@@ -9,8 +9,9 @@ be unit-tested with a fake embedder; the caller reads and writes the store.
   model, or never had one) is re-encoded, at most ``MAX_REFRESH`` per round so that a duty table
   of thousands of rows does not stall one crawl round; the rest follow in the next rounds (and are
   matched on keywords and duty words meanwhile). The caller saves the refreshed ones.
-- The pool: the vectors of the most recent items (``relevance.POOL_SIZE``, kept with the matching
-  statistics) with this round's appended; every profile's meaning is calibrated on it.
+- The pool: the vectors and titles of the most recent items (``relevance.POOL_SIZE``, kept with the
+  matching statistics) with this round's appended; every profile's meaning is calibrated on it,
+  starting from the pool items with one of its keywords in the title (``relevance.title_anchors``).
 - If the embedder fails, the round goes on with the lexical scorer alone (logged by the caller).
 """
 
@@ -26,6 +27,7 @@ from chalicelib.briefing import matching, relevance
 from chalicelib.briefing.embedding import Embedder, EmbeddingError, item_text, pack_b64, unpack_b64
 
 MAX_REFRESH = 200
+TITLE_CHARS = 200  # of a pool item's squashed title, kept to find the keywords in
 MeaningUpdates = list[tuple[Any, "dict[str, Any] | None"]]  # (profile, its new meaning record)
 
 
@@ -89,19 +91,26 @@ def item_vectors(items: Sequence[ScoredItem], embedder: Embedder | None,
 
 
 def updated_pool(frequencies: matching.DocumentFrequencies, items: Sequence[ScoredItem],
-                 packed: dict[str, str], model_id: str, size: int = relevance.POOL_SIZE) -> np.ndarray | None:
-    """Append this round's item vectors to the pool kept in ``frequencies`` (oldest first, at most
-    ``size``; a pool of another model is dropped) and return its matrix (None when empty, or when
-    the model is unknown: the pool is left as it is)."""
+                 packed: dict[str, str], model_id: str, size: int = relevance.POOL_SIZE
+                 ) -> tuple[np.ndarray | None, list[str]]:
+    """Append this round's item vectors and squashed titles to the pool kept in ``frequencies``
+    (oldest first, at most ``size``; a pool of another model is dropped) and return its matrix and
+    the titles of its rows ((None, []) when empty, or when the model is unknown: the pool is left as
+    it is; a title kept before titles were kept is "")."""
     if not packed or not model_id:
-        return None
+        return None, []
     if frequencies.recent_model != model_id:
-        frequencies.recent, frequencies.recent_model = [], model_id
-    fresh = [packed[item.item_id] for item in items if packed.get(item.item_id)]
-    frequencies.recent = [*frequencies.recent, *fresh][-size:]
-    rows = [v for v in (unpack_b64(x) for x in frequencies.recent) if v is not None]
-    dims = {v.shape[0] for v in rows}
-    return np.vstack(rows) if len(dims) == 1 else None
+        frequencies.recent, frequencies.recent_titles, frequencies.recent_model = [], [], model_id
+    fresh = [item for item in items if packed.get(item.item_id)]
+    titles = [""] * (len(frequencies.recent) - len(frequencies.recent_titles)) + frequencies.recent_titles
+    frequencies.recent = [*frequencies.recent, *(packed[item.item_id] for item in fresh)][-size:]
+    frequencies.recent_titles = [*titles, *(matching.squash(item.title)[:TITLE_CHARS] for item in fresh)
+                                 ][-len(frequencies.recent):]
+    rows = [(v, title) for v, title in zip((unpack_b64(x) for x in frequencies.recent),
+                                           frequencies.recent_titles, strict=True) if v is not None]
+    if len({v.shape[0] for v, _ in rows}) != 1:
+        return None, []
+    return np.vstack([v for v, _ in rows]), [title for _, title in rows]
 
 
 def refresh_meanings(profiles: Sequence[ScoredProfile], embedder: Embedder | None,
@@ -137,12 +146,17 @@ def refresh_meanings(profiles: Sequence[ScoredProfile], embedder: Embedder | Non
 def score_round(items: Sequence[ScoredItem], vectors: np.ndarray | None, packed: dict[str, str],
                 profiles: Sequence[ScoredProfile], meanings: Sequence[relevance.MeaningProfile | None],
                 frequencies: matching.DocumentFrequencies,
-                counts: dict[str, Any] | None = None, pool: np.ndarray | None = None) -> Iterator[Scored]:
-    """Every (profile, item) pair whose combined tier is alert, digest or suppressed. ``pool``:
-    recent item vectors (``updated_pool``) on which the meaning is calibrated."""
+                counts: dict[str, Any] | None = None, pool: np.ndarray | None = None,
+                pool_titles: Sequence[str] = ()) -> Iterator[Scored]:
+    """Every (profile, item) pair whose combined tier is alert, digest or suppressed. ``pool`` and
+    ``pool_titles``: recent item vectors and their titles (``updated_pool``) on which the meaning is
+    calibrated."""
     counts = counts or {item.item_id: matching.document_terms(item.title, item.text) for item in items}
     squashed = {item.item_id: matching.squashed_item(item.title, item.text) for item in items}
-    index = relevance.MeaningIndex(meanings, pool)
+    anchors = None
+    if pool is not None and len(pool_titles) == len(pool):
+        anchors = relevance.title_anchors([profile.keywords for profile in profiles], pool_titles)
+    index = relevance.MeaningIndex(meanings, pool, anchors)
     sims = index.similarities(vectors) if vectors is not None else None
     zs = index.calibrated(vectors) if vectors is not None else None
     for j, profile in enumerate(profiles):

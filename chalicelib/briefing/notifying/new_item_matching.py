@@ -62,7 +62,8 @@ def on_new_items(items: Sequence[Item], store: NotifyStorePort, embedder: Any = 
     frequencies.prune()
     stored = {item.item_id: item.vector for item in fresh if getattr(item, "vector", "")}
     vectors, packed, problem = round_scoring.safe_item_vectors(fresh, embedder, stored)
-    pool = round_scoring.updated_pool(frequencies, fresh, packed, getattr(embedder, "model_id", ""))
+    model_id = getattr(embedder, "model_id", "")
+    pool, pool_titles = round_scoring.updated_pool(frequencies, fresh, packed, model_id)
     try:
         store.save_frequencies(frequencies)
     except Exception:  # noqa: BLE001 - statistics are approximate; matching goes on
@@ -76,7 +77,7 @@ def on_new_items(items: Sequence[Item], store: NotifyStorePort, embedder: Any = 
         meanings = _refresh_meanings(store, profiles, embedder)
     alerts: list[dict[str, Any]] = []
     for scored in round_scoring.score_round(fresh, vectors, packed, profiles, meanings, frequencies, terms,
-                                              pool):
+                                              pool, pool_titles):
         profile, item, rel = scored.profile, scored.item, scored.relevance
         if rel.tier == "suppressed":  # three 👎 on items of this kind: kept quiet
             counts["suppressed"] += 1

@@ -304,3 +304,55 @@ def test_what_the_meaning_alone_brings_in_must_be_near_one_own_phrase() -> None:
     with_keyword = index.relevance(0, keyword, item, 0.2, "공연 지원", calibrated=z,
                                    phrase_z=r.PHRASE_GATE_Z - 0.5)
     assert with_keyword.relevant and with_keyword.score > 0.25
+
+
+def test_title_anchors_are_the_pool_items_with_one_of_the_keywords_in_the_title() -> None:
+    shown = ["코로나 백신 3차 접종 시작", "기준금리 동결", "확진자 2만명 넘어",
+             "프로야구 개막", "…백", "신규 채용"]
+    titles = [matching.squash(t) for t in shown]
+    titles = titles * r.ANCHOR_MIN  # 60 items, oldest first
+    anchors = r.title_anchors([["백신", "확 진"], ["금리"], ["반도체"], ["", "야구"]], titles)
+    assert anchors[0] is not None and set(anchors[0] % 6) == {0, 2}  # spaces ignored, as the matcher does
+    assert len(anchors[0]) == 2 * r.ANCHOR_MIN and list(anchors[0]) == sorted(anchors[0])
+    assert anchors[1] is not None and set(anchors[1] % 6) == {1}  # "…백" + "신규": no title across two
+    assert anchors[2] is None  # no title has it
+    assert anchors[3] is not None and set(anchors[3] % 6) == {3}
+    few = r.title_anchors([["금리"]], titles[:6 * (r.ANCHOR_MIN - 1)])
+    assert few == [None]  # fewer than ANCHOR_MIN: the feedback starts from the closest items
+    assert r.title_anchors([["금리"]], []) == [None]
+
+
+def test_anchors_keep_the_feedback_on_the_persons_topic() -> None:
+    """A duties sentence closer to a neighbouring topic than to the person's: the items nearest
+    to it are the neighbour's, and the feedback follows them; the items the keywords vouch for
+    keep it on the person's topic."""
+    rng = np.random.default_rng(21)
+    mine, neighbour = (normalize_rows(rng.normal(size=64))[0] for _ in range(2))
+    pool = normalize_rows(rng.normal(size=(400, 64)))
+    pool[:15] = normalize_rows(mine + 0.06 * rng.normal(size=(15, 64)))
+    pool[15:45] = normalize_rows(neighbour + 0.06 * rng.normal(size=(30, 64)))
+    duties = normalize_rows(0.8 * neighbour + 0.5 * mine)
+    new_mine, new_neighbour = (normalize_rows(t + 0.06 * rng.normal(size=64))[0] for t in (mine, neighbour))
+
+    def z(anchors: list[np.ndarray | None] | None) -> tuple[float, float]:
+        queries, centre, spread = r.expand_queries(duties, pool, anchors)
+        return tuple(float((v @ queries[0] - centre[0]) / spread[0]) for v in (new_mine, new_neighbour))
+
+    drifted_mine, drifted_neighbour = z(None)
+    assert drifted_neighbour > drifted_mine  # without anchors: the neighbour's topic
+    anchored_mine, anchored_neighbour = z([np.arange(15)])
+    assert anchored_mine > 3.0 and anchored_mine > anchored_neighbour + 1.0
+    assert z([None]) == (drifted_mine, drifted_neighbour)  # no anchors for this profile: as before
+
+
+def test_anchored_and_plain_profiles_expand_together_as_one_by_one() -> None:
+    rng = np.random.default_rng(22)
+    pool = news_pool(normalize_rows(rng.normal(size=32))[0], n=300)
+    profiles = normalize_rows(rng.normal(size=(230, 32)))
+    anchors = [np.arange(row % 7, 300, 17) if row % 3 else None for row in range(230)]
+    queries, centre, spread = r.expand_queries(profiles, pool, anchors)
+    for row in (0, 1, 199, 200, 229):
+        one = r.expand_queries(profiles[row:row + 1], pool, anchors[row:row + 1])
+        assert np.allclose(queries[row], one[0][0], atol=1e-5)
+        assert centre[row] == pytest.approx(float(one[1][0]), abs=1e-5)
+        assert spread[row] == pytest.approx(float(one[2][0]), abs=1e-5)

@@ -115,18 +115,29 @@ def test_feedback_changes_what_the_next_round_sends() -> None:
     assert np.isfinite(sims_after)
 
 
-def test_the_pool_keeps_the_latest_vectors_of_one_model() -> None:
+def test_the_pool_keeps_the_latest_vectors_and_titles_of_one_model() -> None:
     freq = matching.DocumentFrequencies()
     _, packed = rs.item_vectors(ITEMS, FakeEmbedder())
-    pool = rs.updated_pool(freq, ITEMS, packed, "fake-bigram", size=2)
-    assert pool is not None and pool.shape == (2, 512)
+    pool, titles = rs.updated_pool(freq, ITEMS, packed, "fake-bigram", size=2)
+    assert pool is not None and pool.shape == (2, 512) and titles == ["기준금리동결", "프로축구개막"]
     assert freq.recent == [packed["i2"], packed["i3"]] and freq.recent_model == "fake-bigram"
     again = matching.DocumentFrequencies.from_dict(freq.to_dict())  # kept in the bucket with the statistics
     assert again.recent == freq.recent and again.recent_model == "fake-bigram"
+    assert again.recent_titles == titles
     rs.updated_pool(freq, ITEMS[:1], packed, "another-model")  # a new model starts a new pool
     assert freq.recent == [packed["i1"]] and freq.recent_model == "another-model"
-    assert rs.updated_pool(freq, ITEMS, {}, "another-model") is None and freq.recent == [packed["i1"]]
-    assert rs.updated_pool(freq, ITEMS, packed, "") is None and freq.recent == [packed["i1"]]  # no embedder
+    assert freq.recent_titles == ["도,가을문화예술축제개최"]
+    assert rs.updated_pool(freq, ITEMS, {}, "another-model") == (None, []) and freq.recent == [packed["i1"]]
+    no_embedder = rs.updated_pool(freq, ITEMS, packed, "")
+    assert no_embedder == (None, []) and freq.recent == [packed["i1"]]
+
+
+def test_a_pool_kept_before_titles_were_kept_lines_up_with_them() -> None:
+    _, packed = rs.item_vectors(ITEMS, FakeEmbedder())
+    kept = {"recent": [packed["i1"], packed["i2"]], "recent_model": "fake-bigram"}  # an older bucket
+    freq = matching.DocumentFrequencies.from_dict(kept)
+    pool, titles = rs.updated_pool(freq, ITEMS[2:], packed, "fake-bigram")
+    assert pool is not None and len(pool) == 3 and titles == ["", "", "프로축구개막"]
 
 
 def test_a_duties_only_profile_is_calibrated_on_recent_items_in_the_round() -> None:
@@ -145,3 +156,32 @@ def test_a_duties_only_profile_is_calibrated_on_recent_items_in_the_round() -> N
     assert meaning is not None and meaning.calibrated > relevance.Z_LOW  # the calibrated part decided
     assert scored[0].relevance.score >= matching.DIGEST_THRESHOLD
     assert "담당업무 ‘" in scored[0].relevance.reason
+
+
+def test_the_round_starts_the_feedback_from_the_pool_items_a_keyword_vouches_for() -> None:
+    """The pool has the person's topic (titles with their keyword) and a neighbouring one the
+    duties sentence is written closer to: the round's z-scores follow the keyword's items."""
+    embedder = FakeEmbedder()
+    rng = np.random.default_rng(9)
+    syllables = list("가나다라마바사아자차카타파하선거국회야구축구날씨교통")
+    noise = ["".join(rng.choice(syllables, 14)) for _ in range(300)]
+    mine = [f"백신 접종 확대 {''.join(rng.choice(syllables, 2))}" for _ in range(relevance.ANCHOR_MIN + 2)]
+    near = [f"의료기관 관리 지원 사업 {''.join(rng.choice(syllables, 2))}" for _ in range(40)]
+    titles = noise + mine + near
+    pool = embedder.encode(titles)
+    squashed = [matching.squash(t) for t in titles]
+    health = Profile("E4001", department="감염병관리과", duties="의료기관 관리 지원 사업", keywords=("백신",))
+    items = [It("n1", "백신 접종 확대 안내", "예방접종 일정"),
+             It("n2", "의료기관 관리 지원 사업 공모", "안내")]
+    vectors, packed = rs.item_vectors(items, embedder)
+    meanings, _ = rs.refresh_meanings([health], embedder)
+
+    def tiers(pool_titles: list[str]) -> dict[str, tuple[str, float]]:
+        scored = rs.score_round(items, vectors, packed, [health], meanings, frequencies(), pool=pool,
+                                pool_titles=pool_titles)
+        return {s.item.item_id: (s.relevance.tier, s.relevance.meaning.calibrated)  # type: ignore[union-attr]
+                for s in scored}
+
+    anchored, plain = tiers(squashed), tiers([])  # no titles (an older pool): the closest items, as before
+    assert set(anchored) == {"n1"} and anchored["n1"][0] == "alert" and anchored["n1"][1] > 2.0
+    assert plain["n2"][0] in ("alert", "digest") and plain["n1"][1] < 0  # the drift these anchors stop
