@@ -10,13 +10,13 @@ duty words, followed agency, exclusions). Beside it comes the meaning of the dut
 - A duties sentence is a blunt query, and a cosine means something different for every profile.
   So the meaning is *expanded and calibrated* on the pool of recent items (``POOL_SIZE`` item
   vectors kept with the matching statistics, with their titles): pseudo-relevance feedback starts
-  from the pool items the person's own words vouch for — those with one of their keywords in the
-  title, when there are at least ``ANCHOR_MIN`` (*anchors*) — or else from the first of
-  ``PRF_SHARES`` of the pool closest to the profile's vector (duties + keywords + 👍/👎); their mean
-  minus the pool's mean is the expanded query (expanded once more with the next share), and an
-  item's projection on it is standardised against the pool's projections: a z-score, on the same
-  scale for every profile whatever its text. The anchors keep the feedback on the person's topic:
-  the items nearest a duties sentence can be a neighbouring one (for 감염병 예방·의료기관 관리, news of
+  from the first of ``PRF_SHARES`` of the pool closest to the profile's vector (duties + keywords +
+  👍/👎), joined by the pool items the person's own words vouch for — those with one of their
+  keywords in the title, when there are at least ``ANCHOR_MIN`` (*anchors*); their mean minus the
+  pool's mean is the expanded query (expanded once more with the next share), and an item's
+  projection on it is standardised against the pool's projections: a z-score, on the same scale
+  for every profile whatever its text. The anchors hold the feedback on the person's topic: the
+  items nearest a duties sentence can be a neighbouring one (for 감염병 예방·의료기관 관리, news of
   disability programmes), the items with "백신" or "확진" in the title are not.
   ``meaning part = MEANING_WEIGHT * clip((z - Z_LOW) / (Z_HIGH - Z_LOW), 0, 1)``, minus
   ``OFF_TOPIC_PENALTY`` (one body keyword's worth) when the item is less related to the profile's
@@ -60,7 +60,7 @@ OFF_TOPIC_PENALTY = matching.KEYWORD_BODY  # what such an item loses: one body k
 POOL_SIZE = 1000  # recent item vectors kept for the calibration (≈ 2 days of a 500-item/day crawl)
 POOL_MIN = 200  # fewer: no calibration, the cosine part
 PRF_SHARES = (0.03, 0.10)  # pseudo-relevant shares of the pool: 30 of 1,000, then 100 of 1,000
-ANCHOR_MIN = 10  # pool items with a keyword in the title that replace the first share (fewer: the share)
+ANCHOR_MIN = 10  # pool items with a keyword in the title that join the first share (fewer: none)
 PHRASE_GATE_Z = 2.0  # what the meaning alone brings in must stand out this much against one own phrase
 OFF_TOPIC_REASON = "담당업무와는 거리가 있는 내용"
 REASON_MIN = 0.15  # below this cosine the meaning is not named as a reason
@@ -132,6 +132,20 @@ class MeaningProfile:
         """The vectors of the person's own phrases (duty phrases and keywords), one per row."""
         rows = [vector for _, vector in (*self.facets, *self.keyword_facets)]
         return np.vstack(rows).astype(np.float32) if rows else None
+
+    def feedback_direction(self, centre: np.ndarray) -> np.ndarray | None:
+        """Where the person's 👍/👎 point on a pool with this mean: ``ROCCHIO_BETA`` towards what
+        sets the liked items apart from the news, ``ROCCHIO_GAMMA`` away from the disliked ones
+        (None without feedback)."""
+        liked, disliked = _mean(self.liked), _mean(self.disliked)
+        if liked is None and disliked is None:
+            return None
+        direction = np.zeros_like(centre, dtype=np.float32)
+        if liked is not None:
+            direction += ROCCHIO_BETA * normalize_rows(liked - centre)[0]
+        if disliked is not None:
+            direction -= ROCCHIO_GAMMA * normalize_rows(disliked - centre)[0]
+        return direction
 
     def with_feedback(self, item_vector: np.ndarray, useful: bool) -> MeaningProfile:
         """Rocchio: remember the item as liked or disliked (most recent MAX_FEEDBACK_VECTORS)."""
@@ -242,10 +256,12 @@ def part_for(similarity: float, calibrated: float) -> float:
     return meaning_part(similarity)
 
 
-def title_anchors(keyword_lists: Sequence[Sequence[str]], titles: Sequence[str]) -> list[np.ndarray | None]:
-    """Per profile, the indices of the pool items whose title contains one of its keywords (spaces
-    ignored, as the keyword matcher sees them): the items the person's own words vouch for. None
-    when fewer than ``ANCHOR_MIN``. ``titles``: the pool's titles, squashed (``matching.squash``)."""
+def title_anchors(keyword_lists: Sequence[Sequence[str]], titles: Sequence[str],
+                  exclusion_lists: Sequence[Sequence[str]] = ()) -> list[np.ndarray | None]:
+    """Per profile, the indices of the pool items whose title contains one of its keywords and none
+    of its exclusions (spaces ignored, as the keyword matcher sees them): the items the person's
+    own words vouch for. None when fewer than ``ANCHOR_MIN``. ``titles``: the pool's titles,
+    squashed (``matching.squash``)."""
     starts, offset = [], 0
     for title in titles:
         starts.append(offset)
@@ -262,13 +278,18 @@ def title_anchors(keyword_lists: Sequence[Sequence[str]], titles: Sequence[str])
             found[word] = frozenset(out)
         return found[word]
 
-    anchors: list[np.ndarray | None] = []
-    for keywords in keyword_lists:
+    def any_of(words: Sequence[str]) -> set[int]:
         rows: set[int] = set()
-        for keyword in keywords:
-            word = matching.squash(keyword)
+        for word in (matching.squash(w) for w in words):
             if word:
                 rows |= hits(word)
+        return rows
+
+    anchors: list[np.ndarray | None] = []
+    for index, keywords in enumerate(keyword_lists):
+        rows = any_of(keywords)
+        if rows and index < len(exclusion_lists):
+            rows -= any_of(exclusion_lists[index])
         anchors.append(np.array(sorted(rows), dtype=np.int64) if len(rows) >= ANCHOR_MIN else None)
     return anchors
 
@@ -277,9 +298,9 @@ def expand_queries(vectors: np.ndarray, pool: np.ndarray, anchors: Sequence[np.n
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pseudo-relevance feedback on the pool for many profile vectors at once.
 
-    For each profile vector: the ``PRF_SHARES[0]`` of the pool closest to it — or, for a profile
-    with ``anchors`` (``title_anchors``), those pool items — their mean minus the pool's mean (what
-    sets these items apart from the news in general), normalised: the expanded query; then the same
+    For each profile vector: the ``PRF_SHARES[0]`` of the pool closest to it — joined, for a profile
+    with ``anchors`` (``title_anchors``), by those pool items — their mean minus the pool's mean
+    (what sets these items apart from the news in general), normalised: the expanded query; then the same
     again from that query with the next share (a wider set, chosen by the topic rather than by the
     wording of the duties). Returns (queries, mean, std) where mean/std are those of the pool's
     projections on each query, so that ``(item @ query - mean) / std`` is a z-score comparable
@@ -302,9 +323,9 @@ def expand_queries(vectors: np.ndarray, pool: np.ndarray, anchors: Sequence[np.n
             np.put_along_axis(weights, top, 1.0 / k, axis=1)  # a product, not a (profiles, k, dim) gather
             if step == 0:
                 for row, anchor in enumerate(anchors[rows]):
-                    if anchor is not None:
-                        weights[row].fill(0.0)
-                        weights[row, anchor] = 1.0 / len(anchor)
+                    if anchor is not None:  # the anchors join the nearest items
+                        weights[row, anchor] = 1.0
+                        weights[row] = (weights[row] > 0) / np.count_nonzero(weights[row])
             query = normalize_rows(weights @ pool - centre)
         queries[rows] = query
         projections = query @ pool.T
@@ -412,6 +433,23 @@ class MeaningIndex:
                 and np.shape(pool)[1] == self.dim and len(self.profiles):
             self._pool = np.asarray(pool, dtype=np.float32)
             self.queries, self._centre, self._spread = expand_queries(self.matrix, self._pool, anchors)
+            self._move_by_feedback()
+
+    def _move_by_feedback(self) -> None:
+        """Rocchio on the expanded query: the person's 👍/👎 also move it, after the pseudo-relevance
+        feedback (which follows the pool's items — the anchors' above all — and would otherwise
+        wash them out). Only profiles with feedback; their pool statistics are worked out again."""
+        assert self._pool is not None and self.queries is not None
+        centre = self._pool.mean(axis=0)
+        for row, profile in enumerate(self.profiles):
+            direction = profile.feedback_direction(centre) if self.present[row] and profile else None
+            if direction is None:
+                continue
+            query = normalize_rows(self.queries[row] + direction)[0]
+            projections = self._pool @ query
+            self.queries[row] = query
+            self._centre[row] = projections.mean()
+            self._spread[row] = projections.std() or 1.0
 
     def similarities(self, item_vectors: np.ndarray) -> np.ndarray:
         """(items, profiles) cosines; NaN where a profile has no meaning vector (or the item none)."""

@@ -41,6 +41,8 @@ class ScoredProfile(Protocol):
     @property
     def keywords(self) -> tuple[str, ...]: ...
     @property
+    def exclusions(self) -> tuple[str, ...]: ...
+    @property
     def meaning(self) -> dict[str, Any] | None: ...
 
     def interest(self) -> matching.Interest: ...
@@ -155,7 +157,8 @@ def score_round(items: Sequence[ScoredItem], vectors: np.ndarray | None, packed:
     squashed = {item.item_id: matching.squashed_item(item.title, item.text) for item in items}
     anchors = None
     if pool is not None and len(pool_titles) == len(pool):
-        anchors = relevance.title_anchors([profile.keywords for profile in profiles], pool_titles)
+        anchors = relevance.title_anchors([profile.keywords for profile in profiles], pool_titles,
+                                          [profile.exclusions for profile in profiles])
     index = relevance.MeaningIndex(meanings, pool, anchors)
     sims = index.similarities(vectors) if vectors is not None else None
     zs = index.calibrated(vectors) if vectors is not None else None

@@ -317,6 +317,9 @@ def test_title_anchors_are_the_pool_items_with_one_of_the_keywords_in_the_title(
     assert anchors[1] is not None and set(anchors[1] % 6) == {1}  # "…백" + "신규": no title across two
     assert anchors[2] is None  # no title has it
     assert anchors[3] is not None and set(anchors[3] % 6) == {3}
+    excluded = r.title_anchors([["백신", "확진"], ["백신", "확진"]], titles, [["코로나"]])
+    assert excluded[0] is not None and set(excluded[0] % 6) == {2}  # the matcher would exclude the rest
+    assert excluded[1] is not None and set(excluded[1] % 6) == {0, 2}  # no exclusions given for it
     few = r.title_anchors([["금리"]], titles[:6 * (r.ANCHOR_MIN - 1)])
     assert few == [None]  # fewer than ANCHOR_MIN: the feedback starts from the closest items
     assert r.title_anchors([["금리"]], []) == [None]
@@ -324,13 +327,13 @@ def test_title_anchors_are_the_pool_items_with_one_of_the_keywords_in_the_title(
 
 def test_anchors_keep_the_feedback_on_the_persons_topic() -> None:
     """A duties sentence closer to a neighbouring topic than to the person's: the items nearest
-    to it are the neighbour's, and the feedback follows them; the items the keywords vouch for
-    keep it on the person's topic."""
+    to it are the neighbour's, and the feedback follows them; joined by the items the keywords
+    vouch for, it stays on the person's topic."""
     rng = np.random.default_rng(21)
     mine, neighbour = (normalize_rows(rng.normal(size=64))[0] for _ in range(2))
     pool = normalize_rows(rng.normal(size=(400, 64)))
-    pool[:15] = normalize_rows(mine + 0.06 * rng.normal(size=(15, 64)))
-    pool[15:45] = normalize_rows(neighbour + 0.06 * rng.normal(size=(30, 64)))
+    pool[:40] = normalize_rows(mine + 0.06 * rng.normal(size=(40, 64)))
+    pool[40:70] = normalize_rows(neighbour + 0.06 * rng.normal(size=(30, 64)))
     duties = normalize_rows(0.8 * neighbour + 0.5 * mine)
     new_mine, new_neighbour = (normalize_rows(t + 0.06 * rng.normal(size=64))[0] for t in (mine, neighbour))
 
@@ -339,9 +342,9 @@ def test_anchors_keep_the_feedback_on_the_persons_topic() -> None:
         return tuple(float((v @ queries[0] - centre[0]) / spread[0]) for v in (new_mine, new_neighbour))
 
     drifted_mine, drifted_neighbour = z(None)
-    assert drifted_neighbour > drifted_mine  # without anchors: the neighbour's topic
-    anchored_mine, anchored_neighbour = z([np.arange(15)])
-    assert anchored_mine > 3.0 and anchored_mine > anchored_neighbour + 1.0
+    assert drifted_neighbour > 2.0 > 0.0 > drifted_mine  # without anchors: the neighbour's topic
+    anchored_mine, anchored_neighbour = z([np.arange(40)])  # a keyword in the title of each of mine
+    assert anchored_mine > 2.0 > 0.0 > anchored_neighbour
     assert z([None]) == (drifted_mine, drifted_neighbour)  # no anchors for this profile: as before
 
 
@@ -356,3 +359,22 @@ def test_anchored_and_plain_profiles_expand_together_as_one_by_one() -> None:
         assert np.allclose(queries[row], one[0][0], atol=1e-5)
         assert centre[row] == pytest.approx(float(one[1][0]), abs=1e-5)
         assert spread[row] == pytest.approx(float(one[2][0]), abs=1e-5)
+
+
+def test_with_anchors_feedback_still_moves_the_query() -> None:
+    """The pseudo-relevance feedback follows the anchors' items, which would wash out a few 👍 on
+    items of a kind no keyword names: the 👍/👎 move the expanded query itself."""
+    rng = np.random.default_rng(23)
+    mine, liked_kind = (normalize_rows(rng.normal(size=64))[0] for _ in range(2))
+    pool = normalize_rows(rng.normal(size=(400, 64)))
+    pool[:40] = normalize_rows(mine + 0.06 * rng.normal(size=(40, 64)))
+    pool[40:60] = normalize_rows(liked_kind + 0.06 * rng.normal(size=(20, 64)))
+    profile = r.MeaningProfile("m", mine)
+    liked = profile
+    for vector in pool[40:43]:
+        liked = liked.with_feedback(vector, useful=True)
+    item = normalize_rows(liked_kind + 0.06 * rng.normal(size=64))[0]
+    anchors = [np.arange(40)]
+    before, after = (r.MeaningIndex([p], pool, anchors).calibrated(item[None])[0, 0]
+                     for p in (profile, liked))
+    assert after > before + 0.5

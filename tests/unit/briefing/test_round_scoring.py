@@ -165,7 +165,7 @@ def test_the_round_starts_the_feedback_from_the_pool_items_a_keyword_vouches_for
     rng = np.random.default_rng(9)
     syllables = list("가나다라마바사아자차카타파하선거국회야구축구날씨교통")
     noise = ["".join(rng.choice(syllables, 14)) for _ in range(300)]
-    mine = [f"백신 접종 확대 {''.join(rng.choice(syllables, 2))}" for _ in range(relevance.ANCHOR_MIN + 2)]
+    mine = [f"백신 접종 확대 {''.join(rng.choice(syllables, 2))}" for _ in range(40)]
     near = [f"의료기관 관리 지원 사업 {''.join(rng.choice(syllables, 2))}" for _ in range(40)]
     titles = noise + mine + near
     pool = embedder.encode(titles)
