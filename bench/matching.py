@@ -212,8 +212,8 @@ def meaning_signals(corpus: Corpus, meaning: object, keywords: tuple[str, ...] =
                     anchored: bool = True) -> tuple[list[float], list[float], list[float]]:
     """Cosine, calibrated z-score and phrase z-score (the gate) of every item for one meaning
     profile, the items arriving in date order in rounds of ROUND, the pool being the last POOL_SIZE
-    items with their titles (as the product keeps it; ``anchored``: the feedback starts from the
-    pool items with a keyword in the title, as the product does)."""
+    items with their titles (as the product keeps it; ``anchored``: the pool items with a keyword
+    in the title join the feedback's first pass, as in the product)."""
     from chalicelib.briefing import relevance
 
     order = sorted(range(len(corpus.docs)), key=lambda i: corpus.dates[i])
@@ -370,7 +370,7 @@ GRID_WEIGHTS = (0.3, 0.4)  # below the alert threshold: the meaning alone never 
 GRID_Z_LOW = (0.0, 0.5, 1.0)
 GRID_Z_HIGH = (1.5, 2.0, 2.5, 3.0, 3.5)
 GRID_GATES = (None, 1.0, 1.5, 2.0, 2.5)  # PHRASE_GATE_Z; None: no gate
-GRID_ANCHORS = (False, True)  # whether the feedback starts from the items a keyword vouches for
+GRID_ANCHORS = (False, True)  # whether the items a keyword vouches for join the feedback's first pass
 
 
 def grid(corpus: Corpus, judged: dict[str, dict], top: int = 8) -> list[str]:

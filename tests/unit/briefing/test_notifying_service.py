@@ -181,3 +181,5 @@ def test_a_round_calibrated_on_recent_news_brings_in_an_item_by_meaning_alone() 
     assert store.find_match("E3001", "r") is None
     assert store.find_match("E1001", "r") is not None and store.find_match("E1001", "f") is None
     assert len(store.frequencies.recent) == len(recent) + 2  # the round's vectors joined the pool
+    # with their titles (squashed, to find keywords in); the pool kept before titles lines up with ""
+    assert store.frequencies.recent_titles == [""] * len(recent) + ["미술관기획전개막", "물가금리동향"]
