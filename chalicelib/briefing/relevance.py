@@ -272,9 +272,10 @@ def title_anchors(keyword_lists: Sequence[Sequence[str]], titles: Sequence[str],
     def hits(word: str) -> frozenset[int]:
         if word not in found:
             at, out = text.find(word), set()
-            while at >= 0:
-                out.add(bisect.bisect_right(starts, at) - 1)
-                at = text.find(word, at + 1)
+            while at >= 0:  # at most one step per title: the search goes on from the next one
+                title = bisect.bisect_right(starts, at) - 1
+                out.add(title)
+                at = text.find(word, starts[title + 1]) if title + 1 < len(starts) else -1
             found[word] = frozenset(out)
         return found[word]
 
