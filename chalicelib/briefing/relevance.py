@@ -262,11 +262,12 @@ def title_anchors(keyword_lists: Sequence[Sequence[str]], titles: Sequence[str],
     of its exclusions (spaces ignored, as the keyword matcher sees them): the items the person's
     own words vouch for. None when fewer than ``ANCHOR_MIN``. ``titles``: the pool's titles,
     squashed (``matching.squash``)."""
+    titles = [title.replace("\n", "") for title in titles]  # "\n" separates them below
     starts, offset = [], 0
     for title in titles:
         starts.append(offset)
         offset += len(title) + 1
-    text = "\n".join(title.replace("\n", "") for title in titles)
+    text = "\n".join(titles)
     found: dict[str, frozenset[int]] = {}  # per keyword, shared by the profiles that have it
 
     def hits(word: str) -> frozenset[int]:
@@ -434,21 +435,20 @@ class MeaningIndex:
                 and np.shape(pool)[1] == self.dim and len(self.profiles):
             self._pool = np.asarray(pool, dtype=np.float32)
             self.queries, self._centre, self._spread = expand_queries(self.matrix, self._pool, anchors)
-            self._move_by_feedback()
+            self._move_by_feedback(self._pool, self.queries)
 
-    def _move_by_feedback(self) -> None:
+    def _move_by_feedback(self, pool: np.ndarray, queries: np.ndarray) -> None:
         """Rocchio on the expanded query: the person's 👍/👎 also move it, after the pseudo-relevance
         feedback (which follows the pool's items — the anchors' above all — and would otherwise
         wash them out). Only profiles with feedback; their pool statistics are worked out again."""
-        assert self._pool is not None and self.queries is not None
-        centre = self._pool.mean(axis=0)
+        pool_mean = pool.mean(axis=0)
         for row, profile in enumerate(self.profiles):
-            direction = profile.feedback_direction(centre) if self.present[row] and profile else None
+            direction = profile.feedback_direction(pool_mean) if self.present[row] and profile else None
             if direction is None:
                 continue
-            query = normalize_rows(self.queries[row] + direction)[0]
-            projections = self._pool @ query
-            self.queries[row] = query
+            query = normalize_rows(queries[row] + direction)[0]
+            projections = pool @ query
+            queries[row] = query
             self._centre[row] = projections.mean()
             self._spread[row] = projections.std() or 1.0
 

@@ -104,10 +104,11 @@ def updated_pool(frequencies: matching.DocumentFrequencies, items: Sequence[Scor
     if frequencies.recent_model != model_id:
         frequencies.recent, frequencies.recent_titles, frequencies.recent_model = [], [], model_id
     fresh = [item for item in items if packed.get(item.item_id)]
-    titles = [""] * (len(frequencies.recent) - len(frequencies.recent_titles)) + frequencies.recent_titles
+    kept = frequencies.recent_titles  # one per vector: "" in front for vectors kept without a title
+    titles = ([""] * len(frequencies.recent) + kept)[len(kept):]
     frequencies.recent = [*frequencies.recent, *(packed[item.item_id] for item in fresh)][-size:]
     frequencies.recent_titles = [*titles, *(matching.squash(item.title)[:TITLE_CHARS] for item in fresh)
-                                 ][-len(frequencies.recent):]
+                                 ][-size:]
     rows = [(v, title) for v, title in zip((unpack_b64(x) for x in frequencies.recent),
                                            frequencies.recent_titles, strict=True) if v is not None]
     if len({v.shape[0] for v, _ in rows}) != 1:
