@@ -39,7 +39,6 @@ Pure: numpy and the lexical scorer; no boto3, no Chalice. Vectors come from an `
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -262,22 +261,16 @@ def title_anchors(keyword_lists: Sequence[Sequence[str]], titles: Sequence[str],
     of its exclusions (spaces ignored, as the keyword matcher sees them): the items the person's
     own words vouch for. None when fewer than ``ANCHOR_MIN``. ``titles``: the pool's titles,
     squashed (``matching.squash``)."""
-    titles = [title.replace("\n", "") for title in titles]  # "\n" separates them below
-    starts, offset = [], 0
-    for title in titles:
-        starts.append(offset)
-        offset += len(title) + 1
-    text = "\n".join(titles)
+    by_char: dict[str, set[int]] = {}  # character → the titles that have it
+    for row, title in enumerate(titles):
+        for char in set(title):
+            by_char.setdefault(char, set()).add(row)
     found: dict[str, frozenset[int]] = {}  # per keyword, shared by the profiles that have it
 
     def hits(word: str) -> frozenset[int]:
-        if word not in found:
-            at, out = text.find(word), set()
-            while at >= 0:  # at most one step per title: the search goes on from the next one
-                title = bisect.bisect_right(starts, at) - 1
-                out.add(title)
-                at = text.find(word, starts[title + 1]) if title + 1 < len(starts) else -1
-            found[word] = frozenset(out)
+        if word not in found:  # only the titles with the word's rarest character are searched
+            candidates = min((by_char.get(char, set()) for char in set(word)), key=len)
+            found[word] = frozenset(row for row in candidates if word in titles[row])
         return found[word]
 
     def any_of(words: Sequence[str]) -> set[int]:
